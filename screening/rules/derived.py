@@ -1,0 +1,123 @@
+"""Values the rules derive from the document: WOCBP status and Cockcroft-Gault CrCl."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Final
+
+from screening.rules.dates import age_years
+from screening.rules.document import Patient, Reproductive
+from screening.rules.units import SNAP_DECIMALS
+
+# Registry: postmenopausal is "Age ≥ 60 years" or "≥ 12 continuous months of amenorrhea
+# with no identified cause other than menopause".
+POSTMENOPAUSAL_AGE_YEARS: Final = 60
+AMENORRHEA_POSTMENOPAUSAL_MONTHS: Final = 12
+
+COCKCROFT_GAULT_FEMALE_FACTOR: Final = 0.85
+
+
+@dataclass(frozen=True, slots=True)
+class WocbpStatus:
+    """Whether the patient is a woman of childbearing potential, and why.
+
+    ``wocbp`` is None when it cannot be decided. ``because`` names what decided it
+    (the condition that makes her not WOCBP, "male", or the fields still unknown).
+    """
+
+    wocbp: bool | None
+    because: str
+
+
+def _and3(a: bool | None, b: bool | None) -> bool | None:
+    """Three-valued AND: False as soon as one side is False."""
+    if a is False or b is False:
+        return False
+    if a is None or b is None:
+        return None
+    return True
+
+
+def wocbp_status(
+    *, patient: Patient, reproductive: Reproductive, assessment_date: datetime.date
+) -> WocbpStatus:
+    """WOCBP at the assessment date, following the spec's three-valued reading.
+
+    A woman is WOCBP unless one of these holds: age >= 60; hysterectomy; bilateral
+    oophorectomy; amenorrhea >= 12 months with no other cause. One condition known
+    true settles it whatever the others say; otherwise an unknown one leaves it unknown.
+    """
+    if patient.sex is None:
+        return WocbpStatus(None, "sex unknown")
+    if patient.sex == "male":
+        return WocbpStatus(False, "male")
+
+    age: int | None = None
+    if patient.date_of_birth is not None:
+        age = age_years(patient.date_of_birth, assessment_date)
+    months = reproductive.amenorrhea_months
+    other_cause = reproductive.amenorrhea_other_cause
+    amenorrhea = _and3(
+        None if months is None else months >= AMENORRHEA_POSTMENOPAUSAL_MONTHS,
+        None if other_cause is None else not other_cause,
+    )
+    conditions: list[tuple[str, bool | None]] = [
+        (f"age {age} y >= {POSTMENOPAUSAL_AGE_YEARS}" if age is not None else "age",
+         None if age is None else age >= POSTMENOPAUSAL_AGE_YEARS),
+        ("hysterectomy", reproductive.hysterectomy),
+        ("bilateral oophorectomy", reproductive.bilateral_oophorectomy),
+        (f"amenorrhea {months} months with no other cause" if months is not None
+         else "amenorrhea", amenorrhea),
+    ]
+    for label, holds in conditions:
+        if holds is True:
+            return WocbpStatus(False, label)
+    unknown = [label for label, holds in conditions if holds is None]
+    if unknown:
+        return WocbpStatus(None, "unknown: " + ", ".join(unknown))
+    return WocbpStatus(True, "female, not postmenopausal, no hysterectomy or bilateral oophorectomy")
+
+
+@dataclass(frozen=True, slots=True)
+class CockcroftGault:
+    """A computed creatinine clearance with every value that went into it."""
+
+    crcl_ml_min: float
+    sex: str
+    age_years: int
+    weight_kg: float
+    creatinine_mg_dl: float
+    creatinine_date: datetime.date
+
+    @property
+    def inputs_text(self) -> str:
+        return (f"Cockcroft-Gault: {self.sex}, {self.age_years} y, {self.weight_kg:.1f} kg, "
+                f"creatinine {self.creatinine_mg_dl:.2f} mg/dL")
+
+
+def cockcroft_gault(
+    *,
+    sex: str,
+    date_of_birth: datetime.date,
+    weight_kg: float,
+    creatinine_mg_dl: float,
+    creatinine_date: datetime.date,
+) -> CockcroftGault:
+    """Registry: CrCl (mL/min) = [(140 - age in years) × weight in kg] /
+    [72 × serum creatinine in mg/dL] (× 0.85 for females).
+
+    Age is taken at the date of the creatinine result; actual body weight is used.
+    """
+    age = age_years(date_of_birth, creatinine_date)
+    crcl = (140 - age) * weight_kg / (72 * creatinine_mg_dl)
+    if sex == "female":
+        crcl *= COCKCROFT_GAULT_FEMALE_FACTOR
+    return CockcroftGault(
+        crcl_ml_min=round(crcl, SNAP_DECIMALS),
+        sex=sex,
+        age_years=age,
+        weight_kg=weight_kg,
+        creatinine_mg_dl=creatinine_mg_dl,
+        creatinine_date=creatinine_date,
+    )

@@ -1,0 +1,159 @@
+"""Rulesets: the criteria of a protocol version, in spec order, and how to evaluate them.
+
+``alter-v1`` implements ``shared/spec/criteria.md``. A protocol amendment adds a new
+:class:`Ruleset` (``alter-v2``) beside it, reusing the rule functions that did not
+change and new functions for those that did; ``alter-v1`` is never edited, so that a
+stored evaluation can be reproduced with the ruleset id it records.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from screening.rules import exclusion, inclusion
+from screening.rules.dates import LAB_WINDOW_DAYS, PREGNANCY_TEST_WINDOW_DAYS
+from screening.rules.derived import CockcroftGault
+from screening.rules.document import ScreeningDocument
+from screening.rules.facts import Facts
+from screening.rules.outcome import FAIL, MISSING, Outcome
+
+Kind = Literal["inclusion", "exclusion"]
+Status = Literal["eligible", "ineligible", "incomplete"]
+
+
+@dataclass(frozen=True, slots=True)
+class Criterion:
+    id: str
+    kind: Kind
+    rule: Callable[[Facts], Outcome]
+    # Answered by a person, confirmed by the investigator at sign-off.
+    judgment: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """The result of evaluating one screening document under one ruleset."""
+
+    ruleset: str
+    status: Status
+    reference_date: datetime.date
+    valid_until: datetime.date | None
+    wocbp: bool | None
+    crcl: CockcroftGault | None
+    outcomes: tuple[tuple[Criterion, Outcome], ...]
+    failed: tuple[str, ...]
+    missing: tuple[str, ...]
+
+    @property
+    def crcl_ml_min(self) -> float | None:
+        """CrCl rounded to 1 decimal for display; the rule compares the unrounded value."""
+        return None if self.crcl is None else round(self.crcl.crcl_ml_min, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Ruleset:
+    id: str
+    criteria: tuple[Criterion, ...]
+    valid_until: Callable[[Facts], datetime.date | None]
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(c.id for c in self.criteria)
+
+    def evaluate(self, doc: ScreeningDocument) -> Evaluation:
+        """Evaluate every criterion of a validated document (see ``exchange.parse_screening``)."""
+        facts = Facts(doc)
+        outcomes = []
+        failed = []
+        missing = []
+        for criterion in self.criteria:
+            outcome = criterion.rule(facts)
+            assert outcome.id == criterion.id, (outcome.id, criterion.id)
+            outcomes.append((criterion, outcome))
+            if outcome.outcome == FAIL:
+                failed.append(criterion.id)
+            elif outcome.outcome == MISSING:
+                missing.append(criterion.id)
+        status: Status
+        if failed:
+            status = "ineligible"
+        elif missing:
+            status = "incomplete"
+        else:
+            status = "eligible"
+        # Spec invariants: eligible => no fail and no missing; ineligible => a fail.
+        assert (status == "eligible") == (not failed and not missing)
+        assert (status == "ineligible") == bool(failed)
+        return Evaluation(
+            ruleset=self.id,
+            status=status,
+            reference_date=facts.reference_date,
+            valid_until=self.valid_until(facts) if status == "eligible" else None,
+            wocbp=facts.wocbp.wocbp,
+            crcl=facts.crcl,
+            outcomes=tuple(outcomes),
+            failed=tuple(failed),
+            missing=tuple(missing),
+        )
+
+
+def valid_until_v1(f: Facts) -> datetime.date | None:
+    """The last reference date on which the same data stay within every window: each lab
+    used, its date + 28 days; the pregnancy test used by INC-09 (WOCBP), its date + 7."""
+    ends = [lab.date + datetime.timedelta(days=LAB_WINDOW_DAYS) for lab in f.labs.values()]
+    if f.wocbp.wocbp is True and f.pregnancy_test is not None:
+        ends.append(f.pregnancy_test.date + datetime.timedelta(days=PREGNANCY_TEST_WINDOW_DAYS))
+    return min(ends) if ends else None
+
+
+_INC, _EXC = "inclusion", "exclusion"
+
+ALTER_V1: Final = Ruleset(
+    id="alter-v1",
+    criteria=(
+        Criterion("INC-01", _INC, inclusion.inc_01_consent),
+        Criterion("INC-02", _INC, inclusion.inc_02_age),
+        Criterion("INC-03-DISEASE", _INC, inclusion.inc_03_disease),
+        Criterion("INC-03-HER2", _INC, inclusion.inc_03_her2),
+        Criterion("INC-03-HR", _INC, inclusion.inc_03_hr),
+        Criterion("INC-04", _INC, inclusion.inc_04_eligible_for_sg_and_tdxd, judgment=True),
+        Criterion("INC-05", _INC, inclusion.inc_05_ecog),
+        Criterion("INC-06", _INC, inclusion.inc_06_contraception),
+        Criterion("INC-07-HB", _INC, inclusion.inc_07_hb),
+        Criterion("INC-07-ANC", _INC, inclusion.inc_07_anc),
+        Criterion("INC-07-PLT", _INC, inclusion.inc_07_plt),
+        Criterion("INC-07-BILI", _INC, inclusion.inc_07_bili),
+        Criterion("INC-07-ALT", _INC, inclusion.inc_07_alt),
+        Criterion("INC-07-AST", _INC, inclusion.inc_07_ast),
+        Criterion("INC-07-ALB", _INC, inclusion.inc_07_alb),
+        Criterion("INC-07-CRCL", _INC, inclusion.inc_07_crcl),
+        Criterion("INC-08", _INC, inclusion.inc_08_lvef),
+        Criterion("INC-09", _INC, inclusion.inc_09_pregnancy_test),
+        Criterion("INC-10", _INC, inclusion.inc_10_social_security, judgment=True),
+        Criterion("INC-11", _INC, inclusion.inc_11_compliance, judgment=True),
+        Criterion("EXC-01", _EXC, exclusion.exc_01_prior_adc),
+        Criterion("EXC-02", _EXC, exclusion.exc_02_cardiovascular, judgment=True),
+        Criterion("EXC-03", _EXC, exclusion.exc_03_brain_metastases),
+        Criterion("EXC-04", _EXC, exclusion.exc_04_ild),
+        Criterion("EXC-05", _EXC, exclusion.exc_05_incompatible_condition, judgment=True),
+        Criterion("EXC-06", _EXC, exclusion.exc_06_hypersensitivity, judgment=True),
+        Criterion("EXC-07", _EXC, exclusion.exc_07_confounding_condition, judgment=True),
+        Criterion("EXC-08", _EXC, exclusion.exc_08_hospitalisation, judgment=True),
+        Criterion("EXC-09", _EXC, exclusion.exc_09_other_trial),
+        Criterion("EXC-10", _EXC, exclusion.exc_10_pregnancy),
+        Criterion("EXC-11", _EXC, exclusion.exc_11_deprived_of_liberty, judgment=True),
+        Criterion("EXC-12", _EXC, exclusion.exc_12_follow_up, judgment=True),
+    ),
+    valid_until=valid_until_v1,
+)
+
+RULESETS: Final = {ALTER_V1.id: ALTER_V1}
+CURRENT: Final = ALTER_V1
+
+
+def evaluate(doc: ScreeningDocument, ruleset: str = CURRENT.id) -> Evaluation:
+    """Evaluate a validated document under ``ruleset`` (the current one by default)."""
+    return RULESETS[ruleset].evaluate(doc)
