@@ -20,12 +20,14 @@ env = environ.FileAwareEnv(
 
 DEBUG: bool = env("DEBUG")
 
-# No default secret outside development: a production server that forgot SECRET_KEY
-# must refuse to start rather than sign sessions with a key published on GitHub.
+# No usable default secret outside development: without SECRET_KEY, Django refuses the
+# first request that needs it ("The SECRET_KEY setting must not be empty") rather than
+# sign sessions with a key published on GitHub. Commands that sign nothing, such as
+# `manage.py screen`, still run.
 if DEBUG:
     SECRET_KEY: str = env.str("SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-production")
 else:
-    SECRET_KEY = env.str("SECRET_KEY")
+    SECRET_KEY = env.str("SECRET_KEY", default="")
 
 ALLOWED_HOSTS: list[str] = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS: list[str] = env("CSRF_TRUSTED_ORIGINS")

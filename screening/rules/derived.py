@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from screening.rules.dates import age_years
 from screening.rules.document import Patient, Reproductive
@@ -18,8 +17,7 @@ AMENORRHEA_POSTMENOPAUSAL_MONTHS: Final = 12
 COCKCROFT_GAULT_FEMALE_FACTOR: Final = 0.85
 
 
-@dataclass(frozen=True, slots=True)
-class WocbpStatus:
+class WocbpStatus(NamedTuple):
     """Whether the patient is a woman of childbearing potential, and why.
 
     ``wocbp`` is None when it cannot be decided. ``because`` names what decided it
@@ -79,8 +77,7 @@ def wocbp_status(
     return WocbpStatus(True, "female, not postmenopausal, no hysterectomy or bilateral oophorectomy")
 
 
-@dataclass(frozen=True, slots=True)
-class CockcroftGault:
+class CockcroftGault(NamedTuple):
     """A computed creatinine clearance with every value that went into it."""
 
     crcl_ml_min: float

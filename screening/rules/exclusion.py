@@ -37,7 +37,12 @@ def _words(text: str) -> str:
     return " " + " ".join(_WORD.findall(text.lower())) + " "
 
 
-_ADC_WORDS: Final = tuple((name, _words(name)) for name in HER2_OR_TROP2_ADC_NAMES)
+# One pattern finds any listed name among an entry's words, longest names first so that
+# "DS-8201a" is reported rather than "DS-8201".
+_NAME_BY_WORDS: Final = {_words(name): name for name in HER2_OR_TROP2_ADC_NAMES}
+_ADC_PATTERN: Final = re.compile(
+    "|".join(re.escape(w[:-1]) + "(?= )" for w in sorted(_NAME_BY_WORDS, key=len, reverse=True))
+)
 
 
 def adc_named_in(entry: str) -> str | None:
@@ -46,11 +51,8 @@ def adc_named_in(entry: str) -> str | None:
     "Enhertu 5.4 mg/kg", "fam-trastuzumab deruxtecan-nxki" and "trastuzumab/deruxtecan"
     name one; plain "trastuzumab" does not.
     """
-    words = _words(entry)
-    for name, name_words in _ADC_WORDS:
-        if name_words in words:
-            return name
-    return None
+    match = _ADC_PATTERN.search(_words(entry))
+    return None if match is None else _NAME_BY_WORDS[match.group(0) + " "]
 
 
 def _judgment(criterion: str, present: bool | None, what: str, field: str) -> Outcome:
@@ -120,8 +122,9 @@ def exc_03_brain_metastases(f: Facts) -> Outcome:
         return Outcome("EXC-03", MISSING, "Brain metastases present; not given: " + ", ".join(unknown),
                        "details_unknown", values)
     return Outcome("EXC-03", PASS,
-                   f"Brain metastases treated, asymptomatic, no ongoing corticosteroids, stable on MRI, "
-                   f"last local treatment {days} days before {r.isoformat()} (>= {BRAIN_METASTASIS_TREATMENT_MIN_DAYS})",
+                   "Brain metastases treated, asymptomatic, no ongoing corticosteroids, stable on MRI, "
+                   f"last local treatment {days} days before {r.isoformat()} "
+                   f"(>= {BRAIN_METASTASIS_TREATMENT_MIN_DAYS})",
                    "treated_stable", values)
 
 

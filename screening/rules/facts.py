@@ -8,7 +8,7 @@ them here keeps each rule a few lines long and makes them agree with one another
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from screening.rules.dates import LAB_WINDOW_DAYS, SUPPORT_WINDOW_DAYS, days_before, reference_date
 from screening.rules.derived import CockcroftGault, WocbpStatus, cockcroft_gault, wocbp_status
@@ -32,12 +32,11 @@ from screening.rules.document import (
 from screening.rules.units import to_canonical
 
 
-@dataclass(frozen=True, slots=True)
-class LabUsed:
+class LabUsed(NamedTuple):
     """The result of one test that the rules use: the latest dated on or before R."""
 
     test: str
-    index: int  # position in the document's ``labs`` list
+    lab_index: int  # position in the document's ``labs`` list
     value: float  # canonical unit (× ULN for bilirubin, ALT, AST)
     value_entered: float
     unit: str
@@ -56,9 +55,8 @@ class LabUsed:
         return f"{self.value_entered:g} {self.unit}{uln} on {self.date.isoformat()}"
 
 
-@dataclass(frozen=True, slots=True)
-class PregnancyTestUsed:
-    index: int
+class PregnancyTestUsed(NamedTuple):
+    test_index: int  # position in ``reproductive.pregnancy_tests``
     result: str
     type: str | None
     date: datetime.date
@@ -146,25 +144,21 @@ class Facts:
 def _labs_used(labs: list[LabResult], reference: datetime.date) -> dict[str, LabUsed]:
     """For each test, the result with the latest date on or before R; on a tie of dates
     the one listed last ("The most recent results available must be used")."""
-    latest: dict[str, tuple[int, LabResult]] = {}
+    latest: dict[str, int] = {}
     for index, lab in enumerate(labs):
-        if lab.test is None or lab.date is None or lab.date > reference:
+        day = lab.date
+        if lab.test is None or day is None or day > reference:
             continue
         seen = latest.get(lab.test)
-        if seen is None or lab.date >= seen[1].date:
-            latest[lab.test] = (index, lab)
+        if seen is None or day >= labs[seen].date:  # type: ignore[operator]
+            latest[lab.test] = index
     used = {}
-    for test, (index, lab) in latest.items():
+    for test, index in latest.items():
+        lab = labs[index]
         assert lab.value is not None and lab.unit is not None and lab.date is not None
         used[test] = LabUsed(
-            test=test,
-            index=index,
-            value=to_canonical(test, lab.value, lab.unit, lab.uln),
-            value_entered=lab.value,
-            unit=lab.unit,
-            uln=lab.uln,
-            date=lab.date,
-            days_before_reference=days_before(reference, lab.date),
+            test, index, to_canonical(test, lab.value, lab.unit, lab.uln), lab.value, lab.unit, lab.uln,
+            lab.date, (reference - lab.date).days,
         )
     return used
 
@@ -182,6 +176,6 @@ def _latest_pregnancy_test(tests: list[PregnancyTest], reference: datetime.date)
     index, test = best
     assert test.date is not None and test.result is not None
     return PregnancyTestUsed(
-        index=index, result=test.result, type=test.type, date=test.date,
+        test_index=index, result=test.result, type=test.type, date=test.date,
         days_before_reference=days_before(reference, test.date),
     )

@@ -13,8 +13,8 @@ from typing import Final
 from screening.rules.dates import PREGNANCY_TEST_WINDOW_DAYS, age_years
 from screening.rules.document import TumourSample
 from screening.rules.facts import Facts, LabUsed
-from screening.rules.units import LAB_UNITS
 from screening.rules.outcome import FAIL, MISSING, NOT_APPLICABLE, PASS, Outcome, OutcomeValue, worse
+from screening.rules.units import LAB_UNITS
 
 ADULT_AGE_YEARS: Final = 18
 HORMONE_RECEPTOR_MAX_PERCENT: Final = 10  # ER and PR must be < 10 %
@@ -278,7 +278,7 @@ def _lab_values(lab: LabUsed | None, **more: object) -> dict[str, object]:
     values: dict[str, object] = {}
     if lab is not None:
         values.update(value=lab.value, value_entered=lab.value_entered, unit=lab.unit, uln=lab.uln,
-                      date=lab.date, lab_index=lab.index, days_before_reference=lab.days_before_reference)
+                      date=lab.date, lab_index=lab.lab_index, days_before_reference=lab.days_before_reference)
     values.update(more)
     return values
 
@@ -488,7 +488,7 @@ def inc_09_pregnancy_test(f: Facts) -> Outcome:
     t = f.pregnancy_test
     values: dict[str, object] = {"wocbp": w.wocbp, "wocbp_because": w.because}
     if t is not None:
-        values.update(result=t.result, type=t.type, date=t.date, test_index=t.index,
+        values.update(result=t.result, type=t.type, date=t.date, test_index=t.test_index,
                       days_before_reference=t.days_before_reference)
     if w.wocbp is None:
         return Outcome("INC-09", MISSING, f"WOCBP status unknown ({w.because})", "wocbp_unknown", values)

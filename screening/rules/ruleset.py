@@ -72,6 +72,7 @@ class Ruleset:
         for criterion in self.criteria:
             outcome = criterion.rule(facts)
             assert outcome.id == criterion.id, (outcome.id, criterion.id)
+            outcome.kind = criterion.kind
             outcomes.append((criterion, outcome))
             if outcome.outcome == FAIL:
                 failed.append(criterion.id)
@@ -109,7 +110,8 @@ def valid_until_v1(f: Facts) -> datetime.date | None:
     return min(ends) if ends else None
 
 
-_INC, _EXC = "inclusion", "exclusion"
+_INC: Final = "inclusion"
+_EXC: Final = "exclusion"
 
 ALTER_V1: Final = Ruleset(
     id="alter-v1",

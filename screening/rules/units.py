@@ -100,12 +100,13 @@ def unit_slip_hint(test: str, value: float, unit: str) -> list[str]:
     spec = LAB_UNITS[test]
     if spec.needs_uln:
         return []
-    current = spec.divisors[unit]
+    tried = {spec.divisors[unit]}
     hints = []
     for other in accepted_units(test):
         divisor = spec.divisors[other]
-        if divisor != current and is_plausible(test, value / divisor):
+        if divisor not in tried and is_plausible(test, value / divisor):
             hints.append(other)
+        tried.add(divisor)  # umol/L and µmol/L are one suggestion, not two
     return hints
 
 
@@ -120,4 +121,9 @@ def unit_case_slip(test: str, unit: str) -> str | None:
 
 def plausible_range_text(test: str) -> str:
     spec = LAB_UNITS[test]
-    return f"{spec.plausible_min:g} – {spec.plausible_max:g} {spec.canonical}"
+    return f"{number_text(spec.plausible_min)} – {number_text(spec.plausible_max)} {spec.canonical}"
+
+
+def number_text(value: float) -> str:
+    """A number for a message: no exponent, thousands separated (2,000,000; 0.77; 1.5)."""
+    return format(value, ",.10g") if abs(value) < 1e15 else format(value, "g")

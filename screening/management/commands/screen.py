@@ -1,0 +1,69 @@
+"""``manage.py screen FILE [FILE ...]``: evaluate screening documents, print JSON Lines.
+
+Spec (exchange-format.md, "Command line"): one result document per input document, as
+one line of JSON; a refused document prints its errors in its place; the exit status is
+2 when any document was refused, after all files are processed. Evaluation needs no
+database.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from screening import exchange
+
+
+class Command(BaseCommand):
+    help = (
+        "Evaluate alter-screening/1 documents and print one alter-screening-result/1 per document "
+        "as JSON Lines. FILE may be '-' for standard input; a FILE ending in .jsonl holds one document "
+        "per line. Exits with status 2 when any document is refused."
+    )
+    # Evaluation must work without a database; system checks add nothing here.
+    requires_system_checks: list[str] = []
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("files", nargs="+", metavar="FILE", help="JSON document, '-' for stdin, or .jsonl")
+
+    def handle(self, *args: Any, files: list[str], **options: Any) -> None:
+        today = timezone.localdate()
+        refused = 0
+        for name, raw in _documents(files):
+            if isinstance(raw, OSError):
+                result = exchange.refused_document(
+                    [exchange.DocumentError("", f"cannot read the file: {raw.strerror}")], file=name)
+                doc = None
+            else:
+                result, doc = exchange.screen(raw, today=today, file=name)
+            if doc is None:
+                refused += 1
+            self.stdout.write(exchange.encode(result).decode())
+        if refused:
+            self.stdout.flush()
+            # CommandError with returncode prints its message on stderr and exits 2.
+            raise CommandError(f"{refused} document(s) refused", returncode=2)
+
+
+def _documents(files: list[str]) -> Iterator[tuple[str, bytes | OSError]]:
+    """(name, content) for each document; the error instead when the file cannot be read."""
+    for name in files:
+        if name == "-":
+            yield name, sys.stdin.buffer.read()
+            continue
+        try:
+            content = Path(name).read_bytes()
+        except OSError as exc:
+            yield name, exc
+            continue
+        if name.endswith(".jsonl"):
+            for number, line in enumerate(content.splitlines(), start=1):
+                if line.strip():
+                    yield f"{name}:{number}", line
+        else:
+            yield name, content

@@ -1,0 +1,33 @@
+# shellcheck shell=bash
+# Sourced by scripts/test and scripts/run so that both use one virtualenv, built the same way.
+# A fresh clone has no .venv: build it. An existing one is reused, and pip runs again only
+# when pyproject.toml changed since the last successful install (its hash is kept in .venv),
+# which keeps a re-run of the tests to a few seconds.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+venv_ensure() {
+    if [ ! -x .venv/bin/python ]; then
+        echo "== creating .venv with ${PYTHON:-python3}" >&2
+        "${PYTHON:-python3}" -m venv .venv
+    fi
+    local stamp=.venv/.pyproject.sha256 want
+    want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+        echo "== installing .[dev] into .venv (pyproject.toml changed or first run)" >&2
+        .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+        # Written only after pip succeeded, so a failed install is retried next time.
+        echo "$want" >"$stamp"
+    fi
+    export VIRTUAL_ENV="$ROOT/.venv"
+    export PATH="$VIRTUAL_ENV/bin:$PATH"
+}
+
+# Starts PostgreSQL only when the caller did not point us at a database already.
+database_ensure() {
+    if [ -z "${DATABASE_URL:-}" ]; then
+        DATABASE_URL=$("$ROOT/scripts/postgres")
+        export DATABASE_URL
+    fi
+}
