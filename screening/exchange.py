@@ -15,6 +15,7 @@ run on the typed document in both cases.
 from __future__ import annotations
 
 import datetime
+import json
 import math
 import re
 from collections.abc import Collection, Iterator
@@ -103,7 +104,20 @@ def _parse_reporting_every_error(
     Refused values are left out (as if absent), so that the value checks can still run on
     the rest of the document and report their errors too.
     """
-    data = raw if isinstance(raw, dict) else msgspec.json.decode(raw)
+    if isinstance(raw, dict):
+        data: Any = raw
+    else:
+        try:
+            data = msgspec.json.decode(raw)
+        except msgspec.ValidationError:
+            # Well-formed but with a number beyond a float's range (1e999): json reads it as
+            # infinity, which the walk then refuses at its own path.
+            try:
+                data = json.loads(raw, parse_constant=_refuse_constant)
+            except ValueError as exc:
+                return None, [DocumentError("", f"not valid JSON: {exc}")]
+        except msgspec.DecodeError as exc:  # malformed further on than the typed decoder read
+            return None, [DocumentError("", f"not valid JSON: {exc}")]
     errors: list[DocumentError] = []
     if not isinstance(data, dict):
         return None, [DocumentError("", "a screening document must be a JSON object")]
@@ -129,10 +143,7 @@ def _walk(value: Any, t: msgspec.inspect.Type, path: str, errors: list[DocumentE
         if len(members) == 1:
             return _walk(value, members[0], path, errors)
         # int | float: an integer-valued field, checked further in _check_values
-        if _is_number(value):
-            return value
-        errors.append(DocumentError(path, f"must be a number, not {_json_kind(value)}"))
-        return _DROP
+        return _walk(value, msgspec.inspect.FloatType(), path, errors)
     if isinstance(t, msgspec.inspect.StructType):
         if not isinstance(value, dict):
             errors.append(DocumentError(path, f"must be an object, not {_json_kind(value)}"))
@@ -174,6 +185,9 @@ def _walk(value: Any, t: msgspec.inspect.Type, path: str, errors: list[DocumentE
     if isinstance(t, msgspec.inspect.FloatType):
         if _is_number(value):
             return value
+        if isinstance(value, float):
+            errors.append(DocumentError(path, "is a number out of range"))
+            return _DROP
         errors.append(DocumentError(path, f"must be a number, not {_shown(value)}"))
         return _DROP
     if isinstance(t, msgspec.inspect.StrType):
@@ -192,6 +206,10 @@ def _walk(value: Any, t: msgspec.inspect.Type, path: str, errors: list[DocumentE
             return _DROP
         return value
     raise TypeError(f"no check for {t!r} at {path}")  # a type added to document.py without one here
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"JSON has no {name}")
 
 
 def _is_number(value: Any) -> bool:

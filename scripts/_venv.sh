@@ -5,7 +5,7 @@
 # which keeps a re-run of the tests to a few seconds.
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$ROOT"
+cd "$ROOT" || exit
 
 venv_ensure() {
     if [ ! -x .venv/bin/python ]; then

@@ -150,8 +150,12 @@ def eligible_document(**overrides: Any) -> dict[str, Any]:
 
 
 def lab(test: str, value: float, unit: str, date: str | datetime.date, uln: float | None = None) -> dict[str, Any]:
-    entry: dict[str, Any] = {"test": test, "value": value, "unit": unit,
-                             "date": date if isinstance(date, str) else date.isoformat()}
+    entry: dict[str, Any] = {
+        "test": test,
+        "value": value,
+        "unit": unit,
+        "date": date if isinstance(date, str) else date.isoformat(),
+    }
     if uln is not None:
         entry["uln"] = uln
     return entry

@@ -101,8 +101,6 @@ def exc_03_brain_metastases(f: Facts) -> Outcome:
               "last_local_treatment_date": bm.last_local_treatment_date, "days_since_treatment": days}
     if bm.present is False:
         return Outcome("EXC-03", PASS, "No brain metastases", "absent", values)
-    if bm.present is None:
-        return Outcome("EXC-03", MISSING, "Brain metastases: presence not given", "presence_unknown", values)
     wrong = [text for text, bad in (
         ("not treated", bm.treated is False),
         ("symptomatic", bm.symptomatic is True),
@@ -111,21 +109,27 @@ def exc_03_brain_metastases(f: Facts) -> Outcome:
         (f"last local treatment {days} days before {r.isoformat()} (< {BRAIN_METASTASIS_TREATMENT_MIN_DAYS})",
          days is not None and days < BRAIN_METASTASIS_TREATMENT_MIN_DAYS),
     ) if bad]
-    if wrong:
-        return Outcome("EXC-03", FAIL, "Brain metastases " + ", ".join(wrong), "not_controlled", values)
     unknown = [name for name, v in (
         ("treated", bm.treated), ("symptomatic", bm.symptomatic),
         ("ongoing corticosteroids", bm.corticosteroids_ongoing), ("stable on MRI", bm.stable_on_mri),
         ("date of last local treatment", bm.last_local_treatment_date),
     ) if v is None]
-    if unknown:
-        return Outcome("EXC-03", MISSING, "Brain metastases present; not given: " + ", ".join(unknown),
-                       "details_unknown", values)
-    return Outcome("EXC-03", PASS,
-                   "Brain metastases treated, asymptomatic, no ongoing corticosteroids, stable on MRI, "
-                   f"last local treatment {days} days before {r.isoformat()} "
-                   f"(>= {BRAIN_METASTASIS_TREATMENT_MIN_DAYS})",
-                   "treated_stable", values)
+    if wrong and bm.present is True:
+        return Outcome("EXC-03", FAIL, "Brain metastases " + ", ".join(wrong), "not_controlled", values)
+    if wrong or unknown:
+        # Three-valued logic (spec, "Dates"): excluded = present AND not controlled; with
+        # presence unknown, only metastases known to be controlled settle it (below).
+        known = "presence not given" if bm.present is None else "present"
+        details = "; ".join(part for part in (
+            ", ".join(wrong), ("not given: " + ", ".join(unknown)) if unknown else "") if part)
+        return Outcome("EXC-03", MISSING, f"Brain metastases {known}; {details}", "details_unknown", values)
+    controlled = ("treated, asymptomatic, no ongoing corticosteroids, stable on MRI, "
+                  f"last local treatment {days} days before {r.isoformat()} "
+                  f"(>= {BRAIN_METASTASIS_TREATMENT_MIN_DAYS})")
+    if bm.present is None:
+        return Outcome("EXC-03", PASS, f"Brain metastases presence not given, but {controlled}",
+                       "controlled_if_present", values)
+    return Outcome("EXC-03", PASS, f"Brain metastases {controlled}", "treated_stable", values)
 
 
 def exc_04_ild(f: Facts) -> Outcome:
@@ -184,19 +188,23 @@ def exc_09_other_trial(f: Facts) -> Outcome:
     r = f.reference_date
     days = None if t.last_date is None else days_before(r, t.last_date)
     values = {"enrolled": t.enrolled, "last_date": t.last_date, "days_before_reference": days}
+    shown = "" if t.last_date is None else \
+        f"last therapeutic trial on {t.last_date.isoformat()}, {days} days before {r.isoformat()}"
     if t.enrolled is False:
         return Outcome("EXC-09", PASS, "Not enrolled in another therapeutic trial", "not_enrolled", values)
+    if days is not None and days >= OTHER_TRIAL_WINDOW_DAYS:
+        # Three-valued logic (spec, "Dates"): a trial 30 days or more ago cannot exclude,
+        # whether or not enrolment is recorded.
+        return Outcome("EXC-09", PASS, f"{shown[0].upper()}{shown[1:]} (>= {OTHER_TRIAL_WINDOW_DAYS})",
+                       "outside_window", values)
     if t.enrolled is None:
-        return Outcome("EXC-09", MISSING, "Enrolment in another therapeutic trial not answered",
-                       "not_answered", values)
+        return Outcome("EXC-09", MISSING, "Enrolment in another therapeutic trial not answered"
+                       + (f" ({shown})" if shown else ""), "not_answered", values)
     if days is None:
         return Outcome("EXC-09", MISSING, "Enrolled in another therapeutic trial; last date not given",
                        "last_date_unknown", values)
-    assert t.last_date is not None
-    shown = f"Other therapeutic trial last on {t.last_date.isoformat()}, {days} days before {r.isoformat()}"
-    if days < OTHER_TRIAL_WINDOW_DAYS:
-        return Outcome("EXC-09", FAIL, f"{shown} (< {OTHER_TRIAL_WINDOW_DAYS})", "within_window", values)
-    return Outcome("EXC-09", PASS, f"{shown} (>= {OTHER_TRIAL_WINDOW_DAYS})", "outside_window", values)
+    return Outcome("EXC-09", FAIL, f"Enrolled in another therapeutic trial, {shown} (< {OTHER_TRIAL_WINDOW_DAYS})",
+                   "within_window", values)
 
 
 def exc_10_pregnancy(f: Facts) -> Outcome:

@@ -14,7 +14,7 @@ from screening.rules.dates import PREGNANCY_TEST_WINDOW_DAYS, age_years
 from screening.rules.document import TumourSample
 from screening.rules.facts import Facts, LabUsed
 from screening.rules.outcome import FAIL, MISSING, NOT_APPLICABLE, PASS, Outcome, OutcomeValue, worse
-from screening.rules.units import LAB_UNITS
+from screening.rules.units import LAB_UNITS, number_text
 
 ADULT_AGE_YEARS: Final = 18
 HORMONE_RECEPTOR_MAX_PERCENT: Final = 10  # ER and PR must be < 10 %
@@ -254,7 +254,7 @@ def inc_05_ecog(f: Facts) -> Outcome:
 def inc_06_contraception(f: Facts) -> Outcome:
     """Registry: "Women of childbearing potential and male patients must agree to use
     adequate contraception for the duration of trial participation and up to 7 months
-    after completing treatment for women and up to 4 months for men."""
+    after completing treatment for women and up to 4 months for men"."""
     w = f.wocbp
     agreed = f.doc.contraception_agreed
     values = {"sex": f.patient.sex, "wocbp": w.wocbp, "wocbp_because": w.because, "contraception_agreed": agreed}
@@ -310,21 +310,23 @@ def _count_with_support(
                          support_window_start=f.support_window_start(lab))
     if supported:
         assert support_date is not None
-        what = f"{name} {lab.value:g} {unit}" if lab is not None else f"no usable {name} result"
+        what = f"{name} {_num(lab.value)} {unit}" if lab is not None else f"no usable {name} result"
         return Outcome(criterion, FAIL,
                        f"{support_name} on {support_date.isoformat()}, within 7 days of "
                        f"{f.support_window_start(lab).isoformat()} ({what})",
                        "support_in_window", values)
     if lab is None:
         return _no_usable_lab(criterion, f, test, name, values)
-    shown = f"{name[0].upper()}{name[1:]} {lab.value:,.{_decimals(unit)}f} {unit} ({_entered(lab)})"
+    shown = f"{name[0].upper()}{name[1:]} {_num(lab.value)} {unit} ({_entered(lab)})"
     if lab.value >= minimum:
-        return Outcome(criterion, PASS, f"{shown} >= {minimum:,.{_decimals(unit)}f}", "at_least_min", values)
-    return Outcome(criterion, FAIL, f"{shown} < {minimum:,.{_decimals(unit)}f}", "below_min", values)
+        return Outcome(criterion, PASS, f"{shown} >= {_num(minimum)}", "at_least_min", values)
+    return Outcome(criterion, FAIL, f"{shown} < {_num(minimum)}", "below_min", values)
 
 
-def _decimals(unit: str) -> int:
-    return 0 if unit == "/mm³" else 1
+def _num(value: float) -> str:
+    """A value for a reason: as precise as entered up to 3 decimals, thousands separated,
+    so that 8.99 g/dL never reads as "9.0 < 9"."""
+    return number_text(round(value, 3))
 
 
 def _entered(lab: LabUsed) -> str:
@@ -372,7 +374,7 @@ def _relative_to_uln(
     if lab is None:
         return _no_usable_lab(criterion, f, test, name, values)
     ratio = lab.value
-    shown = f"{name} {ratio:.2f} × ULN ({lab.entered_text})"
+    shown = f"{name} {_num(ratio)} × ULN ({lab.entered_text})"
     if raised_limit is True:
         if ratio < raised_below:
             return Outcome(criterion, PASS, f"{shown} < {raised_below:g} × ULN ({raised_because})",
@@ -438,7 +440,7 @@ def inc_07_alb(f: Facts) -> Outcome:
     values = _lab_values(lab)
     if lab is None:
         return _no_usable_lab("INC-07-ALB", f, "albumin", "albumin", values)
-    shown = f"Albumin {lab.value:g} g/dL ({_entered(lab)})"
+    shown = f"Albumin {_num(lab.value)} g/dL ({_entered(lab)})"
     if lab.value >= ALBUMIN_MIN_G_DL:
         return Outcome("INC-07-ALB", PASS, f"{shown} >= {ALBUMIN_MIN_G_DL:g}", "at_least_min", values)
     return Outcome("INC-07-ALB", FAIL, f"{shown} < {ALBUMIN_MIN_G_DL:g}", "below_min", values)

@@ -155,7 +155,7 @@ def test_her2_bilateral_decision_table(
     if_unknown: str,
     bilateral: object,
 ) -> None:
-    expected = {True: if_bilateral, False: if_not_bilateral}.get(bilateral, if_unknown)  # type: ignore[call-overload]
+    expected = {True: if_bilateral, False: if_not_bilateral}.get(bilateral, if_unknown)
     tumour_samples = [
         _her2_sample(ihc, ish, site="primary" if side else "metastatic", **({"laterality": side} if side else {}))
         for side, ihc, ish in samples
@@ -253,7 +253,7 @@ def test_hr_bilateral_decision_table(
     if_unknown: str,
     bilateral: object,
 ) -> None:
-    expected = {True: if_bilateral, False: if_not_bilateral}.get(bilateral, if_unknown)  # type: ignore[call-overload]
+    expected = {True: if_bilateral, False: if_not_bilateral}.get(bilateral, if_unknown)
     doc = eligible_document(
         disease__bilateral=bilateral, tumour_samples=[_hr_sample(er, pr, side) for side, er, pr in samples]
     )
