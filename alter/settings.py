@@ -42,6 +42,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
+    "django_htmx",
+    "pgtrigger",
+    "pghistory",
     "screening",
 ]
 
@@ -54,8 +57,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "screening.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    # Who changed what: the database triggers of django-pghistory record every row change;
+    # this attaches the user and URL of the request to them.
+    "pghistory.middleware.HistoryMiddleware",
 ]
 
 ROOT_URLCONF = "alter.urls"
@@ -116,7 +124,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+AUTH_USER_MODEL = "screening.User"
 LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "screening:list"
+LOGOUT_REDIRECT_URL = "login"
 
 # Production posture: secure cookies and HSTS unless running the development server.
 SESSION_COOKIE_SECURE = not DEBUG

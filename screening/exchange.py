@@ -19,9 +19,15 @@ import json
 import math
 import re
 from collections.abc import Collection, Iterator
-from typing import Any, Final, NamedTuple
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 import msgspec
+
+if TYPE_CHECKING:  # Django has no type information here (no django-stubs); these are its signatures
+    def gettext(message: str) -> str: ...
+    def gettext_noop(message: str) -> str: ...
+else:
+    from django.utils.translation import gettext, gettext_noop
 
 from screening.rules import units
 from screening.rules.dates import age_years, reference_date
@@ -44,7 +50,25 @@ RECEPTOR_PERCENT_MIN, RECEPTOR_PERCENT_MAX = 0.0, 100.0
 
 class DocumentError(NamedTuple):
     path: str  # JSON Pointer of the offending field ("" for the document itself)
-    message: str
+    message: str  # in the active language: built by gettext when the error is found
+
+
+# Messages are translated with gettext (not gettext_lazy) when an error is found, in the
+# language active then (the request's; "en" for `manage.py screen`); a valid document
+# never calls gettext. Messages chosen from a table are marked with gettext_noop here
+# and translated where they are used.
+
+# The labels of units.LAB_UNITS (screening/rules has no Django), for the catalogue.
+_LAB_LABELS: Final = (
+    gettext_noop("hemoglobin"), gettext_noop("ANC"), gettext_noop("platelets"), gettext_noop("creatinine"),
+    gettext_noop("albumin"), gettext_noop("total bilirubin"), gettext_noop("ALT"), gettext_noop("AST"),
+)
+_LAB_NEEDS: Final = {
+    "test": gettext_noop("a lab result needs its test"),
+    "value": gettext_noop("a lab result needs its value"),
+    "unit": gettext_noop("a lab result needs its unit"),
+    "date": gettext_noop("a lab result needs its date"),
+}
 
 
 class RefusedDocument(Exception):  # noqa: N818 - a refused document is the domain's word
@@ -80,13 +104,13 @@ def parse_screening(
     except msgspec.ValidationError:  # well-formed JSON, not a valid document
         doc, errors = _parse_reporting_every_error(raw, today=today)
     except msgspec.DecodeError as exc:
-        raise RefusedDocument([DocumentError("", f"not valid JSON: {exc}")]) from None
+        raise RefusedDocument([DocumentError("", _not_json(exc))]) from None
 
     if doc is not None:
         errors.extend(_check_values(doc, today=today, known_sites=known_sites))
     errors = _without_repeats(errors)
     if errors or doc is None:
-        raise RefusedDocument(errors or [DocumentError("", "not a screening document")])
+        raise RefusedDocument(errors or [DocumentError("", gettext("not a screening document"))])
     return doc
 
 
@@ -115,12 +139,12 @@ def _parse_reporting_every_error(
             try:
                 data = json.loads(raw, parse_constant=_refuse_constant)
             except ValueError as exc:
-                return None, [DocumentError("", f"not valid JSON: {exc}")]
+                return None, [DocumentError("", _not_json(exc))]
         except msgspec.DecodeError as exc:  # malformed further on than the typed decoder read
-            return None, [DocumentError("", f"not valid JSON: {exc}")]
+            return None, [DocumentError("", _not_json(exc))]
     errors: list[DocumentError] = []
     if not isinstance(data, dict):
-        return None, [DocumentError("", "a screening document must be a JSON object")]
+        return None, [DocumentError("", gettext("a screening document must be a JSON object"))]
     cleaned = _walk(data, msgspec.inspect.type_info(ScreeningDocument), "", errors)
     # Stand-ins for refused required fields, so that the rest of the document is still
     # checked; their own errors are already listed, and checks that would repeat them
@@ -146,24 +170,25 @@ def _walk(value: Any, t: msgspec.inspect.Type, path: str, errors: list[DocumentE
         return _walk(value, msgspec.inspect.FloatType(), path, errors)
     if isinstance(t, msgspec.inspect.StructType):
         if not isinstance(value, dict):
-            errors.append(DocumentError(path, f"must be an object, not {_json_kind(value)}"))
+            errors.append(DocumentError(path, gettext("must be an object, not %(kind)s") % {"kind": _json_kind(value)}))
             return _DROP
         fields = {f.encode_name: f for f in t.fields}
         cleaned = {}
         for key, item in value.items():
             if key not in fields:
-                errors.append(DocumentError(f"{path}/{_escape(key)}", f"unknown field {key!r}"))
+                errors.append(DocumentError(f"{path}/{_escape(key)}",
+                                            gettext("unknown field %(key)s") % {"key": repr(key)}))
                 continue
             checked = _walk(item, fields[key].type, f"{path}/{_escape(key)}", errors)
             if checked is not _DROP:
                 cleaned[key] = checked
         for name, field in fields.items():
             if field.required and name not in value:
-                errors.append(DocumentError(f"{path}/{name}", "is required"))
+                errors.append(DocumentError(f"{path}/{name}", gettext("is required")))
         return cleaned
     if isinstance(t, msgspec.inspect.ListType):
         if not isinstance(value, list):
-            errors.append(DocumentError(path, f"must be a list, not {_json_kind(value)}"))
+            errors.append(DocumentError(path, gettext("must be a list, not %(kind)s") % {"kind": _json_kind(value)}))
             return _DROP
         items = []
         for i, item in enumerate(value):
@@ -175,41 +200,48 @@ def _walk(value: Any, t: msgspec.inspect.Type, path: str, errors: list[DocumentE
         if value in t.values and isinstance(value, str):
             return value
         allowed = ", ".join(repr(v) for v in t.values)
-        errors.append(DocumentError(path, f"must be one of {allowed}, not {_shown(value)}"))
+        errors.append(DocumentError(path, gettext("must be one of %(allowed)s, not %(value)s")
+                                    % {"allowed": allowed, "value": _shown(value)}))
         return _DROP
     if isinstance(t, msgspec.inspect.BoolType):
         if isinstance(value, bool):
             return value
-        errors.append(DocumentError(path, f"must be true or false (or null), not {_shown(value)}"))
+        errors.append(DocumentError(path, gettext("must be true or false (or null), not %(value)s")
+                                    % {"value": _shown(value)}))
         return _DROP
     if isinstance(t, msgspec.inspect.FloatType):
         if _is_number(value):
             return value
         if isinstance(value, float):
-            errors.append(DocumentError(path, "is a number out of range"))
+            errors.append(DocumentError(path, gettext("is a number out of range")))
             return _DROP
-        errors.append(DocumentError(path, f"must be a number, not {_shown(value)}"))
+        errors.append(DocumentError(path, gettext("must be a number, not %(value)s") % {"value": _shown(value)}))
         return _DROP
     if isinstance(t, msgspec.inspect.StrType):
         if isinstance(value, str):
             return value
-        errors.append(DocumentError(path, f"must be a string, not {_shown(value)}"))
+        errors.append(DocumentError(path, gettext("must be a string, not %(value)s") % {"value": _shown(value)}))
         return _DROP
     if isinstance(t, msgspec.inspect.DateType):
         if not isinstance(value, str) or not _DATE_SHAPE.fullmatch(value):
-            errors.append(DocumentError(path, f"must be a date written YYYY-MM-DD, not {_shown(value)}"))
+            errors.append(DocumentError(path, gettext("must be a date written YYYY-MM-DD, not %(value)s")
+                                        % {"value": _shown(value)}))
             return _DROP
         try:
             datetime.date.fromisoformat(value)
         except ValueError:
-            errors.append(DocumentError(path, f"{value!r} is not a date that exists"))
+            errors.append(DocumentError(path, gettext("%(value)s is not a date that exists") % {"value": repr(value)}))
             return _DROP
         return value
     raise TypeError(f"no check for {t!r} at {path}")  # a type added to document.py without one here
 
 
 def _refuse_constant(name: str) -> None:
-    raise ValueError(f"JSON has no {name}")
+    raise ValueError(gettext("JSON has no %(constant)s") % {"constant": name})
+
+
+def _not_json(exc: Exception) -> str:
+    return gettext("not valid JSON: %(error)s") % {"error": exc}
 
 
 def _is_number(value: Any) -> bool:
@@ -228,12 +260,12 @@ def _json_kind(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
-        return "a number"
+        return gettext("a number")
     if isinstance(value, str):
-        return "a string"
+        return gettext("a string")
     if isinstance(value, list):
-        return "a list"
-    return "an object"
+        return gettext("a list")
+    return gettext("an object")
 
 
 def _shown(value: Any) -> str:
@@ -283,7 +315,8 @@ def _check_values(
     """Checks beyond types: site, integers, plausibility, units, dates. Normalises
     integer-valued numbers (1.0 -> 1) in place."""
     if doc.site not in known_sites:
-        yield DocumentError("/site", f"unknown site code {doc.site!r}; known: {', '.join(sorted(known_sites))}")
+        yield DocumentError("/site", gettext("unknown site code %(code)s; known: %(known)s")
+                            % {"code": repr(doc.site), "known": ", ".join(sorted(known_sites))})
     dates = _DateChecks(doc, today)
     yield from dates.order()
     yield from _check_patient(doc, dates)
@@ -308,19 +341,23 @@ class _DateChecks:
     def order(self) -> Iterator[DocumentError]:
         if self.planned is not None and self.order_broken:
             yield DocumentError("/planned_randomization_date",
-                                f"planned randomization date {self.planned.isoformat()} is before the "
-                                f"assessment date {self.assessment.isoformat()}")
+                                gettext("planned randomization date %(planned)s is before the "
+                                        "assessment date %(assessment)s")
+                                % {"planned": self.planned.isoformat(), "assessment": self.assessment.isoformat()})
 
     def observed(self, path: str, day: datetime.date | None) -> Iterator[DocumentError]:
         """An observation may not be dated after today, nor after the reference date R."""
         if day is None:
             return
         if day > self.today:
-            yield DocumentError(path, f"{day.isoformat()} is after today ({self.today.isoformat()})")
+            yield DocumentError(path, gettext("%(date)s is after today (%(today)s)")
+                                % {"date": day.isoformat(), "today": self.today.isoformat()})
         elif not self.order_broken and day > self.reference:
-            which = "planned randomization date" if self.planned is not None else "assessment date"
-            yield DocumentError(path, f"{day.isoformat()} is after the reference date "
-                                f"{self.reference.isoformat()} ({which}): only results available by then count")
+            message = (gettext("%(date)s is after the reference date %(reference)s (planned randomization date): "
+                               "only results available by then count") if self.planned is not None else
+                       gettext("%(date)s is after the reference date %(reference)s (assessment date): "
+                               "only results available by then count"))
+            yield DocumentError(path, message % {"date": day.isoformat(), "reference": self.reference.isoformat()})
 
 
 def _check_patient(doc: ScreeningDocument, dates: _DateChecks) -> Iterator[DocumentError]:
@@ -330,19 +367,24 @@ def _check_patient(doc: ScreeningDocument, dates: _DateChecks) -> Iterator[Docum
     dob = p.date_of_birth
     if dob is not None:
         if dob > dates.today:
-            yield DocumentError("/patient/date_of_birth", f"{dob.isoformat()} is after today")
+            yield DocumentError("/patient/date_of_birth",
+                                gettext("%(date)s is after today") % {"date": dob.isoformat()})
         elif dob > dates.assessment:
             yield DocumentError("/patient/date_of_birth",
-                                f"{dob.isoformat()} is after the assessment date {dates.assessment.isoformat()}")
+                                gettext("%(date)s is after the assessment date %(assessment)s")
+                                % {"date": dob.isoformat(), "assessment": dates.assessment.isoformat()})
         elif (age := age_years(dob, dates.assessment)) > AGE_YEARS_MAX:
             yield DocumentError("/patient/date_of_birth",
-                                f"age {age} y at the assessment date is implausible (0 – {AGE_YEARS_MAX} years)")
+                                gettext("age %(age)s y at the assessment date is implausible (0 – %(max)s years)")
+                                % {"age": age, "max": AGE_YEARS_MAX})
     weight = p.weight_kg
     if weight is not None and not WEIGHT_KG_MIN <= weight <= WEIGHT_KG_MAX:
         grams = WEIGHT_KG_MIN <= weight / 1000 <= WEIGHT_KG_MAX
-        hint = "; did you mean grams? give kilograms" if grams else ""
-        yield DocumentError("/patient/weight_kg", f"weight {weight:g} kg is implausible "
-                            f"({WEIGHT_KG_MIN:g} – {WEIGHT_KG_MAX:g} kg){hint}")
+        message = (gettext("weight %(weight)s kg is implausible (%(min)s – %(max)s kg); did you mean grams? "
+                           "give kilograms") if grams else
+                   gettext("weight %(weight)s kg is implausible (%(min)s – %(max)s kg)"))
+        yield DocumentError("/patient/weight_kg", message % {
+            "weight": format(weight, "g"), "min": format(WEIGHT_KG_MIN, "g"), "max": format(WEIGHT_KG_MAX, "g")})
 
 
 def _check_clinical(doc: ScreeningDocument, dates: _DateChecks) -> Iterator[DocumentError]:
@@ -357,21 +399,27 @@ def _check_clinical(doc: ScreeningDocument, dates: _DateChecks) -> Iterator[Docu
         for name in ("er_percent", "pr_percent"):
             value = getattr(sample, name)
             if value is not None and not RECEPTOR_PERCENT_MIN <= value <= RECEPTOR_PERCENT_MAX:
-                yield DocumentError(f"/tumour_samples/{i}/{name}", f"{value:g}% is implausible (0 – 100 %)")
+                yield DocumentError(f"/tumour_samples/{i}/{name}",
+                                    gettext("%(value)s%% is implausible (0 – 100 %%)") % {"value": format(value, "g")})
     if doc.ecog is not None:
         ecog = _integer(doc.ecog)
         if ecog is None:
-            yield DocumentError("/ecog", f"ECOG must be a whole number, not {doc.ecog:g}")
+            yield DocumentError("/ecog", gettext("ECOG must be a whole number, not %(value)s")
+                                % {"value": format(doc.ecog, "g")})
         elif not ECOG_MIN <= ecog <= ECOG_MAX:
-            yield DocumentError("/ecog", f"ECOG {ecog} is not a performance status for screening (0 – 4)")
+            yield DocumentError("/ecog", gettext("ECOG %(value)s is not a performance status for screening (0 – 4)")
+                                % {"value": ecog})
         else:
             doc.ecog = ecog
     if doc.lvef is not None:
         percent = doc.lvef.percent
         if percent is not None and not LVEF_PERCENT_MIN <= percent <= LVEF_PERCENT_MAX:
-            hint = (f"; did you mean {percent * 100:g}%? give a percentage"
-                    if LVEF_PERCENT_MIN <= percent * 100 <= LVEF_PERCENT_MAX else "")
-            yield DocumentError("/lvef/percent", f"LVEF {percent:g}% is implausible (5 – 90 %){hint}")
+            message = (gettext("LVEF %(value)s%% is implausible (5 – 90 %%); did you mean %(suggestion)s%%? "
+                               "give a percentage")
+                       if LVEF_PERCENT_MIN <= percent * 100 <= LVEF_PERCENT_MAX else
+                       gettext("LVEF %(value)s%% is implausible (5 – 90 %%)"))
+            yield DocumentError("/lvef/percent", message % {
+                "value": format(percent, "g"), "suggestion": format(percent * 100, "g")})
         yield from dates.observed("/lvef/date", doc.lvef.date)
     if doc.support is not None:
         for name in ("rbc_transfusion_date", "gcsf_date", "platelet_transfusion_date"):
@@ -388,18 +436,20 @@ def _check_reproductive(doc: ScreeningDocument, dates: _DateChecks) -> Iterator[
         months = _integer(rep.amenorrhea_months)
         if months is None:
             yield DocumentError("/reproductive/amenorrhea_months",
-                                f"must be a whole number of months, not {rep.amenorrhea_months:g}")
+                                gettext("must be a whole number of months, not %(value)s")
+                                % {"value": format(rep.amenorrhea_months, "g")})
         elif not AMENORRHEA_MONTHS_MIN <= months <= AMENORRHEA_MONTHS_MAX:
             yield DocumentError("/reproductive/amenorrhea_months",
-                                f"{months} months is implausible (0 – {AMENORRHEA_MONTHS_MAX})")
+                                gettext("%(months)s months is implausible (0 – %(max)s)")
+                                % {"months": months, "max": AMENORRHEA_MONTHS_MAX})
         else:
             rep.amenorrhea_months = months
     for i, test in enumerate(rep.pregnancy_tests or ()):
         path = f"/reproductive/pregnancy_tests/{i}"
         if test.result is None:
-            yield DocumentError(f"{path}/result", "a pregnancy test needs its result")
+            yield DocumentError(f"{path}/result", gettext("a pregnancy test needs its result"))
         if test.date is None:
-            yield DocumentError(f"{path}/date", "a pregnancy test needs its date")
+            yield DocumentError(f"{path}/date", gettext("a pregnancy test needs its date"))
         yield from dates.observed(f"{path}/date", test.date)
 
 
@@ -413,30 +463,46 @@ def _integer(value: float) -> int | None:
 def _check_lab(path: str, lab: LabResult) -> Iterator[DocumentError]:
     for name in ("test", "value", "unit", "date"):
         if getattr(lab, name) is None:
-            yield DocumentError(f"{path}/{name}", f"a lab result needs its {name}")
+            yield DocumentError(f"{path}/{name}", gettext(_LAB_NEEDS[name]))
     if lab.uln is not None and lab.uln <= 0:
-        yield DocumentError(f"{path}/uln", f"ULN {lab.uln:g} must be greater than 0")
+        yield DocumentError(f"{path}/uln",
+                            gettext("ULN %(uln)s must be greater than 0") % {"uln": format(lab.uln, "g")})
     if lab.test is None:
         return
     spec = units.LAB_UNITS[lab.test]
     if spec.needs_uln and lab.uln is None:
         yield DocumentError(f"{path}/uln",
-                            f"{spec.label} needs its ULN (upper limit of normal), in the unit of the value")
+                            gettext("%(label)s needs its ULN (upper limit of normal), in the unit of the value")
+                            % {"label": gettext(spec.label)})
     if lab.unit is not None and not units.is_accepted(lab.test, lab.unit):
         accepted = ", ".join(units.accepted_units(lab.test))
         slip = units.unit_case_slip(lab.test, lab.unit)
-        hint = f"did you mean {slip}? " if slip else ""
-        yield DocumentError(f"{path}/unit", f"unit {lab.unit!r} is not accepted for {lab.test}; {hint}"
-                            f"accepted: {accepted}")
+        message = (gettext("unit %(unit)s is not accepted for %(test)s; did you mean %(suggestion)s? "
+                           "accepted: %(accepted)s") if slip else
+                   gettext("unit %(unit)s is not accepted for %(test)s; accepted: %(accepted)s"))
+        yield DocumentError(f"{path}/unit", message % {
+            "unit": repr(lab.unit), "test": lab.test, "suggestion": slip, "accepted": accepted})
         return
     if lab.value is None or lab.unit is None or (spec.needs_uln and (lab.uln is None or lab.uln <= 0)):
         return
     canonical = units.to_canonical(lab.test, lab.value, lab.unit, lab.uln)
     if not units.is_plausible(lab.test, canonical):
         slips = units.unit_slip_hint(lab.test, lab.value, lab.unit)
-        hint = f"; did you mean {' or '.join(slips)}?" if slips else ""
-        yield DocumentError(f"{path}/value", f"{spec.label} {units.number_text(lab.value)} {lab.unit} is implausible "
-                            f"(plausible: {units.plausible_range_text(lab.test)}){hint}")
+        message = (gettext("%(label)s %(value)s %(unit)s is implausible (plausible: %(range)s); "
+                           "did you mean %(units)s?") if slips else
+                   gettext("%(label)s %(value)s %(unit)s is implausible (plausible: %(range)s)"))
+        canonical_unit = gettext("× ULN") if spec.needs_uln else spec.canonical
+        yield DocumentError(f"{path}/value", message % {
+            "label": gettext(spec.label), "value": units.number_text(lab.value), "unit": lab.unit,
+            "range": units.plausible_range_text(lab.test, unit=canonical_unit), "units": _either(slips)})
+
+
+def _either(choices: list[str]) -> str:
+    """``a or b`` (as many as given; "" for none)."""
+    text = choices[0] if choices else ""
+    for choice in choices[1:]:
+        text = gettext("%(first)s or %(second)s") % {"first": text, "second": choice}
+    return text
 
 
 # --- result document ----------------------------------------------------------------

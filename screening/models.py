@@ -1,2 +1,411 @@
+"""Screening records in PostgreSQL.
 
-# Create your models here.
+A :class:`Screening` holds what a coordinator entered for one screened patient, in the
+words of the exchange format (`alter-screening/1`); its tumour samples, lab results,
+pregnancy tests and prior drugs are rows of their own. Every save appends an immutable
+:class:`Evaluation` holding the exact input document and result document. Every change
+of every row is recorded by database triggers (django-pghistory), so that neither a bulk
+update nor a raw SQL fix can skip the audit trail.
+
+The database enforces what the forms check (CHECK, UNIQUE, NOT NULL), so that no path
+into the database — form, JSON import, ``screen --save``, the admin — can store a value
+the exchange format refuses.
+"""
+
+from __future__ import annotations
+
+import pghistory
+import pgtrigger
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from screening import exchange
+
+
+def _row_events() -> tuple[pghistory.RowEvent, ...]:
+    """Insert, update and delete trackers (new instances: a tracker belongs to one model)."""
+    return (pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+
+
+class Role(models.TextChoices):
+    COORDINATOR = "coordinator", _("Coordinator")
+    INVESTIGATOR = "investigator", _("Investigator")
+    MONITOR = "monitor", _("Monitor")
+
+
+class Status(models.TextChoices):
+    ELIGIBLE = "eligible", _("eligible")
+    INELIGIBLE = "ineligible", _("ineligible")
+    INCOMPLETE = "incomplete", _("incomplete")
+
+
+class Site(models.Model):
+    code = models.CharField(
+        _("code"), max_length=8, unique=True,
+        validators=[RegexValidator(r"^[A-Z]{2,8}$", _("2 to 8 capital letters"))],
+    )
+    name = models.CharField(_("name"), max_length=200)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    # Screening numbers are assigned per site from this counter and never reused.
+    last_screening_sequence = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+        constraints = [models.CheckConstraint(condition=Q(code__regex=r"^[A-Z]{2,8}$"), name="site_code_format")]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.name}"
+
+
+@pghistory.track(exclude=["password", "last_login"])
+class User(AbstractUser):
+    """A person who uses ALTER Screen, with a role and the sites they work for."""
+
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, blank=True)
+    sites = models.ManyToManyField(Site, through="SiteMembership", related_name="members", blank=True,
+                                   verbose_name=_("sites"))
+    language = models.CharField(
+        _("language"), max_length=8, blank=True,
+        choices=[("en", "English"), ("fr", "Français")],
+        help_text=_("Interface language; empty follows the browser."),
+    )
+
+    class Meta(AbstractUser.Meta):
+        constraints = [
+            models.CheckConstraint(condition=Q(role__in=["", *Role.values]), name="user_role_valid"),
+        ]
+
+
+@pghistory.track(*_row_events())
+class SiteMembership(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="memberships")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "site"], name="membership_unique")]
+        verbose_name = _("site membership")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.site.code}"
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", _("female")
+    MALE = "male", _("male")
+
+
+class Extent(models.TextChoices):
+    METASTATIC = "metastatic", _("metastatic")
+    LOCALLY_ADVANCED_UNRESECTABLE = "locally_advanced_unresectable", _("locally advanced, unresectable")
+    LOCALLY_ADVANCED_RESECTABLE = "locally_advanced_resectable", _("locally advanced, resectable")
+    EARLY = "early", _("early")
+
+
+class LvefMethod(models.TextChoices):
+    ECHOCARDIOGRAM = "echocardiogram", _("echocardiogram")
+    MUGA = "muga", _("MUGA")
+
+
+def _nullable_bool(label: str) -> models.BooleanField:  # type: ignore[type-arg]
+    return models.BooleanField(label, null=True, blank=True)
+
+
+def _between(field: str, low: float, high: float) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": low, f"{field}__lte": high}),
+        name=f"%(class)s_{field}_plausible",
+    )
+
+
+@pghistory.track(*_row_events())
+class Screening(models.Model):
+    """One screening of one patient; fields follow `alter-screening/1` (exchange-format.md).
+
+    ``None`` means "not known yet", as in the format. The evaluation fields (status and
+    counts) repeat the latest :class:`Evaluation` for the list page.
+    """
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="screenings", verbose_name=_("site"))
+    sequence = models.PositiveIntegerField(editable=False)
+    number = models.CharField(_("screening number"), max_length=20, unique=True, editable=False)
+    rescreening_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="rescreenings", verbose_name=_("re-screening of"))
+
+    assessment_date = models.DateField(_("assessment date"))
+    planned_randomization_date = models.DateField(_("planned randomization date"), null=True, blank=True)
+
+    # patient
+    initials = models.CharField(_("initials"), max_length=4, blank=True,
+                                validators=[RegexValidator(r"^[A-Za-z]{0,4}$", _("up to 4 letters"))])
+    sex = models.CharField(_("sex"), max_length=8, choices=Sex.choices, blank=True)
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    weight_kg = models.FloatField(_("weight (kg)"), null=True, blank=True)
+
+    # consent
+    consent_signed = _nullable_bool(_("informed consent signed"))
+    consent_date = models.DateField(_("consent date"), null=True, blank=True)
+    consent_impartial_witness = _nullable_bool(_("signed by an impartial witness"))
+
+    # disease
+    histologically_confirmed = _nullable_bool(_("histologically confirmed"))
+    extent = models.CharField(_("extent"), max_length=32, choices=Extent.choices, blank=True)
+    bilateral = _nullable_bool(_("bilateral breast cancer"))
+    liver_metastases = _nullable_bool(_("liver metastases"))
+    brain_metastases_present = _nullable_bool(_("brain metastases"))
+    brain_metastases_treated = _nullable_bool(_("treated"))
+    brain_metastases_symptomatic = _nullable_bool(_("symptomatic"))
+    brain_metastases_corticosteroids_ongoing = _nullable_bool(_("ongoing corticosteroids"))
+    brain_metastases_stable_on_mri = _nullable_bool(_("stable on MRI"))
+    brain_metastases_last_local_treatment_date = models.DateField(
+        _("last local treatment (surgery or radiation)"), null=True, blank=True)
+
+    ecog = models.PositiveSmallIntegerField(_("ECOG performance status"), null=True, blank=True)
+    lvef_percent = models.FloatField(_("LVEF (%)"), null=True, blank=True)
+    lvef_method = models.CharField(_("LVEF method"), max_length=16, choices=LvefMethod.choices, blank=True)
+    lvef_date = models.DateField(_("LVEF date"), null=True, blank=True)
+
+    # supportive care
+    rbc_transfusion_date = models.DateField(_("last red blood cell transfusion"), null=True, blank=True)
+    gcsf_date = models.DateField(_("last G-CSF"), null=True, blank=True)
+    platelet_transfusion_date = models.DateField(_("last platelet transfusion"), null=True, blank=True)
+    gilbert_syndrome = _nullable_bool(_("Gilbert's syndrome"))
+
+    # reproductive status
+    hysterectomy = _nullable_bool(_("hysterectomy"))
+    bilateral_oophorectomy = _nullable_bool(_("bilateral oophorectomy"))
+    amenorrhea_months = models.PositiveSmallIntegerField(_("amenorrhea (months)"), null=True, blank=True)
+    amenorrhea_other_cause = _nullable_bool(_("amenorrhea with another identified cause"))
+    pregnant = _nullable_bool(_("pregnant"))
+    breastfeeding = _nullable_bool(_("breast-feeding"))
+    plans_pregnancy = _nullable_bool(_("plans pregnancy during the study or within 7 months after"))
+    contraception_agreed = _nullable_bool(_("agrees to adequate contraception"))
+
+    # prior therapy, other trial, ILD
+    prior_her2_or_trop2_adc = _nullable_bool(_("prior HER2- or TROP2-directed ADC"))
+    other_trial_enrolled = _nullable_bool(_("enrolled in another therapeutic trial"))
+    other_trial_last_date = models.DateField(_("last date in the other trial"), null=True, blank=True)
+    ild_history_requiring_steroids = _nullable_bool(_("history of ILD/pneumonitis that required steroids"))
+    ild_current = _nullable_bool(_("current ILD/pneumonitis"))
+    ild_suspected_not_ruled_out = _nullable_bool(_("suspected ILD/pneumonitis not ruled out by imaging"))
+
+    # investigator judgments
+    eligible_for_sg_and_tdxd = _nullable_bool(_("eligible for SG and T-DXd per their indication"))
+    social_security_affiliation = _nullable_bool(_("affiliated to social security"))
+    willing_and_able_to_comply = _nullable_bool(_("willing and able to comply with the protocol"))
+    significant_cardiovascular_disease = _nullable_bool(_("uncontrolled or significant cardiovascular disease"))
+    incompatible_condition = _nullable_bool(_("condition incompatible with the study"))
+    hypersensitivity_to_trial_drugs = _nullable_bool(_("allergy or severe hypersensitivity to trial drugs"))
+    confounding_concurrent_condition = _nullable_bool(_("confounding concurrent condition"))
+    disease_requiring_hospitalisation = _nullable_bool(_("disease requiring hospitalisation"))
+    deprived_of_liberty_or_guardianship = _nullable_bool(_("deprived of liberty or under guardianship"))
+    unable_to_comply_with_follow_up = _nullable_bool(_("unable to comply with follow-up"))
+
+    # the latest evaluation, repeated for the list page
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.INCOMPLETE)
+    failed_count = models.PositiveSmallIntegerField(default=0)
+    missing_count = models.PositiveSmallIntegerField(default=0)
+
+    # Optimistic lock: a save must name the version it was based on (no lost updates).
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-updated_at"]
+        verbose_name = _("screening")
+        verbose_name_plural = _("screenings")
+        constraints = [
+            models.UniqueConstraint(fields=["site", "sequence"], name="screening_sequence_unique_per_site"),
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="screening_status_valid"),
+            models.CheckConstraint(condition=Q(sex__in=["", *Sex.values]), name="screening_sex_valid"),
+            models.CheckConstraint(condition=Q(extent__in=["", *Extent.values]), name="screening_extent_valid"),
+            models.CheckConstraint(condition=Q(lvef_method__in=["", *LvefMethod.values]),
+                                   name="screening_lvef_method_valid"),
+            _between("ecog", exchange.ECOG_MIN, exchange.ECOG_MAX),
+            _between("amenorrhea_months", exchange.AMENORRHEA_MONTHS_MIN, exchange.AMENORRHEA_MONTHS_MAX),
+            _between("lvef_percent", exchange.LVEF_PERCENT_MIN, exchange.LVEF_PERCENT_MAX),
+            _between("weight_kg", exchange.WEIGHT_KG_MIN, exchange.WEIGHT_KG_MAX),
+            models.CheckConstraint(
+                condition=Q(planned_randomization_date__isnull=True)
+                | Q(planned_randomization_date__gte=models.F("assessment_date")),
+                name="screening_randomization_not_before_assessment"),
+        ]
+        indexes = [
+            # The list page: newest change first, within the user's sites or across all.
+            models.Index(fields=["site", "-updated_at", "-id"], name="screening_site_updated"),
+            models.Index(fields=["-updated_at", "-id"], name="screening_updated"),
+            models.Index(fields=["site", "status", "-updated_at", "-id"], name="screening_site_status_updated"),
+            models.Index(fields=["status", "-updated_at", "-id"], name="screening_status_updated"),
+        ]
+        triggers = [
+            # A clinical record is never deleted; a screen failure stays in the log.
+            pgtrigger.Protect(name="screening_never_deleted", operation=pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class LabTest(models.TextChoices):
+    HEMOGLOBIN = "hemoglobin", _("hemoglobin")
+    ANC = "anc", _("neutrophils (ANC)")
+    PLATELETS = "platelets", _("platelets")
+    TOTAL_BILIRUBIN = "total_bilirubin", _("total bilirubin")
+    ALT = "alt", _("ALT")
+    AST = "ast", _("AST")
+    ALBUMIN = "albumin", _("albumin")
+    CREATININE = "creatinine", _("creatinine")
+
+
+class _ScreeningPart(models.Model):
+    """A row of a screening's list (samples, labs, tests, drugs), kept in entry order:
+    the order decides ties on date ("the one listed last")."""
+
+    screening = models.ForeignKey(Screening, on_delete=models.CASCADE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["id"]
+
+
+@pghistory.track(*_row_events())
+class TumourSample(_ScreeningPart):
+    class SampleSite(models.TextChoices):
+        PRIMARY = "primary", _("primary")
+        METASTATIC = "metastatic", _("metastatic")
+
+    class Laterality(models.TextChoices):
+        LEFT = "left", _("left")
+        RIGHT = "right", _("right")
+
+    class Her2Ihc(models.TextChoices):
+        ZERO = "0", "0"
+        ULTRALOW = "ultralow", _("ultralow")
+        ONE = "1+", "1+"
+        TWO = "2+", "2+"
+        THREE = "3+", "3+"
+
+    class Her2Ish(models.TextChoices):
+        NEGATIVE = "negative", _("negative")
+        POSITIVE = "positive", _("positive")
+        EQUIVOCAL = "equivocal", _("equivocal")
+        NOT_DONE = "not_done", _("not done")
+
+    site = models.CharField(_("sample site"), max_length=12, choices=SampleSite.choices, blank=True)
+    laterality = models.CharField(_("laterality"), max_length=8, choices=Laterality.choices, blank=True)
+    date = models.DateField(_("date"), null=True, blank=True)
+    er_percent = models.FloatField(_("ER (%)"), null=True, blank=True)
+    pr_percent = models.FloatField(_("PR (%)"), null=True, blank=True)
+    her2_ihc = models.CharField(_("HER2 IHC"), max_length=8, choices=Her2Ihc.choices, blank=True)
+    her2_ish = models.CharField(_("HER2 ISH"), max_length=12, choices=Her2Ish.choices, blank=True)
+
+    class Meta(_ScreeningPart.Meta):
+        verbose_name = _("tumour sample")
+        constraints = [
+            _between("er_percent", exchange.RECEPTOR_PERCENT_MIN, exchange.RECEPTOR_PERCENT_MAX),
+            _between("pr_percent", exchange.RECEPTOR_PERCENT_MIN, exchange.RECEPTOR_PERCENT_MAX),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site or 'sample'} {self.laterality} IHC {self.her2_ihc or '?'}".strip()
+
+
+@pghistory.track(*_row_events())
+class LabResult(_ScreeningPart):
+    """A lab result as entered (value and unit) beside its value in the canonical unit."""
+
+    test = models.CharField(_("test"), max_length=16, choices=LabTest.choices)
+    value = models.FloatField(_("value"))
+    unit = models.CharField(_("unit"), max_length=12)
+    uln = models.FloatField(_("ULN"), null=True, blank=True)
+    value_canonical = models.FloatField(_("value in the canonical unit"))
+    date = models.DateField(_("date"))
+
+    class Meta(_ScreeningPart.Meta):
+        verbose_name = _("lab result")
+        constraints = [
+            models.CheckConstraint(condition=Q(test__in=LabTest.values), name="lab_test_valid"),
+            models.CheckConstraint(condition=Q(uln__isnull=True) | Q(uln__gt=0), name="lab_uln_positive"),
+            models.CheckConstraint(
+                condition=~Q(test__in=["total_bilirubin", "alt", "ast"]) | Q(uln__isnull=False),
+                name="lab_uln_required_for_relative_tests"),
+            models.CheckConstraint(condition=~Q(unit=""), name="lab_unit_given"),
+        ]
+        indexes = [models.Index(fields=["screening", "test", "date"], name="lab_screening_test_date")]
+
+    def __str__(self) -> str:
+        return f"{self.test} {self.value:g} {self.unit} on {self.date}"
+
+
+@pghistory.track(*_row_events())
+class PregnancyTest(_ScreeningPart):
+    class Result(models.TextChoices):
+        NEGATIVE = "negative", _("negative")
+        POSITIVE = "positive", _("positive")
+
+    class Type(models.TextChoices):
+        SERUM = "serum", _("serum")
+        URINE = "urine", _("urine")
+
+    result = models.CharField(_("result"), max_length=8, choices=Result.choices)
+    type = models.CharField(_("type"), max_length=8, choices=Type.choices, blank=True)
+    date = models.DateField(_("date"))
+
+    class Meta(_ScreeningPart.Meta):
+        verbose_name = _("pregnancy test")
+        constraints = [models.CheckConstraint(condition=Q(result__in=["negative", "positive"]),
+                                              name="pregnancy_test_result_valid")]
+
+    def __str__(self) -> str:
+        return f"{self.result} {self.type} on {self.date}"
+
+
+@pghistory.track(*_row_events())
+class PriorDrug(_ScreeningPart):
+    name = models.CharField(_("drug"), max_length=200)
+
+    class Meta(_ScreeningPart.Meta):
+        verbose_name = _("prior drug")
+        constraints = [models.CheckConstraint(condition=~Q(name=""), name="prior_drug_name_given")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Evaluation(models.Model):
+    """One evaluation of a screening, appended on every save and never changed.
+
+    It keeps the exact input document and the result document with the ruleset id, so
+    that it can be reproduced, and shown as it was, after any later change of the rules.
+    """
+
+    screening = models.ForeignKey(Screening, on_delete=models.PROTECT, related_name="evaluations")
+    ruleset = models.CharField(max_length=32)
+    input_document = models.JSONField()
+    result_document = models.JSONField()
+    status = models.CharField(max_length=12, choices=Status.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("evaluation")
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="evaluation_status_valid"),
+            models.CheckConstraint(condition=~Q(ruleset=""), name="evaluation_ruleset_given"),
+        ]
+        indexes = [models.Index(fields=["screening", "-created_at"], name="evaluation_screening_time")]
+        triggers = [
+            pgtrigger.Protect(name="evaluation_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.screening} {self.ruleset} {self.status} {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,3 +1,20 @@
-"""URLs of the screening app; the screens arrive with issue 4."""
+"""URLs of the screening app. Screening numbers (never names) identify patients in URLs."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from screening.views import history, screening_form, screening_list, transfer
+
+app_name = "screening"
+
+urlpatterns = [
+    path("", screening_list.screening_list, name="list"),
+    path("screenings/new/", screening_form.screening_create, name="create"),
+    path("screenings/new/evaluate/", screening_form.screening_evaluate, name="evaluate_new"),
+    path("screenings/import/", transfer.screening_import, name="import_new"),
+    path("screenings/<str:number>/", screening_form.screening_detail, name="detail"),
+    path("screenings/<str:number>/evaluate/", screening_form.screening_evaluate, name="evaluate"),
+    path("screenings/<str:number>/history/", history.screening_history, name="history"),
+    path("screenings/<str:number>/export.json", transfer.screening_export, name="export"),
+    path("screenings/<str:number>/import/", transfer.screening_import, name="import"),
+    path("screenings/<str:number>/evaluations/<int:pk>/", screening_form.evaluation_detail, name="evaluation"),
+]

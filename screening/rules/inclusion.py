@@ -194,7 +194,7 @@ def inc_03_hr(f: Facts) -> Outcome:
     """Registry: "Estrogen receptor (ER) expression <10% and progesterone receptor (PR)
     expression <10%", for both tumours of a bilateral cancer."""
     samples = f.tumour_samples
-    values = {"samples": [{"index": i, "laterality": s.laterality, "er_percent": s.er_percent,
+    values = {"samples": [{"index": i, "site": s.site, "laterality": s.laterality, "er_percent": s.er_percent,
                            "pr_percent": s.pr_percent} for i, s in enumerate(samples)],
               "bilateral": f.disease.bilateral}
     too_high = [
@@ -285,6 +285,10 @@ def _lab_values(lab: LabUsed | None, **more: object) -> dict[str, object]:
 
 def _no_usable_lab(criterion: str, f: Facts, test: str, name: str, values: dict[str, object]) -> Outcome:
     lab = f.labs.get(test)
+    values["reference_date"] = f.reference_date
+    if lab is not None:
+        values.update(latest_date=lab.date, latest_days_before_reference=lab.days_before_reference,
+                      latest_lab_index=lab.lab_index)
     if lab is None:
         return Outcome(criterion, MISSING, f"No {name} result on or before {f.reference_date.isoformat()}",
                        "no_result", values)
@@ -498,6 +502,7 @@ def inc_09_pregnancy_test(f: Facts) -> Outcome:
         return Outcome("INC-09", NOT_APPLICABLE, f"Not a woman of childbearing potential ({w.because})",
                        "not_wocbp", values)
     if t is None:
+        values["reference_date"] = f.reference_date
         return Outcome("INC-09", MISSING, f"No pregnancy test on or before {f.reference_date.isoformat()}",
                        "no_test", values)
     shown = (f"Pregnancy test{f' ({t.type})' if t.type else ''} {t.result} on {t.date.isoformat()}, "

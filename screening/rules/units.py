@@ -119,9 +119,11 @@ def unit_case_slip(test: str, unit: str) -> str | None:
     return None
 
 
-def plausible_range_text(test: str) -> str:
+def plausible_range_text(test: str, *, unit: str | None = None) -> str:
+    """``0.1 – 20 mg/dL``; ``unit`` replaces the canonical unit's text (a translated
+    ``× ULN``: this module has no translations)."""
     spec = LAB_UNITS[test]
-    return f"{number_text(spec.plausible_min)} – {number_text(spec.plausible_max)} {spec.canonical}"
+    return f"{number_text(spec.plausible_min)} – {number_text(spec.plausible_max)} {unit or spec.canonical}"
 
 
 def number_text(value: float) -> str:

@@ -16,7 +16,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from screening import exchange
+from screening import exchange, services
+from screening.models import User
 
 
 class Command(BaseCommand):
@@ -30,8 +31,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("files", nargs="+", metavar="FILE", help="JSON document, '-' for stdin, or .jsonl")
+        parser.add_argument("--save", action="store_true",
+                            help="also store each valid document as a screening (created or updated by its "
+                                 "screening_id) with its evaluation, as the web form would; needs --user")
+        parser.add_argument("--user", metavar="USERNAME", help="who saves (recorded in the audit trail)")
 
-    def handle(self, *args: Any, files: list[str], **options: Any) -> None:
+    def handle(self, *args: Any, files: list[str], save: bool, user: str | None, **options: Any) -> None:
+        saver = _saving_user(user) if save else None
         today = timezone.localdate()
         # Bytes straight to the terminal or pipe when there is one (much faster for large
         # batches); text through the wrapper otherwise (call_command with a StringIO).
@@ -42,6 +48,8 @@ class Command(BaseCommand):
                 result = exchange.refused_document(
                     [exchange.DocumentError("", f"cannot read the file: {raw.strerror}")], file=name)
                 doc = None
+            elif saver is not None:
+                result, doc = _save(raw, by=saver, file=name)
             else:
                 result, doc = exchange.screen(raw, today=today, file=name)
             if doc is None:
@@ -56,6 +64,24 @@ class Command(BaseCommand):
         if refused:
             # CommandError with returncode prints its message on stderr and exits 2.
             raise CommandError(f"{refused} document(s) refused", returncode=2)
+
+
+def _saving_user(username: str | None) -> User:
+    if not username:
+        raise CommandError("--save needs --user USERNAME: every stored change records who made it")
+    try:
+        return User.objects.get(username=username, is_active=True)
+    except User.DoesNotExist:
+        raise CommandError(f"no active user {username!r}") from None
+
+
+def _save(raw: bytes, *, by: User, file: str) -> tuple[Any, Any]:
+    """Store one document through the same validation and service as the web form."""
+    try:
+        evaluation = services.screening_import(raw=raw, by=by)
+    except exchange.RefusedDocument as refused:
+        return exchange.refused_document(refused.errors, file=file), None
+    return evaluation.result_document, evaluation
 
 
 def _documents(files: list[str]) -> Iterator[tuple[str, bytes | OSError]]:

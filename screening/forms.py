@@ -1,0 +1,284 @@
+"""The screening form: what coordinators type, turned into an `alter-screening/1` document.
+
+Fields parse what a person types (French decimal commas, ``100 000``, DD/MM/YYYY); the
+exchange format then validates the document as a whole, exactly as for a JSON import,
+and its errors are shown next to the fields they name.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms import formset_factory
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from screening import documents
+from screening.models import LabTest, PregnancyTest, Screening, TumourSample
+from screening.rules import units
+
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d.%m.%Y"]
+
+# "1,500" may be one and a half (French) or fifteen hundred (English): refuse to guess.
+_AMBIGUOUS_THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+$")
+_SPACES = re.compile(r"[\s\u00a0\u202f\u2009]")
+
+
+def _number_text(value: str) -> str:
+    """Typed number -> Python syntax: decimal comma accepted, spaces as thousands dropped."""
+    text = _SPACES.sub("", value)
+    if _AMBIGUOUS_THOUSANDS.match(text):
+        raise ValidationError(
+            _("“%(value)s” is ambiguous: write 1500 for fifteen hundred, or 1,5 for one and a half."),
+            code="ambiguous", params={"value": value})
+    return text.replace(",", ".")
+
+
+class DecimalCommaFloatField(forms.FloatField):
+    """A number as French and English labs write it: ``11,2`` or ``11.2``, ``100 000``."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+
+    def to_python(self, value: Any) -> float | None:
+        if isinstance(value, str):
+            value = _number_text(value)
+        return super().to_python(value)  # type: ignore[no-any-return]
+
+
+class DecimalCommaIntegerField(forms.IntegerField):
+    """A whole number; ``1,0`` is 1, ``1,5`` is refused with the field's message."""
+
+    widget = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
+
+    def to_python(self, value: Any) -> int | None:
+        if isinstance(value, str):
+            value = _number_text(value)
+        return super().to_python(value)  # type: ignore[no-any-return]
+
+
+YES_NO_UNKNOWN = [("", _("not yet known")), ("true", _("yes")), ("false", _("no"))]
+
+
+def _yes_no(label: Any) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label, required=False, choices=YES_NO_UNKNOWN, empty_value=None,
+        coerce=lambda v: {"true": True, "false": False}[v],
+    )
+
+
+def _date(label: Any, required: bool = False) -> forms.DateField:
+    return forms.DateField(label=label, required=required, input_formats=DATE_INPUT_FORMATS,
+                           widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+
+class ScreeningForm(forms.ModelForm):  # type: ignore[type-arg]
+    """Every scalar field of the screening, in the order of the spec's sections."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Screening
+        fields = [field for field, _path in documents.SCALAR_FIELDS]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.yes_no_fields: list[str] = []
+        for name, model_field in ((f.name, f) for f in Screening._meta.get_fields() if f.name in self.fields):
+            label = capfirst(model_field.verbose_name)  # type: ignore[union-attr]
+            internal = model_field.get_internal_type()
+            if internal == "BooleanField":
+                self.fields[name] = _yes_no(label)
+                self.yes_no_fields.append(name)
+            elif internal == "DateField":
+                self.fields[name] = _date(label, required=name == "assessment_date")
+            elif internal == "FloatField":
+                self.fields[name] = DecimalCommaFloatField(label=label, required=False)
+            elif name == "amenorrhea_months":
+                self.fields[name] = DecimalCommaIntegerField(label=label, required=False)
+        self.fields["ecog"] = forms.TypedChoiceField(
+            label=_("ECOG performance status"), required=False, empty_value=None, coerce=int,
+            choices=[("", _("not yet known"))] + [(str(i), str(i)) for i in range(5)])
+        for name in self.yes_no_fields:
+            if name in self.initial:
+                value = self.initial[name]
+                self.initial[name] = "true" if value is True else "false" if value is False else ""
+        self.fields["initials"].widget.attrs.update({"autocomplete": "off", "style": "text-transform:uppercase"})
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+    def clean_initials(self) -> str:
+        return str(self.cleaned_data["initials"]).upper()
+
+    def _post_clean(self) -> None:
+        # The model instance is not changed by the form: services.screening_save stores the
+        # validated document. (ModelForm would otherwise copy the values onto the instance.)
+        pass
+
+
+class TumourSampleForm(forms.Form):
+    site = forms.ChoiceField(label=_("sample site"), required=False,
+                             choices=[("", "—"), *TumourSample.SampleSite.choices])
+    laterality = forms.ChoiceField(label=_("laterality"), required=False,
+                                   choices=[("", "—"), *TumourSample.Laterality.choices])
+    date = _date(_("date"))
+    er_percent = DecimalCommaFloatField(label=_("ER (%)"), required=False)
+    pr_percent = DecimalCommaFloatField(label=_("PR (%)"), required=False)
+    her2_ihc = forms.ChoiceField(label=_("HER2 IHC"), required=False,
+                                 choices=[("", "—"), *TumourSample.Her2Ihc.choices])
+    her2_ish = forms.ChoiceField(label=_("HER2 ISH"), required=False,
+                                 choices=[("", "—"), *TumourSample.Her2Ish.choices])
+
+
+# How units read on screen (the exchange format keeps its own spellings as values).
+UNIT_LABELS: dict[str, Any] = {
+    "IU/L": _("IU/L"), "U/L": _("U/L"), "10^9/L": "10⁹/L", "/mm3": "/mm³",
+}
+
+
+def _unit_choices() -> list[tuple[Any, Any]]:
+    """Units grouped by test; the page's script shows only the selected test's group."""
+    groups: list[tuple[Any, Any]] = [("", "—")]
+    for test, label in LabTest.choices:
+        groups.append((label, [(u, UNIT_LABELS.get(u, u)) for u in units.accepted_units(test)]))
+    return groups
+
+
+class LabResultForm(forms.Form):
+    test = forms.ChoiceField(label=_("test"), choices=[("", "—"), *LabTest.choices])
+    value = DecimalCommaFloatField(label=_("value"))
+    unit = forms.ChoiceField(label=_("unit"), choices=_unit_choices)
+    uln = DecimalCommaFloatField(label=_("ULN"), required=False,
+                                 help_text=_("required for bilirubin, ALT and AST, in the unit of the value"))
+    date = _date(_("date"), required=True)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].widget.attrs["data-units-by-test"] = "true"
+
+
+class PregnancyTestForm(forms.Form):
+    result = forms.ChoiceField(label=_("result"), choices=[("", "—"), *PregnancyTest.Result.choices])
+    type = forms.ChoiceField(label=_("type"), required=False, choices=[("", "—"), *PregnancyTest.Type.choices])
+    date = _date(_("date"), required=True)
+
+
+class PriorDrugForm(forms.Form):
+    name = forms.CharField(label=_("drug"), max_length=200)
+
+
+_FORMSET_OPTIONS: dict[str, Any] = {"extra": 1, "can_delete": True}
+TumourSampleFormSet = formset_factory(TumourSampleForm, **_FORMSET_OPTIONS)
+LabResultFormSet = formset_factory(LabResultForm, **{**_FORMSET_OPTIONS, "extra": 2})
+PregnancyTestFormSet = formset_factory(PregnancyTestForm, **_FORMSET_OPTIONS)
+PriorDrugFormSet = formset_factory(PriorDrugForm, **_FORMSET_OPTIONS)
+
+FORMSETS: dict[str, Any] = {
+    "tumour_samples": TumourSampleFormSet,
+    "labs": LabResultFormSet,
+    "pregnancy_tests": PregnancyTestFormSet,
+    "drugs": PriorDrugFormSet,
+}
+
+
+# The form's sections, in the order of the spec; a formset joins the section named after it.
+SECTIONS: list[tuple[str, Any, tuple[str, ...]]] = [
+    ("patient", _("Patient and dates"),
+     ("assessment_date", "planned_randomization_date", "initials", "sex", "date_of_birth", "weight_kg")),
+    ("consent", _("Informed consent"), ("consent_signed", "consent_date", "consent_impartial_witness")),
+    ("disease", _("Disease and brain metastases"),
+     ("histologically_confirmed", "extent", "bilateral", "liver_metastases", "brain_metastases_present",
+      "brain_metastases_treated", "brain_metastases_symptomatic", "brain_metastases_corticosteroids_ongoing",
+      "brain_metastases_stable_on_mri", "brain_metastases_last_local_treatment_date")),
+    ("tumour-samples", _("Tumour samples (HER2, ER, PR)"), ()),
+    ("ecog-lvef", _("ECOG and LVEF"), ("ecog", "lvef_percent", "lvef_method", "lvef_date")),
+    ("labs", _("Laboratory results"), ()),
+    ("support", _("Supportive care"),
+     ("rbc_transfusion_date", "gcsf_date", "platelet_transfusion_date", "gilbert_syndrome")),
+    ("reproductive", _("Reproductive status (women)"),
+     ("hysterectomy", "bilateral_oophorectomy", "amenorrhea_months", "amenorrhea_other_cause", "pregnant",
+      "breastfeeding", "plans_pregnancy")),
+    ("pregnancy-tests", _("Pregnancy tests"), ()),
+    ("contraception", _("Contraception (men and women of childbearing potential)"), ("contraception_agreed",)),
+    ("prior-therapy", _("Prior therapy"), ("prior_her2_or_trop2_adc",)),
+    ("other-trial", _("Other therapeutic trial"), ("other_trial_enrolled", "other_trial_last_date")),
+    ("ild", _("Interstitial lung disease / pneumonitis"),
+     ("ild_history_requiring_steroids", "ild_current", "ild_suspected_not_ruled_out")),
+    ("judgments", _("Investigator judgments"), documents.JUDGMENT_FIELDS),
+]
+SECTION_FORMSETS = {"tumour-samples": "tumour_samples", "labs": "labs", "pregnancy-tests": "pregnancy_tests",
+                    "prior-therapy": "drugs"}
+# Sections shown only for women (the page hides them for men; the rules ignore them then).
+WOMEN_ONLY_SECTIONS = frozenset({"reproductive", "pregnancy-tests"})
+
+
+class ScreeningEntry:
+    """The form and its four formsets, bound or not, handled as one."""
+
+    def __init__(self, *, data: Any = None, screening: Screening | None = None,
+                 initial: dict[str, Any] | None = None, rows: dict[str, list[dict[str, Any]]] | None = None) -> None:
+        self.form = ScreeningForm(data=data, instance=screening, initial=initial)
+        rows = rows or {}
+        self.formsets = {name: cls(data=data, prefix=name, initial=rows.get(name, []))
+                         for name, cls in FORMSETS.items()}
+
+    def is_valid(self) -> bool:
+        return all([self.form.is_valid(), *(fs.is_valid() for fs in self.formsets.values())])
+
+    def rows(self, name: str) -> list[dict[str, Any]]:
+        """Filled, not deleted rows of one formset, in order (the document's list)."""
+        kept = []
+        for form in self.formsets[name].forms:
+            data = form.cleaned_data
+            if not data or data.get("DELETE"):
+                continue
+            kept.append({k: v for k, v in data.items() if k != "DELETE"})
+        return kept
+
+    def document(self, *, site_code: str, screening_id: str | None) -> dict[str, Any]:
+        """The `alter-screening/1` document of the valid form (exchange format)."""
+        cleaned = self.form.cleaned_data
+        return documents.build_document(
+            site_code=site_code, screening_id=screening_id, value_of=cleaned.get,
+            lists={name: self.rows(name) for name in FORMSETS},
+        )
+
+    def add_document_errors(self, errors: list[Any]) -> None:
+        """Show the exchange format's errors next to the fields they name."""
+        rows_by_list = {name: [f for f in fs.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+                        for name, fs in self.formsets.items()}
+        for error in errors:
+            list_name, index, field = documents.field_for_path(error.path)
+            if list_name is not None and index is not None and index < len(rows_by_list[list_name]):
+                row_form = rows_by_list[list_name][index]
+                row_form.add_error(field if field in row_form.fields else None, error.message)
+            elif field is not None and field in self.form.fields:
+                self.form.add_error(field, error.message)
+            else:
+                self.form.add_error(None, f"{error.path or '/'}: {error.message}")
+
+    def sections(self) -> list[dict[str, Any]]:
+        """The form's sections for the template: bound fields and the section's formset."""
+        return [{
+            "key": key, "title": title, "fields": [self.form[name] for name in names],
+            "formset": self.formsets.get(SECTION_FORMSETS.get(key, "")),
+            "women_only": key in WOMEN_ONLY_SECTIONS,
+        } for key, title, names in SECTIONS]
+
+    @property
+    def version(self) -> int | None:
+        value = self.form.cleaned_data.get("version") if hasattr(self.form, "cleaned_data") else None
+        return value if isinstance(value, int) else None
+
+
+class ImportForm(forms.Form):
+    document = forms.FileField(label=_("alter-screening/1 JSON document"))
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def clean_document(self) -> bytes:
+        upload = self.cleaned_data["document"]
+        if upload.size > 1_000_000:
+            raise ValidationError(_("A screening document is a few kilobytes; this file is too large."))
+        return bytes(upload.read())

@@ -1,0 +1,67 @@
+"""The change history of a screening: every row change, by whom and when."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+from pghistory.models import MiddlewareEvents
+
+from screening import selectors
+
+# Fields the history does not need to show (they change on every save).
+_QUIET = {"updated_at", "version", "status", "failed_count", "missing_count", "value_canonical"}
+_LABELS = {"insert": _("created"), "update": _("changed"), "delete": _("deleted")}
+
+
+def _field_label(model: type[models.Model] | None, name: str) -> str:
+    if model is None:
+        return name
+    try:
+        return str(capfirst(model._meta.get_field(name).verbose_name))  # type: ignore[union-attr]
+    except FieldDoesNotExist:
+        return name
+
+
+def _tracked_model(event: Any) -> type[models.Model] | None:
+    try:
+        return apps.get_model(event.pgh_obj_model)
+    except (LookupError, ValueError):
+        return None
+
+
+def screening_history(request: HttpRequest, number: str) -> HttpResponse:
+    screening = selectors.screening_visible_to(request.user, number)  # type: ignore[arg-type]
+    # The database triggers record every insert, update and delete of the screening and
+    # of the rows that reference it (labs, samples, tests, drugs), with the request's user.
+    events = (
+        MiddlewareEvents.objects.references(screening)
+        .select_related("user")
+        .order_by("-pgh_created_at", "-pgh_id")
+    )
+    rows = []
+    for event in events:
+        changes = {k: v for k, v in (event.pgh_diff or {}).items() if k not in _QUIET}
+        if event.pgh_label == "update" and not changes:
+            continue
+        model = _tracked_model(event)
+        rows.append({
+            "when": event.pgh_created_at,
+            "who": event.user,
+            "what": capfirst(model._meta.verbose_name) if model is not None else event.pgh_obj_model,
+            "label": _LABELS.get(event.pgh_label, event.pgh_label),
+            "changes": [(_field_label(model, name), change) for name, change in sorted(changes.items())],
+            "data": None if event.pgh_label == "update" else {
+                _field_label(model, k): v for k, v in (event.pgh_data or {}).items()
+                if k not in _QUIET and k not in ("id", "screening", "screening_id", "created_at")},
+        })
+    evaluations = screening.evaluations.select_related("created_by")
+    return render(request, "screening/history.html", {
+        "screening": screening, "rows": rows, "evaluations": evaluations,
+    })

@@ -1,0 +1,153 @@
+"""Entering a screening: the form, its evaluation panel, and saving.
+
+The panel is re-evaluated as the coordinator types (htmx posts the form to
+``screening_evaluate``, which stores nothing); with JavaScript off, the form still
+works and the panel shows the last saved evaluation.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from screening import exchange, selectors, services
+from screening.documents import LIST_FIELDS
+from screening.forms import ScreeningEntry
+from screening.models import Evaluation, LabResult, PregnancyTest, PriorDrug, Screening, Site, TumourSample
+from screening.panel import panel_context
+from screening.rules import units
+from screening.rules.ruleset import evaluate
+
+_ROW_MODELS: dict[str, Any] = {"tumour_samples": TumourSample, "labs": LabResult,
+                               "pregnancy_tests": PregnancyTest, "drugs": PriorDrug}
+
+
+def _stored_rows(screening: Screening) -> dict[str, list[dict[str, Any]]]:
+    return {name: list(model.objects.filter(screening=screening).order_by("id").values(*LIST_FIELDS[name][1]))
+            for name, model in _ROW_MODELS.items()}
+
+
+def _entry_site(request: HttpRequest) -> Site | None:
+    """The site a new screening is entered for: the chosen one among the user's, or the only one."""
+    sites = selectors.sites_for_entry(request.user)  # type: ignore[arg-type]
+    code = request.POST.get("site") or request.GET.get("site")
+    if code:
+        return sites.filter(code=code).first()
+    return sites.first() if sites.count() == 1 else None
+
+
+def _validated(entry: ScreeningEntry, *, site_code: str, number: str | None) -> exchange.ScreeningDocument | None:
+    """The entry as a validated document, or None with the errors added to the form."""
+    if not entry.is_valid():
+        return None
+    try:
+        return exchange.parse_screening(
+            entry.document(site_code=site_code, screening_id=number),
+            today=timezone.localdate(), known_sites=services.known_site_codes())
+    except exchange.RefusedDocument as refused:
+        entry.add_document_errors(refused.errors)
+        return None
+
+
+def _render(request: HttpRequest, *, entry: ScreeningEntry, screening: Screening | None, site: Site | None,
+            editable: bool, status: int = 200, conflict: Screening | None = None) -> HttpResponse:
+    latest = screening.evaluations.first() if screening is not None else None
+    return render(request, "screening/form.html", {
+        "entry": entry, "screening": screening, "site": site, "editable": editable,
+        "entry_sites": selectors.sites_for_entry(request.user),  # type: ignore[arg-type]
+        "conflict": conflict,
+        "units_json": json.dumps({test: units.accepted_units(test) for test in units.LAB_UNITS}),
+        "evaluations": screening.evaluations.select_related("created_by")[:20] if screening else [],
+        **panel_context(latest.result_document if latest else None, preview=False),
+    }, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def screening_create(request: HttpRequest) -> HttpResponse:
+    if not selectors.sites_for_entry(request.user).exists():  # type: ignore[arg-type]
+        raise PermissionDenied
+    site = _entry_site(request)
+    if request.method == "GET":
+        entry = ScreeningEntry(initial={"assessment_date": timezone.localdate()})
+        return _render(request, entry=entry, screening=None, site=site, editable=True)
+    entry = ScreeningEntry(data=request.POST)
+    if site is None:
+        entry.is_valid()
+        entry.form.add_error(None, _("Choose the site of this screening."))
+        return _render(request, entry=entry, screening=None, site=None, editable=True, status=400)
+    document = _validated(entry, site_code=site.code, number=None)
+    if document is None:
+        return _render(request, entry=entry, screening=None, site=site, editable=True, status=400)
+    evaluation = services.screening_save(screening=None, document=document, expected_version=None,
+                                         by=request.user)  # type: ignore[arg-type]
+    messages.success(request, _("Screening %(number)s created: %(status)s.") % {
+        "number": evaluation.screening.number, "status": evaluation.get_status_display()})
+    return redirect("screening:detail", number=evaluation.screening.number)
+
+
+@require_http_methods(["GET", "POST"])
+def screening_detail(request: HttpRequest, number: str) -> HttpResponse:
+    screening = selectors.screening_visible_to(request.user, number)  # type: ignore[arg-type]
+    editable = selectors.can_edit(request.user, screening)  # type: ignore[arg-type]
+    if request.method == "GET":
+        entry = ScreeningEntry(screening=screening, rows=_stored_rows(screening))
+        return _render(request, entry=entry, screening=screening, site=screening.site, editable=editable)
+    if not editable:
+        raise PermissionDenied
+    entry = ScreeningEntry(data=request.POST, screening=screening)
+    document = _validated(entry, site_code=screening.site.code, number=screening.number)
+    if document is None:
+        return _render(request, entry=entry, screening=screening, site=screening.site, editable=True, status=400)
+    try:
+        evaluation = services.screening_save(screening=screening, document=document,
+                                             expected_version=entry.version, by=request.user)  # type: ignore[arg-type]
+    except services.StaleScreening as stale:
+        # Keep what this person typed on screen, and say who saved in between.
+        messages.error(request, _(
+            "%(user)s saved this screening at %(time)s, after you opened it. Nothing of yours was saved: "
+            "your entries are still below. Open the screening again in another tab to see their changes, "
+            "re-apply yours, and save.") % {
+            "user": stale.screening.updated_by, "time": timezone.localtime(stale.screening.updated_at).strftime(
+                "%H:%M")})
+        return _render(request, entry=entry, screening=screening, site=screening.site, editable=True,
+                       status=409, conflict=stale.screening)
+    messages.success(request, _("Saved: %(status)s.") % {"status": evaluation.get_status_display()})
+    return redirect("screening:detail", number=screening.number)
+
+
+@require_POST
+def screening_evaluate(request: HttpRequest, number: str | None = None) -> HttpResponse:
+    """The evaluation panel for the form as typed so far; stores nothing."""
+    if number is not None:
+        screening = selectors.screening_visible_to(request.user, number)  # type: ignore[arg-type]
+        site_code = screening.site.code
+    else:
+        site = _entry_site(request)
+        site_code = site.code if site is not None else next(iter(services.known_site_codes()), "IPC")
+    entry = ScreeningEntry(data=request.POST)
+    document = _validated(entry, site_code=site_code, number=number)
+    if document is None:
+        return render(request, "screening/_panel.html", {**panel_context(None, preview=True), "entry": entry})
+    result = exchange.as_json_data(exchange.result_document(evaluate(document), screening_id=number))
+    return render(request, "screening/_panel.html", {**panel_context(result, preview=True), "entry": entry})
+
+
+def evaluation_detail(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+    """One stored evaluation, as it was: its input document and its result."""
+    screening = selectors.screening_visible_to(request.user, number)  # type: ignore[arg-type]
+    evaluation = Evaluation.objects.select_related("created_by").filter(screening=screening, pk=pk).first()
+    if evaluation is None:
+        raise Http404
+    return render(request, "screening/evaluation.html", {
+        "screening": screening, "evaluation": evaluation,
+        "input_json": json.dumps(evaluation.input_document, indent=2, ensure_ascii=False),
+        **panel_context(evaluation.result_document, preview=False),
+    })

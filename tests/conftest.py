@@ -1,0 +1,54 @@
+"""Personas and shared fixtures: a coordinator of each site, an investigator, a monitor."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from screening.models import Role, Site, SiteMembership, User
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED = REPO_ROOT.parent / "shared"
+PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - test personas only
+
+
+def make_user(username: str, role: str, *site_codes: str) -> User:
+    user = User.objects.create_user(username=username, password=PASSWORD, role=role,
+                                    first_name=username.partition(".")[0].title(), last_name="Test")
+    for code in site_codes:
+        SiteMembership.objects.create(user=user, site=Site.objects.get(code=code))
+    return user
+
+
+@pytest.fixture
+def coordinator_ipc(db: Any) -> User:
+    return make_user("coord.ipc", Role.COORDINATOR, "IPC")
+
+
+@pytest.fixture
+def coordinator_igr(db: Any) -> User:
+    return make_user("coord.igr", Role.COORDINATOR, "IGR")
+
+
+@pytest.fixture
+def investigator_ipc(db: Any) -> User:
+    return make_user("inv.ipc", Role.INVESTIGATOR, "IPC")
+
+
+@pytest.fixture
+def investigator_igr(db: Any) -> User:
+    return make_user("inv.igr", Role.INVESTIGATOR, "IGR")
+
+
+@pytest.fixture
+def monitor(db: Any) -> User:
+    return make_user("monitor", Role.MONITOR)
+
+
+@pytest.fixture
+def example_document() -> dict[str, Any]:
+    """The spec's eligible patient (IPC-0007), as a fresh dict."""
+    return json.loads((SHARED / "examples" / "eligible-ipc-0007.json").read_text())

@@ -1,0 +1,117 @@
+"""The demo and load-test seeding commands (screening/management/commands/seed_*.py)."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from pytest_django.fixtures import Settings
+
+from screening import exchange, services
+from screening.management.commands.seed_demo import DEMO_PASSWORD, DEMO_SCREENINGS, DEMO_USERS
+from screening.models import Evaluation, LabResult, Role, Screening, Site, SiteMembership, User
+from screening.rules import units
+from screening.rules.ruleset import evaluate
+
+
+@pytest.fixture(autouse=True)
+def _fast_hasher(settings: Settings) -> None:
+    # The demo passwords are hashed on every run: the default hasher is slow on purpose.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _counts() -> dict[str, int]:
+    return {"users": User.objects.count(), "memberships": SiteMembership.objects.count(),
+            "screenings": Screening.objects.count(), "evaluations": Evaluation.objects.count(),
+            "labs": LabResult.objects.count()}
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent_and_evaluates_every_screening() -> None:
+    call_command("seed_demo", stdout=StringIO())
+    first = _counts()
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+
+    assert _counts() == first
+    assert first["users"] == len(DEMO_USERS)
+    assert first["screenings"] == len(DEMO_SCREENINGS)
+    # One evaluation per save: the screening entered incomplete, then completed, has two.
+    assert first["evaluations"] == len(DEMO_SCREENINGS) + sum(1 for d in DEMO_SCREENINGS if d.first_entry)
+    for demo in DEMO_USERS:
+        assert f"{demo.username:<10} / {DEMO_PASSWORD}" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_seed_demo_screenings_show_each_status_through_the_services() -> None:
+    call_command("seed_demo", stdout=StringIO())
+
+    statuses = {(s.site.code, s.initials): s.status for s in Screening.objects.select_related("site")}
+    assert statuses == {(d.site, d.initials): d.expected_status for d in DEMO_SCREENINGS}
+    assert {"IPC", "IGR"} == {site for site, _ in statuses}
+    ineligible = Evaluation.objects.filter(status="ineligible").order_by("screening__number")
+    assert [e.result_document["failed"] for e in ineligible] == [["INC-07-PLT"], ["INC-07-CRCL"]]
+    for screening in Screening.objects.all():
+        latest = screening.evaluations.first()
+        assert latest is not None and latest.status == screening.status
+        # The evaluation stores the document of the rows, as the service builds it.
+        assert latest.input_document == services.screening_document(screening=screening)
+
+
+@pytest.mark.django_db
+def test_seed_demo_users_roles_sites_and_password() -> None:
+    call_command("seed_demo", stdout=StringIO())
+
+    def sites(username: str) -> set[str]:
+        return set(SiteMembership.objects.filter(user__username=username).values_list("site__code", flat=True))
+
+    assert User.objects.get(username="coord.ipc").role == Role.COORDINATOR
+    assert sites("coord.ipc") == {"IPC"}
+    assert sites("coord.igr") == {"IGR"}
+    assert User.objects.get(username="inv.ipc").role == Role.INVESTIGATOR
+    assert sites("monitor") == set(Site.objects.values_list("code", flat=True))
+    admin = User.objects.get(username="admin")
+    assert admin.is_staff and admin.is_superuser
+    assert all(user.check_password(DEMO_PASSWORD) for user in User.objects.all())
+
+
+@pytest.mark.django_db
+def test_seed_screenings_stores_what_a_re_evaluation_gives() -> None:
+    out = StringIO()
+    call_command("seed_screenings", count=30, batch_size=7, jobs=1, stdout=out)
+
+    screenings = list(Screening.objects.select_related("site").order_by("site__code", "sequence"))
+    assert len(screenings) == 30
+    assert "created 30 screenings" in out.getvalue()
+    for site in Site.objects.all():
+        sequences = [s.sequence for s in screenings if s.site_id == site.pk]
+        # Numbered from the site's counter, without gaps, and the counter moved past them.
+        assert sequences == list(range(1, len(sequences) + 1))
+        assert site.last_screening_sequence == len(sequences)
+        assert all(s.number == f"{site.code}-{s.sequence:04d}" for s in screenings if s.site_id == site.pk)
+    for screening in screenings:
+        (evaluation,) = screening.evaluations.all()
+        # The stored input is exactly the document of the stored rows...
+        assert evaluation.input_document == services.screening_document(screening=screening)
+        # ...and evaluating it again gives the stored result and status.
+        again = evaluate(exchange.parse_screening(evaluation.input_document, today=timezone.localdate(),
+                                                  known_sites=services.known_site_codes()))
+        assert again.status == evaluation.status == screening.status
+        result = exchange.as_json_data(exchange.result_document(again, screening_id=screening.number))
+        assert result == evaluation.result_document
+        assert (screening.failed_count, screening.missing_count) == (len(again.failed), len(again.missing))
+    for lab in LabResult.objects.all():
+        assert lab.value_canonical == units.to_canonical(lab.test, lab.value, lab.unit, lab.uln)
+    assert len({s.status for s in screenings}) > 1, "the generator should vary the statuses"
+
+
+@pytest.mark.django_db
+def test_seed_screenings_on_one_site_continues_its_numbers() -> None:
+    call_command("seed_demo", stdout=StringIO())  # IGR-0001..0003 exist
+    call_command("seed_screenings", count=5, sites=["IGR"], jobs=1, stdout=StringIO())
+
+    seeded = Screening.objects.filter(created_by__username="loadtest").order_by("sequence")
+    assert [s.number for s in seeded] == ["IGR-0004", "IGR-0005", "IGR-0006", "IGR-0007", "IGR-0008"]
+    assert Site.objects.get(code="IGR").last_screening_sequence == 8

@@ -1,0 +1,124 @@
+"""Lab results as a series, and the history page (screening/views/history.py).
+
+Registry: "The most recent results available must be used". A newer result is a new row:
+the older one stays (it was the basis of the earlier evaluation), and the rules read the
+most recent. Every change is listed on the history page with who made it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from screening import services
+from screening.models import LabResult, Screening, User
+from tests.web.conftest import text
+from tests.web.formdata import form_data
+
+
+# How the history names a row and its change (model and event names, or their labels).
+SCREENING = r"Screening"
+LAB_RESULT = r"(?:LabResult|Lab result)"
+CREATED, CHANGED, DELETED = r"(?:insert|created)", r"(?:update|changed)", r"(?:delete|deleted)"
+
+
+def _with_new_lab(screening: Screening, lab: dict[str, Any]) -> dict[str, str]:
+    """The form of ``screening`` with one more lab row typed at the end."""
+    document = services.screening_document(screening=screening)
+    document["labs"].append(lab)
+    return form_data(document, version=screening.version)
+
+
+def _save(client: Client, screening: Screening, data: dict[str, str]) -> None:
+    response = client.post(reverse("screening:detail", args=[screening.number]), data)
+    assert response.status_code == 302, response.content.decode()
+    screening.refresh_from_db()
+
+
+@pytest.mark.django_db
+@pytest.mark.criterion("INC-07-CRCL")
+def test_newer_creatinine_is_added_beside_the_older_and_decides(client: Client, coordinator_ipc: User,
+                                                                screening_ipc: Screening) -> None:
+    client.force_login(coordinator_ipc)
+    first = LabResult.objects.get(screening=screening_ipc, test="creatinine")
+
+    # 300 µmol/L on 03-09 (before R = 03-12): CrCl about 21 mL/min < 30.
+    _save(client, screening_ipc, _with_new_lab(
+        screening_ipc, {"test": "creatinine", "value": 300, "unit": "umol/L", "date": "2026-03-09"}))
+
+    rows = list(LabResult.objects.filter(screening=screening_ipc, test="creatinine").order_by("id"))
+    assert [(r.pk, r.value, r.date.isoformat()) for r in rows] == [
+        (first.pk, 68, "2026-03-05"), (rows[1].pk, 300, "2026-03-09")]
+    assert screening_ipc.status == "ineligible"
+    latest = screening_ipc.evaluations.first()
+    assert latest is not None and latest.result_document["failed"] == ["INC-07-CRCL"]
+    assert latest.result_document["crcl_ml_min"] < 30
+
+    # A yet newer normal result (03-11) is used in turn: eligible again, three rows kept.
+    _save(client, screening_ipc, _with_new_lab(
+        screening_ipc, {"test": "creatinine", "value": 70, "unit": "µmol/L", "date": "2026-03-11"}))
+
+    assert LabResult.objects.filter(screening=screening_ipc, test="creatinine").count() == 3
+    assert screening_ipc.status == "eligible"
+    assert screening_ipc.evaluations.count() == 3
+
+
+@pytest.mark.django_db
+@pytest.mark.criterion("INC-07-CRCL")
+def test_an_older_creatinine_added_later_does_not_decide(client: Client, coordinator_ipc: User,
+                                                         screening_ipc: Screening) -> None:
+    """Entry order is not date order: a failing result dated before the current one is history."""
+    client.force_login(coordinator_ipc)
+
+    _save(client, screening_ipc, _with_new_lab(
+        screening_ipc, {"test": "creatinine", "value": 300, "unit": "umol/L", "date": "2026-03-01"}))
+
+    assert LabResult.objects.filter(screening=screening_ipc, test="creatinine").count() == 2
+    assert screening_ipc.status == "eligible"
+
+
+@pytest.mark.django_db
+def test_history_lists_each_change_with_who_made_it(client: Client, coordinator_ipc: User,
+                                                    investigator_ipc: User, screening_ipc: Screening) -> None:
+    client.force_login(investigator_ipc)
+    data = _with_new_lab(screening_ipc, {"test": "creatinine", "value": 300, "unit": "umol/L",
+                                         "date": "2026-03-09"})
+    data["initials"] = "AB"
+    _save(client, screening_ipc, data)
+
+    response = client.get(reverse("screening:history", args=[screening_ipc.number]))
+
+    assert response.status_code == 200
+    table = response.content.decode().split('data-testid="history-changes"')[1].split("</table>")[0]
+    changes = [re.sub(r"\s+", " ", text(row)).strip() for row in re.findall(r"<tr>(\s*<td.*?)</tr>", table, re.S)]
+    # Newest first: the edit by inv.ipc (the screening's initials, the new lab row)...
+    assert any(re.search(rf"^\S+ \S+ \S+ inv\.ipc {SCREENING} {CHANGED} [Ii]nitials : MD → AB\b", row)
+               for row in changes), changes
+    assert any(re.search(rf"^\S+ \S+ \S+ inv\.ipc {LAB_RESULT} {CREATED} .*[Vv]alue : 300\b", row)
+               for row in changes), changes
+    # ...then the creation by coord.ipc, each row of it recorded.
+    assert any(re.search(rf"coord\.ipc {SCREENING} {CREATED}", row) for row in changes), changes
+    assert sum(bool(re.search(rf"coord\.ipc {LAB_RESULT} {CREATED}", row)) for row in changes) == 8
+    assert all(re.search(rf"^\S+ \S+ \S+ (coord|inv)\.ipc \w", row) for row in changes), changes
+    evaluations = response.content.decode().split('data-testid="history-evaluations"')[1].split("</table>")[0]
+    assert re.findall(r"<td>(\S+)</td><td>(alter-v1)</td>", evaluations) == [
+        ("inv.ipc", "alter-v1"), ("coord.ipc", "alter-v1")]
+
+
+@pytest.mark.django_db
+def test_history_records_a_removed_lab_row(client: Client, coordinator_ipc: User,
+                                           screening_ipc: Screening) -> None:
+    client.force_login(coordinator_ipc)
+    data = form_data(services.screening_document(screening=screening_ipc), version=1)
+    data["labs-7-DELETE"] = "on"
+
+    _save(client, screening_ipc, data)
+
+    assert not LabResult.objects.filter(screening=screening_ipc, test="creatinine").exists()
+    assert screening_ipc.status == "incomplete"
+    page = text(client.get(reverse("screening:history", args=[screening_ipc.number])).content.decode())
+    assert re.search(rf"coord\.ipc\s+{LAB_RESULT}\s+{DELETED}", page)
