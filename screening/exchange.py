@@ -23,11 +23,12 @@ from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 import msgspec
 
-if TYPE_CHECKING:  # Django has no type information here (no django-stubs); these are its signatures
-    def gettext(message: str) -> str: ...
-    def gettext_noop(message: str) -> str: ...
+if TYPE_CHECKING:  # Django has no type information here (no django-stubs): what is used of it
+    def _django_gettext(message: str) -> str: ...
+    apps: Any
 else:
-    from django.utils.translation import gettext, gettext_noop
+    from django.apps import apps
+    from django.utils.translation import gettext as _django_gettext
 
 from screening.rules import units
 from screening.rules.dates import age_years, reference_date
@@ -57,6 +58,18 @@ class DocumentError(NamedTuple):
 # language active then (the request's; "en" for `manage.py screen`); a valid document
 # never calls gettext. Messages chosen from a table are marked with gettext_noop here
 # and translated where they are used.
+
+def gettext(message: str) -> str:
+    """``message`` in the active language; as written (English) when Django is not set up
+    (exchange used as plain Python, as benchmarks/screen_throughput.py does)."""
+    return _django_gettext(message) if apps.ready else message
+
+
+def gettext_noop(message: str) -> str:
+    """Marks a message for the catalogue, translated later with gettext (Django's own reads
+    the settings, which importing this module must not need)."""
+    return message
+
 
 # The labels of units.LAB_UNITS (screening/rules has no Django), for the catalogue.
 _LAB_LABELS: Final = (

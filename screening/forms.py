@@ -107,7 +107,13 @@ class ScreeningForm(forms.ModelForm):  # type: ignore[type-arg]
                 self.initial[name] = "true" if value is True else "false" if value is False else ""
         self.fields["initials"].widget.attrs.update({"autocomplete": "off", "style": "text-transform:uppercase"})
         if self.instance.pk:
+            # An edit names the version it started from: without it a save could overwrite a
+            # newer one unseen (no lost updates).
             self.fields["version"].initial = self.instance.version
+            self.fields["version"].required = True
+            self.fields["version"].error_messages["required"] = _(
+                "This page is missing the version it was opened at: reload the screening and enter your "
+                "changes again.")
 
     def clean_initials(self) -> str:
         return str(self.cleaned_data["initials"]).upper()

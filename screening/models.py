@@ -17,6 +17,7 @@ from __future__ import annotations
 import pghistory
 import pgtrigger
 from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.fields import ArrayField
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -209,6 +210,13 @@ class Screening(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.INCOMPLETE)
     failed_count = models.PositiveSmallIntegerField(default=0)
     missing_count = models.PositiveSmallIntegerField(default=0)
+    # The failed and missing criterion ids, for the screening log's "screen failures by
+    # criterion" (a patient failing two criteria counts under both).
+    failed_criteria = ArrayField(models.CharField(max_length=20), default=list, blank=True)
+    missing_criteria = ArrayField(models.CharField(max_length=20), default=list, blank=True)
+
+    # Sign-off: a signed screening is locked until an investigator unlocks it with a reason.
+    locked = models.BooleanField(_("locked"), default=False)
 
     # Optimistic lock: a save must name the version it was based on (no lost updates).
     version = models.PositiveIntegerField(default=1)
@@ -409,3 +417,57 @@ class Evaluation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.screening} {self.ruleset} {self.status} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SignatureMeaning(models.TextChoices):
+    ELIGIBILITY_CONFIRMED = "eligibility_confirmed", _("eligibility confirmed")
+    SCREEN_FAILURE_CONFIRMED = "screen_failure_confirmed", _("screen failure confirmed")
+
+
+class Signature(models.Model):
+    """An investigator's electronic signature of one evaluation, with its stated meaning.
+
+    The investigator re-entered their password to sign; the signature is never changed
+    or deleted (a later change of the screening needs a new one).
+    """
+
+    screening = models.ForeignKey(Screening, on_delete=models.PROTECT, related_name="signatures")
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.PROTECT, related_name="signatures")
+    meaning = models.CharField(_("meaning"), max_length=32, choices=SignatureMeaning.choices)
+    signed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    signed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-signed_at", "-id"]
+        verbose_name = _("signature")
+        constraints = [
+            models.CheckConstraint(condition=Q(meaning__in=SignatureMeaning.values), name="signature_meaning_valid"),
+            models.UniqueConstraint(fields=["evaluation"], name="signature_one_per_evaluation"),
+        ]
+        triggers = [
+            pgtrigger.Protect(name="signature_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.screening} {self.meaning} by {self.signed_by} at {self.signed_at:%Y-%m-%d %H:%M}"
+
+
+class Unlock(models.Model):
+    """An investigator's unlocking of a signed screening, with the written reason."""
+
+    screening = models.ForeignKey(Screening, on_delete=models.PROTECT, related_name="unlocks")
+    signature = models.ForeignKey(Signature, on_delete=models.PROTECT, related_name="unlocks")
+    reason = models.TextField(_("reason for unlocking"))
+    unlocked_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    unlocked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-unlocked_at", "-id"]
+        verbose_name = _("unlock")
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="unlock_reason_given")]
+        triggers = [
+            pgtrigger.Protect(name="unlock_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.screening} unlocked by {self.unlocked_by} at {self.unlocked_at:%Y-%m-%d %H:%M}"

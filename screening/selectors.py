@@ -6,10 +6,16 @@ site's screening is simply not found (404): its existence does not leak.
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
-from django.http import Http404
+import datetime
+from typing import Any, NamedTuple
 
-from screening.models import Role, Screening, Site, User
+from django.apps import apps
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.http import Http404
+from django.utils.text import capfirst
+
+from screening.documents import JUDGMENT_FIELDS
+from screening.models import Evaluation, Role, Screening, Site, Status, User
 
 
 def sites_visible_to(user: User) -> QuerySet[Site]:
@@ -44,3 +50,50 @@ def screening_visible_to(user: User, number: str) -> Screening:
 
 def can_edit(user: User, screening: Screening) -> bool:
     return sites_for_entry(user).filter(pk=screening.site_id).exists()
+
+
+class JudgmentAnswer(NamedTuple):
+    field: str
+    label: str
+    value: bool | None
+    answered_by: User | None
+    answered_at: datetime.datetime | None
+
+
+def judgment_answers(screening: Screening) -> list[JudgmentAnswer]:
+    """Each investigator-judgment answer with who last set it and when (from the audit trail).
+
+    The sign-off shows these so that the investigator confirms answers knowing who gave them.
+    """
+    event_model = apps.get_model("screening", "ScreeningEvent")
+    events = (event_model.objects.filter(pgh_obj_id=screening.pk)
+              .select_related("pgh_context").order_by("pgh_created_at", "pgh_id")
+              .values("pgh_created_at", "pgh_context__metadata", *JUDGMENT_FIELDS))
+    last_change: dict[str, tuple[Any, datetime.datetime]] = {}
+    previous: dict[str, Any] = {}
+    for event in events:
+        for name in JUDGMENT_FIELDS:
+            if name not in previous or previous[name] != event[name]:
+                last_change[name] = ((event["pgh_context__metadata"] or {}).get("user"), event["pgh_created_at"])
+            previous[name] = event[name]
+    user_ids = {uid for uid, _when in last_change.values() if uid is not None}
+    users = User.objects.in_bulk(user_ids)
+    answers = []
+    for name in JUDGMENT_FIELDS:
+        uid, when = last_change.get(name, (None, None))
+        answers.append(JudgmentAnswer(
+            field=name, label=str(capfirst(Screening._meta.get_field(name).verbose_name)),
+            value=getattr(screening, name), answered_by=users.get(uid) if uid is not None else None,
+            answered_at=when))
+    return answers
+
+
+def review_queue(user: User) -> QuerySet[Screening]:
+    """Decided (eligible or ineligible), unsigned screenings of the investigator's sites,
+    oldest first, each with its latest result document."""
+    latest = Evaluation.objects.filter(screening=OuterRef("pk")).order_by("-created_at", "-id")
+    return (Screening.objects.filter(site__in=sites_for_entry(user), locked=False,
+                                     status__in=[Status.ELIGIBLE, Status.INELIGIBLE])
+            .select_related("site", "updated_by")
+            .annotate(latest_result=Subquery(latest.values("result_document")[:1]))
+            .order_by("updated_at", "id"))

@@ -14,6 +14,7 @@ from typing import Any
 import pghistory
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from screening import documents, exchange
 from screening.models import (
@@ -21,9 +22,14 @@ from screening.models import (
     LabResult,
     PregnancyTest,
     PriorDrug,
+    Role,
     Screening,
+    Signature,
+    SignatureMeaning,
     Site,
+    Status,
     TumourSample,
+    Unlock,
     User,
 )
 from screening.rules import units
@@ -40,6 +46,18 @@ class StaleScreening(Exception):  # noqa: N818 - the domain's word
 
 class ScreeningNumberRefused(Exception):  # noqa: N818
     """An imported document names a screening number this site cannot take."""
+
+
+class ScreeningLocked(Exception):  # noqa: N818
+    """The screening is signed and locked: an investigator must unlock it (with a reason) first."""
+
+    def __init__(self, screening: Screening) -> None:
+        super().__init__(f"{screening.number} is signed and locked")
+        self.screening = screening
+
+
+class SignatureRefused(Exception):  # noqa: N818
+    """A sign-off that cannot be made (wrong password, incomplete status, wrong meaning, ...)."""
 
 
 _LIST_MODELS: dict[str, type[Any]] = {
@@ -141,6 +159,8 @@ def screening_save(
             screening.save()
         else:
             current = Screening.objects.select_for_update().get(pk=screening.pk)
+            if current.locked:
+                raise ScreeningLocked(current)
             if expected_version is not None and current.version != expected_version:
                 raise StaleScreening(current)
             screening = current
@@ -163,7 +183,10 @@ def _evaluate_and_append(screening: Screening, *, by: User) -> Evaluation:
     screening.status = evaluation.status
     screening.failed_count = len(evaluation.failed)
     screening.missing_count = len(evaluation.missing)
-    screening.save(update_fields=["status", "failed_count", "missing_count", "updated_at"])
+    screening.failed_criteria = list(evaluation.failed)
+    screening.missing_criteria = list(evaluation.missing)
+    screening.save(update_fields=["status", "failed_count", "missing_count", "failed_criteria", "missing_criteria",
+                                  "updated_at"])
     return Evaluation.objects.create(
         screening=screening, ruleset=evaluation.ruleset, input_document=stored, result_document=result,
         status=evaluation.status, created_by=by,
@@ -188,7 +211,11 @@ def screening_import(
         if doc.screening_id not in (None, screening.number) or doc.site != screening.site.code:
             raise exchange.RefusedDocument([exchange.DocumentError(
                 "/screening_id", f"this document is {doc.screening_id or doc.site}, not {screening.number}")])
-        return screening_save(screening=screening, document=doc, expected_version=expected_version, by=by)
+        try:
+            return screening_save(screening=screening, document=doc, expected_version=expected_version, by=by)
+        except ScreeningLocked:
+            raise exchange.RefusedDocument([exchange.DocumentError(
+                "", f"{screening.number} is signed and locked; an investigator must unlock it first")]) from None
     existing = Screening.objects.filter(number=doc.screening_id).first() if doc.screening_id else None
     if existing is not None and existing.site.code != doc.site:
         raise exchange.RefusedDocument([exchange.DocumentError(
@@ -197,3 +224,79 @@ def screening_import(
         return screening_save(screening=existing, document=doc, expected_version=None, by=by, keep_number=True)
     except ScreeningNumberRefused as exc:
         raise exchange.RefusedDocument([exchange.DocumentError("/screening_id", str(exc))]) from None
+    except ScreeningLocked as exc:
+        raise exchange.RefusedDocument([exchange.DocumentError(
+            "/screening_id", f"{exc.screening.number} is signed and locked; an investigator must unlock it first")
+        ]) from None
+
+
+_MEANING_FOR_STATUS = {
+    Status.ELIGIBLE: SignatureMeaning.ELIGIBILITY_CONFIRMED,
+    Status.INELIGIBLE: SignatureMeaning.SCREEN_FAILURE_CONFIRMED,
+}
+
+
+def screening_sign(*, screening: Screening, by: User, password: str, meaning: str,
+                   evaluation_id: int | None = None) -> Signature:
+    """The investigator's electronic signature of the latest evaluation; locks the screening.
+
+    Re-authentication: ``password`` must be the signer's own. Refused while the status is
+    incomplete, when the stated meaning does not match the status, when the screening
+    changed since the page showed ``evaluation_id``, or when it is already signed.
+    """
+    if by.role != Role.INVESTIGATOR:
+        raise SignatureRefused(_("Only an investigator can sign eligibility."))
+    if not by.check_password(password):
+        raise SignatureRefused(_("Wrong password: the signature was not recorded."))
+    with transaction.atomic(), pghistory.context(user=by.pk, action="sign"):
+        current = Screening.objects.select_for_update().get(pk=screening.pk)
+        latest = current.evaluations.order_by("-created_at", "-id").first()
+        if latest is None or current.status == Status.INCOMPLETE:
+            raise SignatureRefused(_("An incomplete screening cannot be signed: every criterion must be decided."))
+        if evaluation_id is not None and latest.pk != evaluation_id:
+            raise SignatureRefused(_("The screening changed since you opened it: review it again before signing."))
+        if current.locked:
+            raise SignatureRefused(_("This screening is already signed."))
+        if _MEANING_FOR_STATUS.get(Status(current.status)) != meaning:
+            raise SignatureRefused(_("The meaning of the signature must match the status (%(status)s).") % {
+                "status": current.get_status_display()})
+        signature = Signature.objects.create(screening=current, evaluation=latest, meaning=meaning, signed_by=by)
+        current.locked = True
+        current.save(update_fields=["locked", "updated_at"])
+        return signature
+
+
+def screening_unlock(*, screening: Screening, by: User, reason: str) -> Unlock:
+    """Unlock a signed screening for correction; the reason is recorded, and any new save
+    will need a new signature."""
+    if by.role != Role.INVESTIGATOR:
+        raise SignatureRefused(_("Only an investigator can unlock a signed screening."))
+    if not reason.strip():
+        raise SignatureRefused(_("Give the reason for unlocking."))
+    with transaction.atomic(), pghistory.context(user=by.pk, action="unlock", reason=reason.strip()):
+        current = Screening.objects.select_for_update().get(pk=screening.pk)
+        signature = current.signatures.order_by("-signed_at", "-id").first()
+        if not current.locked or signature is None:
+            raise SignatureRefused(_("This screening is not locked."))
+        unlock = Unlock.objects.create(screening=current, signature=signature, reason=reason.strip(), unlocked_by=by)
+        current.locked = False
+        current.save(update_fields=["locked", "updated_at"])
+        return unlock
+
+
+def screening_rescreen(*, screening: Screening, by: User) -> Evaluation:
+    """Screen a screen-failed patient again: a new screening (new number) linked to the
+    earlier one, starting from its data; the earlier screening and its history stay."""
+    if screening.status != Status.INELIGIBLE:
+        raise SignatureRefused(_("Only a screen failure can be re-screened."))
+    document = exchange.parse_screening(
+        {**screening_document(screening=screening), "screening_id": None},
+        today=timezone.localdate(), known_sites=known_site_codes())
+    with transaction.atomic():
+        evaluation = screening_save(screening=None, document=document, expected_version=None, by=by)
+        new = evaluation.screening
+        with pghistory.context(user=by.pk):
+            new.rescreening_of = screening
+            new.save(update_fields=["rescreening_of", "updated_at"])
+        return evaluation
+

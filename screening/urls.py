@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from screening.views import history, screening_form, screening_list, transfer
+from screening.views import history, review, screening_form, screening_list, transfer
 
 app_name = "screening"
 
@@ -17,4 +17,8 @@ urlpatterns = [
     path("screenings/<str:number>/export.json", transfer.screening_export, name="export"),
     path("screenings/<str:number>/import/", transfer.screening_import, name="import"),
     path("screenings/<str:number>/evaluations/<int:pk>/", screening_form.evaluation_detail, name="evaluation"),
+    path("review/", review.review_queue, name="review_queue"),
+    path("screenings/<str:number>/sign/", review.screening_sign, name="sign"),
+    path("screenings/<str:number>/unlock/", review.screening_unlock, name="unlock"),
+    path("screenings/<str:number>/rescreen/", review.screening_rescreen, name="rescreen"),
 ]

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pytest_django.fixtures import Settings
 
 from screening.models import Role, Site, SiteMembership, User
 
@@ -21,6 +22,20 @@ def make_user(username: str, role: str, *site_codes: str) -> User:
     for code in site_codes:
         SiteMembership.objects.create(user=user, site=Site.objects.get(code=code))
     return user
+
+
+@pytest.fixture(autouse=True)
+def _fast_hasher(settings: Settings) -> None:
+    # The personas' passwords are hashed on creation: the default hasher is slow on purpose.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _static_root(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> None:
+    # WhiteNoise warns (an error here) when STATIC_ROOT does not exist; collectstatic has not
+    # run in a test checkout, and the pages' static files are not under test.
+    settings.STATIC_ROOT = tmp_path_factory.getbasetemp() / "staticfiles"
+    settings.STATIC_ROOT.mkdir(exist_ok=True)
 
 
 @pytest.fixture

@@ -16,7 +16,8 @@ from pghistory.models import MiddlewareEvents
 from screening import selectors
 
 # Fields the history does not need to show (they change on every save).
-_QUIET = {"updated_at", "version", "status", "failed_count", "missing_count", "value_canonical"}
+_QUIET = {"updated_at", "updated_by", "version", "status", "failed_count", "missing_count", "value_canonical",
+          "failed_criteria", "missing_criteria"}
 _LABELS = {"insert": _("created"), "update": _("changed"), "delete": _("deleted")}
 
 

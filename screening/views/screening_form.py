@@ -21,7 +21,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 from screening import exchange, selectors, services
 from screening.documents import LIST_FIELDS
 from screening.forms import ScreeningEntry
-from screening.models import Evaluation, LabResult, PregnancyTest, PriorDrug, Screening, Site, TumourSample
+from screening.models import (
+    Evaluation,
+    LabResult,
+    PregnancyTest,
+    PriorDrug,
+    Role,
+    Screening,
+    Site,
+    Status,
+    TumourSample,
+)
 from screening.panel import panel_context
 from screening.rules import units
 from screening.rules.ruleset import evaluate
@@ -60,7 +70,14 @@ def _validated(entry: ScreeningEntry, *, site_code: str, number: str | None) -> 
 def _render(request: HttpRequest, *, entry: ScreeningEntry, screening: Screening | None, site: Site | None,
             editable: bool, status: int = 200, conflict: Screening | None = None) -> HttpResponse:
     latest = screening.evaluations.first() if screening is not None else None
+    signature = screening.signatures.select_related("signed_by").first() if screening is not None else None
+    user = request.user
     return render(request, "screening/form.html", {
+        "signature": signature,
+        "can_review": screening is not None and user.role == Role.INVESTIGATOR  # type: ignore[union-attr]
+        and selectors.can_edit(user, screening),  # type: ignore[arg-type]
+        "can_rescreen": screening is not None and screening.status == Status.INELIGIBLE
+        and selectors.can_edit(user, screening),  # type: ignore[arg-type]
         "entry": entry, "screening": screening, "site": site, "editable": editable,
         "entry_sites": selectors.sites_for_entry(request.user),  # type: ignore[arg-type]
         "conflict": conflict,
@@ -96,19 +113,27 @@ def screening_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def screening_detail(request: HttpRequest, number: str) -> HttpResponse:
     screening = selectors.screening_visible_to(request.user, number)  # type: ignore[arg-type]
-    editable = selectors.can_edit(request.user, screening)  # type: ignore[arg-type]
+    editable = selectors.can_edit(request.user, screening) and not screening.locked  # type: ignore[arg-type]
     if request.method == "GET":
         entry = ScreeningEntry(screening=screening, rows=_stored_rows(screening))
         return _render(request, entry=entry, screening=screening, site=screening.site, editable=editable)
-    if not editable:
+    if not selectors.can_edit(request.user, screening):  # type: ignore[arg-type]
         raise PermissionDenied
     entry = ScreeningEntry(data=request.POST, screening=screening)
+    if screening.locked:
+        entry.is_valid()
+        messages.error(request, _("This screening is signed and locked: an investigator must unlock it, with a "
+                                  "reason, before it can change. Nothing was saved."))
+        return _render(request, entry=entry, screening=screening, site=screening.site, editable=False, status=409)
     document = _validated(entry, site_code=screening.site.code, number=screening.number)
     if document is None:
         return _render(request, entry=entry, screening=screening, site=screening.site, editable=True, status=400)
     try:
         evaluation = services.screening_save(screening=screening, document=document,
                                              expected_version=entry.version, by=request.user)  # type: ignore[arg-type]
+    except services.ScreeningLocked:
+        messages.error(request, _("This screening was signed and locked meanwhile. Nothing was saved."))
+        return _render(request, entry=entry, screening=screening, site=screening.site, editable=False, status=409)
     except services.StaleScreening as stale:
         # Keep what this person typed on screen, and say who saved in between.
         messages.error(request, _(

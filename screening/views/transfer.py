@@ -38,6 +38,9 @@ def screening_import(request: HttpRequest, number: str | None = None) -> HttpRes
     if not entry_sites:
         raise PermissionDenied
     form = ImportForm(request.POST, request.FILES)
+    if screening is not None:
+        # Replacing a screening's data names the version it replaces (no lost updates).
+        form.fields["version"].required = True
     if not form.is_valid():
         errors = [exchange.DocumentError("", "; ".join(str(e) for e in errs)) for errs in form.errors.values()]
         return _refused(request, errors, number=number)

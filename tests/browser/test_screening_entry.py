@@ -155,6 +155,10 @@ class ScreeningEntryTests(StaticLiveServerTestCase):
         self.browser = browser
 
     def setUp(self) -> None:
+        from django.db import connection, connections
+        from screening.models import Site
+        print("DBG", id(connections["default"]), hasattr(connections["default"], "_test_serialized_contents"),
+              len(getattr(connections["default"], "_test_serialized_contents", "") or ""), list(Site.objects.values_list("code", flat=True)))
         self.document: dict[str, Any] = json.loads(EXAMPLE.read_text())
         make_user("coord.ipc", Role.COORDINATOR, "IPC")
         make_user("coord.igr", Role.COORDINATOR, "IGR")

@@ -10,11 +10,9 @@ from __future__ import annotations
 import copy
 import html
 import re
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db.models import Max
 from pghistory.models import Events
 from pytest_django.fixtures import Settings
 
@@ -29,20 +27,6 @@ from screening.models import (
     TumourSample,
     User,
 )
-
-
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings: Settings) -> None:
-    # The personas' passwords are hashed on creation: the default hasher is slow on purpose.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def _static_root(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> None:
-    # WhiteNoise warns (an error here) when STATIC_ROOT does not exist; collectstatic has not
-    # run in a test checkout, and the pages' static files are not under test.
-    settings.STATIC_ROOT = tmp_path_factory.getbasetemp() / "staticfiles"
-    settings.STATIC_ROOT.mkdir(exist_ok=True)
 
 
 def igr_document(example: dict[str, Any], *, screening_id: str | None = "IGR-0003") -> dict[str, Any]:
@@ -70,7 +54,7 @@ def screening_igr(coordinator_igr: User, example_document: dict[str, Any]) -> Sc
 
 def stored_state() -> dict[str, Any]:
     """Everything a request could change: row counts, each screening's version and
-    timestamps, the site counters, and the last audit event."""
+    timestamps, the site counters, and the number of audit-trail events."""
     return {
         "screenings": list(Screening.objects.order_by("pk").values_list(
             "pk", "number", "version", "updated_at", "status", "initials", "updated_by_id")),
@@ -80,25 +64,18 @@ def stored_state() -> dict[str, Any]:
         "pregnancy_tests": PregnancyTest.objects.count(),
         "drugs": PriorDrug.objects.count(),
         "site_counters": list(Site.objects.order_by("code").values_list("code", "last_screening_sequence")),
-        "last_event": Events.objects.aggregate(last=Max("pgh_created_at"))["last"],
-        "events": Events.objects.count(),
+        "audit_events": Events.objects.count(),
     }
-
-
-@pytest.fixture
-def snapshot() -> Callable[[], dict[str, Any]]:
-    return stored_state
 
 
 def near(page: str, field_id: str) -> str:
     """The rendered text of one form field and its messages, unescaped.
 
-    From the field's own tag to the next field's wrapper, the end of its
-    table cell or the end of its section: where crispy-forms and the formset rows put the
-    field's error messages.
+    From the field's own tag to the next field's wrapper, the end of its table cell or the
+    end of its section: where crispy-forms and the formset rows put the field's messages.
     """
-    start = page.rfind("<", 0, page.find(f'id="{field_id}"'))  # the field's own tag, with its value
     assert f'id="{field_id}"' in page, f"no field {field_id} on the page"
+    start = page.rfind("<", 0, page.find(f'id="{field_id}"'))  # the field's own tag, with its value
     ends = [i for i in (page.find(marker, start) for marker in ('id="div_id_', "</td>", "</section>")) if i >= 0]
     return html.unescape(page[start:min(ends, default=len(page))])
 

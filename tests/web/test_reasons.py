@@ -141,12 +141,12 @@ CASES = [
           "Statut HER2-low non établi (n° 1 tumeur primitive gauche : IHC 1+, ISH non faite) ; "
           "caractère bilatéral non renseigné"),
     _case("INC-03-HR", ("INC-03-HR", "receptor_positive"), her2(LEFT_1 | {"er_percent": 50, "pr_percent": 10.5}),
-          "Récepteurs hormonaux ≥ 10 % : n° 1 prélèvement gauche : RE 50 % ; n° 1 prélèvement gauche : RP 10,5 %"),
+          "Récepteurs hormonaux ≥ 10 % : n° 1 tumeur primitive gauche : RE 50 % ; n° 1 tumeur primitive gauche : RP 10,5 %"),
     _case("INC-03-HR", ("INC-03-HR", "receptor_negative"), doc(),
-          "RE et RP < 10 % (n° 1 prélèvement gauche : RE 0 %, RP 2 %)"),
+          "RE et RP < 10 % (n° 1 tumeur primitive gauche : RE 0 %, RP 2 %)"),
     _case("INC-03-HR", ("INC-03-HR", "no_samples"), her2(), "Aucun prélèvement tumoral avec RE et RP"),
     _case("INC-03-HR", ("INC-03-HR", "receptors_not_reported"), her2(LEFT_1 | {"pr_percent": None}),
-          "Aucun prélèvement renseignant à la fois RE et RP (n° 1 prélèvement gauche : RE 0 %, RP non renseigné)"),
+          "Aucun prélèvement renseignant à la fois RE et RP (n° 1 tumeur primitive gauche : RE 0 %, RP non renseigné)"),
     # INC-04, INC-10, INC-11, EXC-02, EXC-05..08, EXC-11, EXC-12: investigator judgments
     *_judgment_cases(),
     # INC-05 ECOG

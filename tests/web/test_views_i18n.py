@@ -34,7 +34,6 @@ def test_french_is_activated(client: Client, coordinator_ipc: User, how: str) ->
     assert '<html lang="fr">' in response.content.decode()
 
 
-@pytest.mark.xfail(strict=False, reason="French catalogue not compiled yet")
 @pytest.mark.django_db
 @pytest.mark.parametrize("how", ["profile", "browser"])
 def test_french_catalogue_is_served(client: Client, coordinator_ipc: User, how: str) -> None:

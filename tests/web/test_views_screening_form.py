@@ -67,6 +67,16 @@ BAD_INPUT: Final[dict[str, tuple[dict[str, str], str, str]]] = {
                                 r"Select a valid choice\. 7 is not one of the available choices\."),
     "ambiguous thousands": ({f"labs-{ANC}-value": "1,500", f"labs-{ANC}-unit": "/mm3"}, f"id_labs-{ANC}-value",
                             r"“1,500” is ambiguous: write 1500 for fifteen hundred, or 1,5 for one and a half\."),
+    "pregnancy test dated after today": ({"pregnancy_tests-0-date": "2099-01-05"}, "id_pregnancy_tests-0-date",
+                                         r"2099-01-05 is after today"),
+    "brain treatment dated after R": ({"brain_metastases_last_local_treatment_date": "2026-03-13"},
+                                      "id_brain_metastases_last_local_treatment_date",
+                                      r"2026-03-13 is after the reference date 2026-03-12 \(planned randomization "
+                                      r"date\): only results available by then count"),
+    "ER above 100 %": ({"tumour_samples-0-er_percent": "150"}, "id_tumour_samples-0-er_percent",
+                       r"150% is implausible \(0 – 100 %\)"),
+    "amenorrhea months implausible": ({"amenorrhea_months": "601"}, "id_amenorrhea_months",
+                                      r"601 months is implausible \(0 – 600\)"),
     "date that does not exist": ({"lvef_date": "31/02/2026"}, "id_lvef_date", r"Enter a valid date\."),
     "no assessment date": ({"assessment_date": ""}, "id_assessment_date", r"This field is required\."),
 }
@@ -105,6 +115,23 @@ def test_create_refuses_bad_input_next_to_the_field(client: Client, coordinator_
     assert stored_state() == before
     assert not Screening.objects.exists()
     assert not Evaluation.objects.exists()
+
+
+@pytest.mark.django_db
+def test_refusal_lands_on_its_row_when_an_earlier_row_is_removed(client: Client, coordinator_ipc: User,
+                                                                 screening_ipc: Screening) -> None:
+    """The document's /labs/0 is the form's row 1 once row 0 is removed: the message goes there."""
+    client.force_login(coordinator_ipc)
+    before = stored_state()
+    data = _edit_data(screening_ipc, **{f"labs-{HEMOGLOBIN}-DELETE": "on", f"labs-{ANC}-unit": "g/L"})
+
+    response = client.post(reverse("screening:detail", args=[screening_ipc.number]), data)
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "is not accepted for anc" in near(page, f"id_labs-{ANC}-unit")
+    assert "is not accepted" not in near(page, f"id_labs-{HEMOGLOBIN}-unit")
+    assert stored_state() == before
 
 
 @pytest.mark.django_db

@@ -16,7 +16,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from screening import exchange, services
+from screening import exchange, selectors, services
 from screening.models import User
 
 
@@ -78,7 +78,8 @@ def _saving_user(username: str | None) -> User:
 def _save(raw: bytes, *, by: User, file: str) -> tuple[Any, Any]:
     """Store one document through the same validation and service as the web form."""
     try:
-        evaluation = services.screening_import(raw=raw, by=by)
+        evaluation = services.screening_import(
+            raw=raw, by=by, allowed_sites={site.code for site in selectors.sites_for_entry(by)})
     except exchange.RefusedDocument as refused:
         return exchange.refused_document(refused.errors, file=file), None
     return evaluation.result_document, evaluation

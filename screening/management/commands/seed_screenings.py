@@ -202,6 +202,7 @@ def _insert_batch(batch: _Batch) -> list[str]:
         screenings.append(Screening(
             site=sites[code], sequence=sequence, number=number, created_by=user, updated_by=user,
             status=evaluation.status, failed_count=len(evaluation.failed), missing_count=len(evaluation.missing),
+            failed_criteria=list(evaluation.failed), missing_criteria=list(evaluation.missing),
             **values))
         rows.append(lists)
         evaluations.append(Evaluation(ruleset=evaluation.ruleset, input_document=_jsonb(stored),

@@ -1,0 +1,101 @@
+"""Investigator review: the queue of decided screenings, electronic sign-off, unlocking,
+and re-screening of a screen failure."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from screening import selectors, services
+from screening.models import Role, Screening, SignatureMeaning, User
+from screening.panel import panel_context
+from screening.reasons import localized_reason
+
+
+def _investigator_of(request: HttpRequest, screening: Screening | None = None) -> User:
+    """The request's user if an investigator (of the screening's site); 403 otherwise."""
+    user: User = request.user  # type: ignore[assignment]
+    if user.role != Role.INVESTIGATOR:
+        raise PermissionDenied
+    if screening is not None and not selectors.can_edit(user, screening):
+        raise PermissionDenied
+    return user
+
+
+def review_queue(request: HttpRequest) -> HttpResponse:
+    user = _investigator_of(request)
+    page = Paginator(selectors.review_queue(user), 50).get_page(request.GET.get("page"))
+    for screening in page:
+        criteria = (screening.latest_result or {}).get("criteria", [])  # type: ignore[attr-defined]
+        screening.failed_reasons = [  # type: ignore[attr-defined]
+            (c["id"], localized_reason(c)) for c in criteria if c["outcome"] == "fail"]
+    return render(request, "screening/review_queue.html", {"page": page})
+
+
+class SignForm(forms.Form):
+    meaning = forms.ChoiceField(label=gettext_lazy("Meaning of my signature"), choices=SignatureMeaning.choices,
+                                widget=forms.RadioSelect)
+    password = forms.CharField(label=gettext_lazy("Your password"), strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    evaluation = forms.IntegerField(widget=forms.HiddenInput)
+
+
+@require_http_methods(["GET", "POST"])
+def screening_sign(request: HttpRequest, number: str) -> HttpResponse:
+    screening = selectors.screening_visible_to(request.user, number)  # type: ignore[arg-type]
+    user = _investigator_of(request, screening)
+    latest = screening.evaluations.first()
+    form = SignForm(request.POST or None, initial={"evaluation": latest.pk if latest else None})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.screening_sign(screening=screening, by=user, password=form.cleaned_data["password"],
+                                        meaning=form.cleaned_data["meaning"],
+                                        evaluation_id=form.cleaned_data["evaluation"])
+            except services.SignatureRefused as refused:
+                form.add_error(None, str(refused))
+            else:
+                messages.success(request, _("Signed: %(number)s is locked.") % {"number": screening.number})
+                return redirect("screening:detail", number=screening.number)
+        status = 400
+    return render(request, "screening/sign.html", {
+        "screening": screening, "form": form, "evaluation": latest,
+        "judgments": selectors.judgment_answers(screening),
+        **panel_context(latest.result_document if latest else None, preview=False),
+    }, status=status)
+
+
+@require_POST
+def screening_unlock(request: HttpRequest, number: str) -> HttpResponse:
+    screening = selectors.screening_visible_to(request.user, number)  # type: ignore[arg-type]
+    user = _investigator_of(request, screening)
+    try:
+        services.screening_unlock(screening=screening, by=user, reason=request.POST.get("reason", ""))
+    except services.SignatureRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("Unlocked: any change will need a new signature."))
+    return redirect("screening:detail", number=screening.number)
+
+
+@require_POST
+def screening_rescreen(request: HttpRequest, number: str) -> HttpResponse:
+    screening = selectors.screening_visible_to(request.user, number)  # type: ignore[arg-type]
+    if not selectors.can_edit(request.user, screening):  # type: ignore[arg-type]
+        raise PermissionDenied
+    try:
+        evaluation = services.screening_rescreen(screening=screening, by=request.user)  # type: ignore[arg-type]
+    except services.SignatureRefused as refused:
+        messages.error(request, str(refused))
+        return redirect("screening:detail", number=screening.number)
+    messages.success(request, _("Re-screening %(new)s created from %(old)s.") % {
+        "new": evaluation.screening.number, "old": screening.number})
+    return redirect("screening:detail", number=evaluation.screening.number)
