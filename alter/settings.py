@@ -5,6 +5,7 @@ from an environment variable, parsed by django-environ. Secrets may also come fr
 file named by ``<NAME>_FILE`` (docker-compose secrets), which django-environ reads.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -46,11 +47,14 @@ INSTALLED_APPS = [
     "django_htmx",
     "pgtrigger",
     "pghistory",
+    "axes",
+    "csp",
     "screening",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -65,6 +69,8 @@ MIDDLEWARE = [
     # Who changed what: the database triggers of django-pghistory record every row change;
     # this attaches the user and URL of the request to them.
     "pghistory.middleware.HistoryMiddleware",
+    # Last, as django-axes requires: it turns a lockout noted during the login into its page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "alter.urls"
@@ -126,18 +132,83 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 AUTH_USER_MODEL = "screening.User"
+# django-axes first: it refuses a locked account before the password is even checked, and
+# counts failures. It needs the request, which Django's LoginView (and the admin's) passes.
+# The electronic signature re-authenticates with user.check_password(), outside this chain.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "screening:list"
 LOGOUT_REDIRECT_URL = "login"
 
-# Production posture: secure cookies and HSTS unless running the development server.
+# Production posture (docs/operations.md): `manage.py check --deploy` reports nothing with
+# DEBUG off, a SECRET_KEY and ALLOWED_HOSTS set (tests/web/test_production.py).
+# Secure cookies and HSTS unless running the development server.
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = False
+# Asking browsers to preload HTTPS-only for the whole registrable domain is the hospital's
+# decision for all its hosts, not this application's: off unless the operator opts in, and
+# the deploy check that recommends it (security.W021) is silenced for that reason only.
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# The app runs behind an HTTPS reverse proxy that sets X-Forwarded-Proto (and strips any
+# value sent by the client).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+# No page reads the CSRF cookie from JavaScript: forms and htmx send the form's token.
+CSRF_COOKIE_HTTPONLY = True
+
+# A session ends after 30 minutes without a request, or when the browser closes: each
+# request pushes the expiry 30 minutes further (sliding), on a shared ward computer too.
+SESSION_COOKIE_AGE = 30 * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Repeated failed logins lock the account (django-axes). By username only, never by
+# address: a hospital's staff share one NAT address, and locking it would lock them all.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+# The lockout page promises "try again in 15 minutes": an attempt during the lockout,
+# refused before its password is checked, must not push that time further.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
+# Two deploy checks are silenced, each for its reason only:
+# - security.W021 (HSTS preload): see SECURE_HSTS_PRELOAD above.
+# - axes.W006 (no 'ip_address' in AXES_LOCKOUT_PARAMETERS): the lock is per account on
+#   purpose (hospital NAT, above). Failures are counted per username whatever the client's
+#   User-Agent or cookies, so rotating them does not reset the count (tests/web/
+#   test_production.py); spreading guesses over many accounts from one address is left to
+#   the reverse proxy's rate limit (docs/operations.md).
+SILENCED_SYSTEM_CHECKS = ["security.W021", "axes.W006"]
+
+# Content-Security-Policy (django-csp 4): scripts and styles from our own origin only, no
+# inline script or style, no framing. htmx's inline indicator style is turned off in
+# base.html (htmx-config), and every behaviour lives in static/screening/screening.js.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -506,7 +506,7 @@ def _check_lab(path: str, lab: LabResult) -> Iterator[DocumentError]:
                    gettext("%(label)s %(value)s %(unit)s is implausible (plausible: %(range)s)"))
         canonical_unit = gettext("× ULN") if spec.needs_uln else spec.canonical
         yield DocumentError(f"{path}/value", message % {
-            "label": gettext(spec.label), "value": units.number_text(lab.value), "unit": lab.unit,
+            "label": gettext(spec.label), "value": units.plain_number_text(lab.value), "unit": lab.unit,
             "range": units.plausible_range_text(lab.test, unit=canonical_unit), "units": _either(slips)})
 
 

@@ -66,7 +66,8 @@ class Counts:
     signed: int = 0
     # The funnel's last step: eligible and signed (eligibility confirmed by the investigator).
     signed_eligible: int = 0
-    # Patients with at least one screen failure (each counted once, however many criteria).
+    # Patients with at least one screen failure (each counted once, however many criteria);
+    # counted for the log's total only.
     failed_patients: int = 0
 
     @property
@@ -152,8 +153,10 @@ class JsonbPathQueryArray(Func):
     output_field = JSONField()
 
 
-def _aggregates() -> dict[str, Any]:
-    return {
+def _aggregates(*, failed_patients: bool = False) -> dict[str, Any]:
+    """The counts of a group; the screen-failed patients only when asked (each distinct
+    count sorts the group's rows: the log shows that one for the total only)."""
+    aggregates = {
         "screened": Count("pk"),
         "patients": Count(PatientRoot(), distinct=True),
         "eligible": Count("pk", filter=Q(status=Status.ELIGIBLE)),
@@ -161,12 +164,14 @@ def _aggregates() -> dict[str, Any]:
         "incomplete": Count("pk", filter=Q(status=Status.INCOMPLETE)),
         "signed": Count("pk", filter=Q(locked=True)),
         "signed_eligible": Count("pk", filter=Q(locked=True, status=Status.ELIGIBLE)),
-        "failed_patients": Count(PatientRoot(), distinct=True, filter=Q(status=Status.INELIGIBLE)),
     }
+    if failed_patients:
+        aggregates["failed_patients"] = Count(PatientRoot(), distinct=True, filter=Q(status=Status.INELIGIBLE))
+    return aggregates
 
 
 def _counts(row: dict[str, Any]) -> Counts:
-    return Counts(**{name: row[name] or 0 for name in Counts.__dataclass_fields__})
+    return Counts(**{name: row[name] or 0 for name in Counts.__dataclass_fields__ if name in row})
 
 
 def log_screenings(*, user: User, log_filter: LogFilter) -> QuerySet[Screening]:
@@ -214,7 +219,7 @@ def screening_log(*, user: User, log_filter: LogFilter) -> ScreeningLog:
     with transaction.atomic():
         _without_jit()
         per_site = {row["site"]: _counts(row) for row in screenings.values("site").annotate(**_aggregates())}
-        total = _counts(screenings.aggregate(**_aggregates()))
+        total = _counts(screenings.aggregate(**_aggregates(failed_patients=True)))
         per_month = {
             row["month"]: _counts(row)
             for row in screenings.annotate(month=TruncMonth("assessment_date")).values("month")

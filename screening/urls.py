@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from screening.views import history, review, screening_form, screening_list, transfer
+from screening.views import history, review, screening_form, screening_list, screening_log, transfer
 
 app_name = "screening"
 
@@ -21,4 +21,9 @@ urlpatterns = [
     path("screenings/<str:number>/sign/", review.screening_sign, name="sign"),
     path("screenings/<str:number>/unlock/", review.screening_unlock, name="unlock"),
     path("screenings/<str:number>/rescreen/", review.screening_rescreen, name="rescreen"),
+    path("log/", screening_log.screening_log, name="log"),
+    path("log/export.csv", screening_log.log_export_csv, name="log_export_csv"),
+    path("log/export.xlsx", screening_log.log_export_xlsx, name="log_export_xlsx"),
+    path("log/screenings.csv", screening_log.screenings_export_csv, name="log_screenings_csv"),
+    path("log/screenings.xlsx", screening_log.screenings_export_xlsx, name="log_screenings_xlsx"),
 ]

@@ -123,7 +123,13 @@ def plausible_range_text(test: str, *, unit: str | None = None) -> str:
     """``0.1 – 20 mg/dL``; ``unit`` replaces the canonical unit's text (a translated
     ``× ULN``: this module has no translations)."""
     spec = LAB_UNITS[test]
-    return f"{number_text(spec.plausible_min)} – {number_text(spec.plausible_max)} {unit or spec.canonical}"
+    return f"{plain_number_text(spec.plausible_min)} – {plain_number_text(spec.plausible_max)} {unit or spec.canonical}"
+
+
+def plain_number_text(value: float) -> str:
+    """A number for an error message, read in English and French alike: no exponent and no
+    thousands separator ("5,000" is five thousand in English, five in French)."""
+    return format(value, ".10g") if abs(value) < 1e10 else format(value, "g")
 
 
 def number_text(value: float) -> str:

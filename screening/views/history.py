@@ -63,6 +63,13 @@ def screening_history(request: HttpRequest, number: str) -> HttpResponse:
                 if k not in _QUIET and k not in ("id", "screening", "screening_id", "created_at")},
         })
     evaluations = screening.evaluations.select_related("created_by")
+    # Signatures and unlocks are append-only rows of their own: listed together, newest first.
+    sign_offs = sorted(
+        [("signature", s.signed_at, s.signed_by, s.get_meaning_display(), s.evaluation_id)
+         for s in screening.signatures.select_related("signed_by")]
+        + [("unlock", u.unlocked_at, u.unlocked_by, u.reason, None)
+           for u in screening.unlocks.select_related("unlocked_by")],
+        key=lambda item: item[1], reverse=True)
     return render(request, "screening/history.html", {
-        "screening": screening, "rows": rows, "evaluations": evaluations,
+        "screening": screening, "rows": rows, "evaluations": evaluations, "sign_offs": sign_offs,
     })

@@ -18,12 +18,12 @@ from typing import Any, Final
 from urllib.parse import urljoin
 
 import pytest
-from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 from django.test import override_settings
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, ViewportSize, expect
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page, ViewportSize, expect
 
 from screening.models import LabTest, Role, Screening
 from screening.rules import units
+from tests.browser.base import BrowserTestCase
 from tests.conftest import PASSWORD, SHARED, make_user
 
 REPO_ROOT: Final = Path(__file__).resolve().parents[2]
@@ -145,24 +145,17 @@ def _console_error(errors: list[str], message: ConsoleMessage) -> None:
 
 
 @override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
-class ScreeningEntryTests(StaticLiveServerTestCase):
+class ScreeningEntryTests(BrowserTestCase):
     # The sites come from a data migration, which the flush after each test would erase
     # for the tests that run next.
     serialized_rollback = True
 
-    @pytest.fixture(autouse=True)
-    def _browser(self, browser: Browser) -> None:
-        self.browser = browser
-
     def setUp(self) -> None:
-        from django.db import connection, connections
-        from screening.models import Site
-        print("DBG", id(connections["default"]), hasattr(connections["default"], "_test_serialized_contents"),
-              len(getattr(connections["default"], "_test_serialized_contents", "") or ""), list(Site.objects.values_list("code", flat=True)))
         self.document: dict[str, Any] = json.loads(EXAMPLE.read_text())
         make_user("coord.ipc", Role.COORDINATOR, "IPC")
         make_user("coord.igr", Role.COORDINATOR, "IGR")
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.browser = self.start_browser()
 
     def _login(self, username: str) -> tuple[BrowserContext, Page, list[str]]:
         """A fresh browser session, logged in through the login page; page errors collected."""
@@ -180,6 +173,13 @@ class ScreeningEntryTests(StaticLiveServerTestCase):
         page.get_by_role("button", name="Log in").click()
         expect(page.get_by_test_id("current-user")).to_be_visible()
         return context, page, errors
+
+    def _stored(self, number: str) -> dict[str, Any]:
+        """What the database holds for a screening: status, lab rows, evaluations (newest first)."""
+        with self.django():
+            screening = Screening.objects.get(number=number)
+            return {"status": screening.status, "labs": screening.labresult_set.count(),
+                    "evaluations": list(screening.evaluations.values_list("status", flat=True))}
 
     def _enter_example(self, page: Page) -> None:
         """Every answer of the example, as a coordinator chooses and types it."""
@@ -245,7 +245,8 @@ class ScreeningEntryTests(StaticLiveServerTestCase):
         expect(panel).to_contain_text("as typed, not saved yet")
         expect(panel.get_by_test_id("status")).to_have_text("eligible")
         expect(panel.get_by_test_id("crcl")).to_contain_text(re.compile(r"93[.,]6"))
-        assert Screening.objects.count() == 0
+        with self.django():
+            assert not Screening.objects.exists()
         _screenshot_page(page, "form.png")
 
         page.get_by_test_id("save").click()
@@ -255,9 +256,7 @@ class ScreeningEntryTests(StaticLiveServerTestCase):
         expect(panel).to_contain_text("last saved evaluation")
         expect(panel.get_by_test_id("status")).to_have_text("eligible")
         expect(panel.get_by_test_id("crcl")).to_contain_text(re.compile(r"93[.,]6"))
-        screening = Screening.objects.get(number=number)
-        assert screening.status == "eligible"
-        assert screening.labresult_set.count() == len(FRENCH_LABS)
+        assert self._stored(number) == {"status": "eligible", "labs": len(FRENCH_LABS), "evaluations": ["eligible"]}
 
         # A newer creatinine (after the one used, before randomization) in the first empty row.
         expect(page.locator("table[data-formset-prefix='labs'] tbody tr")).to_have_count(
@@ -266,8 +265,7 @@ class ScreeningEntryTests(StaticLiveServerTestCase):
         expect(panel).to_contain_text("as typed, not saved yet")
         expect(panel.get_by_test_id("status")).to_have_text("ineligible")
         expect(panel.locator("[data-criterion='INC-07-CRCL']")).to_have_attribute("data-outcome", "fail")
-        screening.refresh_from_db()
-        assert screening.status == "eligible", "the panel's preview must not store anything"
+        assert self._stored(number)["evaluations"] == ["eligible"], "the panel's preview stores nothing"
 
         page.get_by_test_id("save").click()
         expect(page.get_by_role("alert")).to_contain_text("Saved: ineligible.")
@@ -283,9 +281,9 @@ class ScreeningEntryTests(StaticLiveServerTestCase):
         page.set_viewport_size({"width": VIEWPORT["width"], "height": 2600})
         panel.screenshot(path=SCREENSHOTS / "evaluation-panel.png")
         page.set_viewport_size(VIEWPORT)
-        screening.refresh_from_db()
-        assert screening.status == "ineligible"
-        assert list(screening.evaluations.values_list("status", flat=True)) == ["ineligible", "eligible"]
+        # An evaluation is appended, never overwritten.
+        assert self._stored(number) == {"status": "ineligible", "labs": len(FRENCH_LABS) + 1,
+                                        "evaluations": ["ineligible", "eligible"]}
 
         page.get_by_role("link", name="Screenings", exact=True).click()
         row = page.get_by_test_id("screening-table").locator("tbody tr")
@@ -293,7 +291,6 @@ class ScreeningEntryTests(StaticLiveServerTestCase):
         expect(row).to_contain_text(number)
         expect(row).to_contain_text("ineligible")
         _screenshot_page(page, "list.png")
-        assert errors == [], "\n".join(errors)
 
         # A coordinator of another site: that screening does not exist for them.
         _other_context, other, _other_errors = self._login("coord.igr")
@@ -303,3 +300,4 @@ class ScreeningEntryTests(StaticLiveServerTestCase):
         assert response.status == 404
         for suffix in ("history/", "export.json"):
             assert other.request.get(f"{self.live_server_url}/screenings/{number}/{suffix}").status == 404
+        assert errors == [], "\n".join(errors)

@@ -35,7 +35,7 @@ def test_refusal_messages_are_french_under_french() -> None:
                                     "vouliez-vous dire mg/dL ? unités acceptées : mg/dL, umol/L, µmol/L",
         f"/labs/{HEMOGLOBIN}/value": "hémoglobine 112 g/dL : valeur invraisemblable "
                                      "(plage plausible : 2 – 25 g/dL) ; vouliez-vous dire g/L ?",
-        f"/labs/{ALT}/value": "ALAT 5,000 U/L : valeur invraisemblable (plage plausible : 0 – 100 × LSN)",
+        f"/labs/{ALT}/value": "ALAT 5000 U/L : valeur invraisemblable (plage plausible : 0 – 100 × LSN)",
         "/patient/age": "champ inconnu 'age'",
     }
 
@@ -47,7 +47,7 @@ def test_refusal_messages_are_english_under_english() -> None:
         f"/labs/{CREATININE}/unit": "unit 'mg/dl' is not accepted for creatinine; did you mean mg/dL? "
                                     "accepted: mg/dL, umol/L, µmol/L",
         f"/labs/{HEMOGLOBIN}/value": "hemoglobin 112 g/dL is implausible (plausible: 2 – 25 g/dL); did you mean g/L?",
-        f"/labs/{ALT}/value": "ALT 5,000 U/L is implausible (plausible: 0 – 100 × ULN)",
+        f"/labs/{ALT}/value": "ALT 5000 U/L is implausible (plausible: 0 – 100 × ULN)",
         "/patient/age": "unknown field 'age'",
     }
 

@@ -1,0 +1,50 @@
+"""The base of the browser tests: a live server, and Playwright driving Chromium.
+
+The browser is Debian's Chromium (``playwright install`` cannot download here); set
+``CHROMIUM`` to use another executable.
+
+Playwright's sync API marks its event loop as running in this thread between its calls.
+Django then sees "async" code: the ORM refuses to run (SynchronousOnlyOperation), and its
+connection handler, which keeps connections per asyncio context while a loop runs, hands
+out a second connection, one that TransactionTestCase neither restores
+(``serialized_rollback``) nor closes (the test database then cannot be dropped). Setting
+DJANGO_ALLOW_ASYNC_UNSAFE would silence the first symptom only. So Django code never runs
+while Playwright does: each test starts the browser after its set-up, stops it in a
+cleanup before Django's teardown, and runs the ORM in between in ``self.django()``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import Iterator
+
+from django.contrib.staticfiles.testing import StaticLiveServerTestCase
+from playwright.sync_api import Browser, sync_playwright
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-quic",
+]
+
+
+class BrowserTestCase(StaticLiveServerTestCase):
+    def start_browser(self) -> Browser:
+        """A headless Chromium for this test, closed (and Playwright stopped) in a cleanup."""
+        playwright = sync_playwright().start()
+        self.addCleanup(playwright.stop)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        self.addCleanup(browser.close)
+        return browser
+
+    @contextlib.contextmanager
+    def django(self) -> Iterator[None]:
+        """Run Django code (the ORM) in this thread while the browser runs."""
+        loop = asyncio._get_running_loop()
+        asyncio._set_running_loop(None)
+        try:
+            yield
+        finally:
+            asyncio._set_running_loop(loop)
