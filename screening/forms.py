@@ -105,7 +105,7 @@ class ScreeningForm(forms.ModelForm):  # type: ignore[type-arg]
             if name in self.initial:
                 value = self.initial[name]
                 self.initial[name] = "true" if value is True else "false" if value is False else ""
-        self.fields["initials"].widget.attrs.update({"autocomplete": "off", "style": "text-transform:uppercase"})
+        self.fields["initials"].widget.attrs.update({"autocomplete": "off", "class": "text-uppercase"})
         if self.instance.pk:
             # An edit names the version it started from: without it a save could overwrite a
             # newer one unseen (no lost updates).
@@ -124,7 +124,20 @@ class ScreeningForm(forms.ModelForm):  # type: ignore[type-arg]
         pass
 
 
-class TumourSampleForm(forms.Form):
+class _RowForm(forms.Form):
+    """A row of a table of the form: compact Bootstrap controls."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.Select):
+                widget.attrs["class"] = "form-select form-select-sm"
+            elif not isinstance(widget, forms.CheckboxInput):
+                widget.attrs["class"] = "form-control form-control-sm"
+
+
+class TumourSampleForm(_RowForm):
     site = forms.ChoiceField(label=_("sample site"), required=False,
                              choices=[("", "—"), *TumourSample.SampleSite.choices])
     laterality = forms.ChoiceField(label=_("laterality"), required=False,
@@ -152,7 +165,7 @@ def _unit_choices() -> list[tuple[Any, Any]]:
     return groups
 
 
-class LabResultForm(forms.Form):
+class LabResultForm(_RowForm):
     test = forms.ChoiceField(label=_("test"), choices=[("", "—"), *LabTest.choices])
     value = DecimalCommaFloatField(label=_("value"))
     unit = forms.ChoiceField(label=_("unit"), choices=_unit_choices)
@@ -165,13 +178,13 @@ class LabResultForm(forms.Form):
         self.fields["unit"].widget.attrs["data-units-by-test"] = "true"
 
 
-class PregnancyTestForm(forms.Form):
+class PregnancyTestForm(_RowForm):
     result = forms.ChoiceField(label=_("result"), choices=[("", "—"), *PregnancyTest.Result.choices])
     type = forms.ChoiceField(label=_("type"), required=False, choices=[("", "—"), *PregnancyTest.Type.choices])
     date = _date(_("date"), required=True)
 
 
-class PriorDrugForm(forms.Form):
+class PriorDrugForm(_RowForm):
     name = forms.CharField(label=_("drug"), max_length=200)
 
 

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from screening import exchange, selectors, services
 from screening.documents import LIST_FIELDS
-from screening.forms import ScreeningEntry
+from screening.forms import UNIT_LABELS, ScreeningEntry
 from screening.models import (
     Evaluation,
     LabResult,
@@ -81,7 +81,8 @@ def _render(request: HttpRequest, *, entry: ScreeningEntry, screening: Screening
         "entry": entry, "screening": screening, "site": site, "editable": editable,
         "entry_sites": selectors.sites_for_entry(request.user),  # type: ignore[arg-type]
         "conflict": conflict,
-        "units_json": json.dumps({test: units.accepted_units(test) for test in units.LAB_UNITS}),
+        "units_json": json.dumps({test: [[u, str(UNIT_LABELS.get(u, u))] for u in units.accepted_units(test)]
+                                  for test in units.LAB_UNITS}),
         "evaluations": screening.evaluations.select_related("created_by")[:20] if screening else [],
         **panel_context(latest.result_document if latest else None, preview=False),
     }, status=status)

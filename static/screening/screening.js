@@ -8,21 +8,18 @@
     try { return JSON.parse(table.dataset.units || "{}"); } catch (e) { return {}; }
   }
   function restrictUnits(row, units) {
+    // Rebuild the unit list from the chosen test's accepted units (value, label); the
+    // server refuses any other unit anyway, naming the accepted ones.
     var test = row.querySelector("select[name$='-test']");
     var unit = row.querySelector("select[name$='-unit']");
-    if (!test || !unit) { return; }
-    var allowed = units[test.value];
+    if (!test || !unit || !units[test.value]) { return; }
     var current = unit.value;
-    unit.querySelectorAll("option").forEach(function (option) {
-      var ok = !allowed || option.value === "" || allowed.indexOf(option.value) >= 0;
-      option.hidden = !ok;
-      option.disabled = !ok;
-    });
-    unit.querySelectorAll("optgroup").forEach(function (group) {
-      group.hidden = !!allowed && !Array.prototype.some.call(group.children, function (o) { return !o.hidden; });
-    });
-    if (allowed && current && allowed.indexOf(current) < 0) { unit.value = ""; }
-    if (allowed && !unit.value && allowed.length) { unit.value = allowed[0]; }
+    var allowed = units[test.value];
+    while (unit.firstChild) { unit.removeChild(unit.firstChild); }
+    unit.appendChild(new Option("—", ""));
+    allowed.forEach(function (pair) { unit.appendChild(new Option(pair[1], pair[0])); });
+    var values = allowed.map(function (pair) { return pair[0]; });
+    unit.value = values.indexOf(current) >= 0 ? current : (values.length ? values[0] : "");
   }
   function wireLabs(root) {
     root.querySelectorAll("table[data-units]").forEach(function (table) {

@@ -96,7 +96,7 @@ def _edited(screening: Screening, **patient: Any) -> dict[str, Any]:
 ])
 def test_investigator_signs_the_latest_evaluation_and_locks_the_screening(
         client: Client, coordinator_ipc: User, investigator_ipc: User, example_document: dict[str, Any],
-        changes: dict[str, Any], status: str, meaning: str) -> None:
+        *, changes: dict[str, Any], status: str, meaning: str) -> None:
     screening = _import(coordinator_ipc, example_document, **changes)
     _import(coordinator_ipc, example_document, **changes, patient={**example_document["patient"], "initials": "MX"})
     screening.refresh_from_db()
@@ -145,7 +145,7 @@ REFUSED_SIGNATURES = [
 @pytest.mark.parametrize(("changes", "meaning", "password", "message"), REFUSED_SIGNATURES)
 def test_refused_signature_stores_nothing_and_leaves_the_screening_open(
         client: Client, coordinator_ipc: User, investigator_ipc: User, example_document: dict[str, Any],
-        changes: dict[str, Any], meaning: str, password: str, message: str) -> None:
+        *, changes: dict[str, Any], meaning: str, password: str, message: str) -> None:
     screening = _import(coordinator_ipc, example_document, **changes)
     client.force_login(investigator_ipc)
     before = _state()
