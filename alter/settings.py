@@ -183,6 +183,9 @@ AXES_RESET_ON_SUCCESS = True
 # refused before its password is checked, must not push that time further.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Failures and lockouts are still logged (warnings); not the start-up banner, which every
+# management command would print, `manage.py screen` included.
+AXES_VERBOSE = False
 
 # Two deploy checks are silenced, each for its reason only:
 # - security.W021 (HSTS preload): see SECURE_HSTS_PRELOAD above.

@@ -128,7 +128,7 @@ class PatientRoot(Func):
         parent = qn(Screening._meta.get_field("rescreening_of").column)  # type: ignore[union-attr]
         # Only quoted identifiers from the model's metadata and compiled columns: no user input.
         sql = (
-            f"CASE WHEN {parent_sql} IS NULL THEN {pk_sql} ELSE ("
+            f"CASE WHEN {parent_sql} IS NULL THEN {pk_sql} ELSE ("  # noqa: S608 - identifiers, no user input
             f"WITH RECURSIVE chain(id, parent, depth) AS ("
             f"SELECT a.{pk}, a.{parent}, 1 FROM {table} a WHERE a.{pk} = {parent_sql} "
             f"UNION ALL SELECT a.{pk}, a.{parent}, chain.depth + 1 FROM {table} a "

@@ -441,8 +441,8 @@ class Signature(models.Model):
         ordering = ["-signed_at", "-id"]
         verbose_name = _("signature")
         constraints = [
+            # An evaluation may be signed again after an unlock that changed nothing.
             models.CheckConstraint(condition=Q(meaning__in=SignatureMeaning.values), name="signature_meaning_valid"),
-            models.UniqueConstraint(fields=["evaluation"], name="signature_one_per_evaluation"),
         ]
         triggers = [
             pgtrigger.Protect(name="signature_append_only", operation=pgtrigger.Update | pgtrigger.Delete),

@@ -48,6 +48,8 @@ def screening_history(request: HttpRequest, number: str) -> HttpResponse:
     )
     rows = []
     for event in events:
+        if event.pgh_obj_model == "screening.Screening" and event.pgh_obj_id != str(screening.pk):
+            continue  # another screening pointing here (a re-screening): its history is its own
         changes = {k: v for k, v in (event.pgh_diff or {}).items() if k not in _QUIET}
         if event.pgh_label == "update" and not changes:
             continue

@@ -258,10 +258,11 @@ def _screening_rows(screenings: QuerySet[Any, dict[str, Any]]) -> Iterator[list[
     yield [_("Screening number"), _("Site"), _("Assessment date"), _("Status"), _("Signed"), _("Re-screening of"),
            _("Failed criteria"), _("Reasons for failure"), _("Missing criteria"), _("Missing data")]
     yes, no = _("yes"), _("no")
+    statuses = {status: str(label) for status, label in STATUS_LABELS.items()}
     for row in log.screenings_export_rows(screenings, chunk_size=EXPORT_CHUNK_ROWS):
         entries = row["entries"] or []
         yield [
-            row["number"], row["site__code"], row["assessment_date"], str(STATUS_LABELS[row["status"]]),
+            row["number"], row["site__code"], row["assessment_date"], statuses[row["status"]],
             yes if row["locked"] else no, row["rescreening_of__number"] or "",
             "; ".join(row["failed_criteria"]), _reasons(entries, "fail"),
             "; ".join(row["missing_criteria"]), _reasons(entries, "missing"),
@@ -279,6 +280,8 @@ def _csv_cell(value: Any) -> Any:
 
 
 def _xlsx_cell(value: Any) -> Any:
+    if value == "":
+        return None  # no cell written at all: a third of the cells, and openpyxl's time is per cell
     if isinstance(value, str):
         return _safe_text(ILLEGAL_CHARACTERS_RE.sub("", value))
     return value

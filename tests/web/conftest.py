@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 from pghistory.models import Events
-from pytest_django.fixtures import Settings
 
 from screening import services
 from screening.models import (

@@ -91,6 +91,10 @@ django.setup()
 from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
+# The manifest the production storage reads, without WhiteNoise's compression (slow, and
+# not under test here).
+settings.STORAGES = {**settings.STORAGES, "staticfiles": {
+    "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"}}
 call_command("collectstatic", interactive=False, verbosity=0)
 client = Client()
 plain = client.get("/accounts/login/", HTTP_HOST="alter.example.org")
@@ -363,6 +367,10 @@ def pages(client: Client, screening_ipc: Screening, coordinator_ipc: User, inves
     client.force_login(investigator_ipc)
     responses["review queue"] = client.get(reverse("screening:review_queue"))
     responses["sign"] = client.get(reverse("screening:sign", args=[number]))
+    admin = User.objects.create_superuser("admin", password=PASSWORD)
+    client.force_login(admin)
+    responses["admin"] = client.get(reverse("admin:index"))
+    responses["admin: a user"] = client.get(reverse("admin:screening_user_change", args=[coordinator_ipc.pk]))
     client.logout()
     _fail(client, "coord.ipc", 5)
     responses["locked out"] = _login(client, "coord.ipc", PASSWORD)

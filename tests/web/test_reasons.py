@@ -141,7 +141,8 @@ CASES = [
           "Statut HER2-low non établi (n° 1 tumeur primitive gauche : IHC 1+, ISH non faite) ; "
           "caractère bilatéral non renseigné"),
     _case("INC-03-HR", ("INC-03-HR", "receptor_positive"), her2(LEFT_1 | {"er_percent": 50, "pr_percent": 10.5}),
-          "Récepteurs hormonaux ≥ 10 % : n° 1 tumeur primitive gauche : RE 50 % ; n° 1 tumeur primitive gauche : RP 10,5 %"),
+          "Récepteurs hormonaux ≥ 10 % : n° 1 tumeur primitive gauche : RE 50 % ; "
+          "n° 1 tumeur primitive gauche : RP 10,5 %"),
     _case("INC-03-HR", ("INC-03-HR", "receptor_negative"), doc(),
           "RE et RP < 10 % (n° 1 tumeur primitive gauche : RE 0 %, RP 2 %)"),
     _case("INC-03-HR", ("INC-03-HR", "no_samples"), her2(), "Aucun prélèvement tumoral avec RE et RP"),

@@ -489,6 +489,7 @@ def test_unlock_then_correction_needs_a_new_signature(client: Client, coordinato
     assert "Unlocked" in sign_offs
     assert "ECOG was transcribed from the wrong visit" in sign_offs
     assert sign_offs.count("inv.ipc") == 2
+    assert reverse("screening:evaluation", args=[signed_ipc.number, signature.evaluation_id]) in history
 
     # The coordinator corrects the screening: the save works, and nothing is signed any more.
     client.force_login(coordinator_ipc)
