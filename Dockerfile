@@ -30,4 +30,5 @@ USER alter
 EXPOSE 8000
 # Through sh, so a checkout that lost the executable bit still starts.
 ENTRYPOINT ["sh", "/app/docker/entrypoint.sh"]
-CMD ["gunicorn", "alter.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+# Whole-trial XLSX exports of the screening log can take longer than the default 30 s.
+CMD ["gunicorn", "alter.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120"]

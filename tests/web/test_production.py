@@ -38,7 +38,7 @@ LOCKED_OUT = "Too many failed attempts; try again in 15 minutes or ask your site
 
 
 def _production_env(**overrides: str) -> dict[str, str]:
-    """The environment the README documents for production, and nothing inherited that
+    """The environment docs/operations.md gives for production, and nothing inherited that
     could soften it (a developer's DEBUG, SECURE_SSL_REDIRECT or SECURE_HSTS_SECONDS)."""
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
