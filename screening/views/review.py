@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -55,6 +56,12 @@ def screening_sign(request: HttpRequest, number: str) -> HttpResponse:
     form = SignForm(request.POST or None, initial={"evaluation": latest.pk if latest else None})
     status = 200
     if request.method == "POST":
+        # Re-authentication goes through Django's authenticate() as well, so that wrong
+        # passwords typed here count towards the account lockout (django-axes) like
+        # failed logins; the service checks the password again itself.
+        if form.is_valid() and authenticate(request, username=user.username,
+                                            password=form.cleaned_data["password"]) is None:
+            form.add_error("password", _("Wrong password: the signature was not recorded."))
         if form.is_valid():
             try:
                 services.screening_sign(screening=screening, by=user, password=form.cleaned_data["password"],

@@ -577,3 +577,22 @@ def test_signatures_and_unlocks_are_append_only(investigator_ipc: User, signed_i
         change(row)
 
     assert _state() == before
+
+
+@pytest.mark.django_db
+def test_wrong_signature_passwords_count_towards_the_account_lockout(client: Client, investigator_ipc: User,
+                                                                   screening_ipc: Screening) -> None:
+    # Re-authentication is a password prompt like the login page's: guessing through it is
+    # stopped by the same lockout (django-axes, 5 failures), even for the right password then.
+    client.force_login(investigator_ipc)
+    for _ in range(4):
+        response = client.post(_sign_url(screening_ipc), _sign_data(screening_ipc, password="guess"))
+        assert response.status_code == 400
+        assert "Wrong password" in text(response.content.decode())
+    fifth = client.post(_sign_url(screening_ipc), _sign_data(screening_ipc, password="guess"))
+    assert fifth.status_code == 429  # axes' lockout page
+    response = client.post(_sign_url(screening_ipc), _sign_data(screening_ipc))
+    assert response.status_code == 429
+    screening_ipc.refresh_from_db()
+    assert not screening_ipc.locked
+    assert not Signature.objects.exists()
