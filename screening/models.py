@@ -388,6 +388,15 @@ class PriorDrug(_ScreeningPart):
         return self.name
 
 
+# The screening's lists, by their name in the exchange document (documents.LIST_FIELDS).
+LIST_MODELS: dict[str, type[_ScreeningPart]] = {
+    "tumour_samples": TumourSample,
+    "labs": LabResult,
+    "pregnancy_tests": PregnancyTest,
+    "drugs": PriorDrug,
+}
+
+
 class Evaluation(models.Model):
     """One evaluation of a screening, appended on every save and never changed.
 

@@ -14,8 +14,8 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django.utils.text import capfirst
 
-from screening.documents import JUDGMENT_FIELDS
-from screening.models import Evaluation, Role, Screening, Site, Status, User
+from screening.documents import JUDGMENT_FIELDS, LIST_FIELDS
+from screening.models import LIST_MODELS, Evaluation, Role, Screening, Site, Status, User
 
 
 def sites_visible_to(user: User) -> QuerySet[Site]:
@@ -46,6 +46,13 @@ def screening_visible_to(user: User, number: str) -> Screening:
         return screenings_visible_to(user).select_related("site", "updated_by", "created_by").get(number=number)
     except Screening.DoesNotExist:
         raise Http404("No such screening") from None
+
+
+def screening_rows(screening: Screening) -> dict[str, list[dict[str, Any]]]:
+    """The rows of each of the screening's lists, in entry order, as dicts of the
+    exchange document's fields (entry order decides ties on date)."""
+    return {name: list(model.objects.filter(screening=screening).order_by("id").values(*LIST_FIELDS[name][1]))
+            for name, model in LIST_MODELS.items()}
 
 
 def can_edit(user: User, screening: Screening) -> bool:

@@ -16,19 +16,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from screening import documents, exchange
+from screening import documents, exchange, selectors
 from screening.models import (
+    LIST_MODELS,
     Evaluation,
-    LabResult,
-    PregnancyTest,
-    PriorDrug,
     Role,
     Screening,
     Signature,
     SignatureMeaning,
     Site,
     Status,
-    TumourSample,
     Unlock,
     User,
 )
@@ -60,27 +57,15 @@ class SignatureRefused(Exception):  # noqa: N818
     """A sign-off that cannot be made (wrong password, incomplete status, wrong meaning, ...)."""
 
 
-_LIST_MODELS: dict[str, type[Any]] = {
-    "tumour_samples": TumourSample,
-    "labs": LabResult,
-    "pregnancy_tests": PregnancyTest,
-    "drugs": PriorDrug,
-}
-
-
 def known_site_codes() -> set[str]:
     return set(Site.objects.values_list("code", flat=True))
 
 
 def screening_document(*, screening: Screening) -> dict[str, Any]:
     """The `alter-screening/1` document of a stored screening (export)."""
-    lists = {
-        name: model.objects.filter(screening=screening).order_by("id").values(*documents.LIST_FIELDS[name][1])
-        for name, model in _LIST_MODELS.items()
-    }
     return documents.build_document(
         site_code=screening.site.code, screening_id=screening.number,
-        value_of=lambda field: getattr(screening, field), lists=lists,
+        value_of=lambda field: getattr(screening, field), lists=selectors.screening_rows(screening),
     )
 
 
@@ -89,7 +74,7 @@ def _sync_rows(screening: Screening, name: str, rows: list[dict[str, Any]]) -> N
 
     Unchanged rows are left alone, so that the history records only real changes.
     """
-    model = _LIST_MODELS[name]
+    model = LIST_MODELS[name]
     existing = list(model.objects.filter(screening=screening).order_by("id"))
     for i, row_values in enumerate(rows):
         values = row_values

@@ -8,7 +8,6 @@ works and the panel shows the last saved evaluation.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -19,30 +18,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from screening import exchange, selectors, services
-from screening.documents import LIST_FIELDS
 from screening.forms import UNIT_LABELS, ScreeningEntry
-from screening.models import (
-    Evaluation,
-    LabResult,
-    PregnancyTest,
-    PriorDrug,
-    Role,
-    Screening,
-    Site,
-    Status,
-    TumourSample,
-)
+from screening.models import Evaluation, Role, Screening, Site, Status
 from screening.panel import panel_context
 from screening.rules import units
 from screening.rules.ruleset import evaluate
-
-_ROW_MODELS: dict[str, Any] = {"tumour_samples": TumourSample, "labs": LabResult,
-                               "pregnancy_tests": PregnancyTest, "drugs": PriorDrug}
-
-
-def _stored_rows(screening: Screening) -> dict[str, list[dict[str, Any]]]:
-    return {name: list(model.objects.filter(screening=screening).order_by("id").values(*LIST_FIELDS[name][1]))
-            for name, model in _ROW_MODELS.items()}
 
 
 def _entry_site(request: HttpRequest) -> Site | None:
@@ -116,7 +96,7 @@ def screening_detail(request: HttpRequest, number: str) -> HttpResponse:
     screening = selectors.screening_visible_to(request.user, number)  # type: ignore[arg-type]
     editable = selectors.can_edit(request.user, screening) and not screening.locked  # type: ignore[arg-type]
     if request.method == "GET":
-        entry = ScreeningEntry(screening=screening, rows=_stored_rows(screening))
+        entry = ScreeningEntry(screening=screening, rows=selectors.screening_rows(screening))
         return _render(request, entry=entry, screening=screening, site=screening.site, editable=editable)
     if not selectors.can_edit(request.user, screening):  # type: ignore[arg-type]
         raise PermissionDenied
