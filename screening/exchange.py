@@ -330,6 +330,7 @@ def _check_values(
     if doc.site not in known_sites:
         yield DocumentError("/site", gettext("unknown site code %(code)s; known: %(known)s")
                             % {"code": repr(doc.site), "known": ", ".join(sorted(known_sites))})
+    yield from _check_texts(doc)
     dates = _DateChecks(doc, today)
     yield from dates.order()
     yield from _check_patient(doc, dates)
@@ -343,6 +344,18 @@ def _check_values(
         yield from _check_lab(f"/labs/{i}", lab)
         yield from dates.observed(f"/labs/{i}/date", lab.date)
     yield from _check_reproductive(doc, dates)
+
+
+def _check_texts(doc: ScreeningDocument) -> Iterator[DocumentError]:
+    """Free text that PostgreSQL could not store: a NUL character is refused."""
+    texts = [("/screening_id", doc.screening_id), ("/site", doc.site)]
+    if doc.patient is not None:
+        texts.append(("/patient/initials", doc.patient.initials))
+    if doc.prior_therapy is not None:
+        texts.extend((f"/prior_therapy/drugs/{i}", drug) for i, drug in enumerate(doc.prior_therapy.drugs or ()))
+    for path, text in texts:
+        if text is not None and "\x00" in text:
+            yield DocumentError(path, gettext("must not contain a NUL character"))
 
 
 class _DateChecks:

@@ -116,7 +116,11 @@ class ScreeningForm(forms.ModelForm):  # type: ignore[type-arg]
                 "changes again.")
 
     def clean_initials(self) -> str:
-        return str(self.cleaned_data["initials"]).upper()
+        # Initials, never a name: letters, with a hyphen or space for compound ones.
+        initials = str(self.cleaned_data["initials"]).upper()
+        if not re.fullmatch(r"[A-ZÀ-ÖØ-Þ\- ]*", initials):
+            raise ValidationError(_("Initials are letters only (a hyphen or space allowed)."), code="initials")
+        return initials
 
     def _post_clean(self) -> None:
         # The model instance is not changed by the form: services.screening_save stores the

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils import translation
 
 
@@ -25,3 +25,22 @@ class UserLanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", translation.get_language() or settings.LANGUAGE_CODE)
         return response
+
+
+class RejectNullCharactersMiddleware:
+    """Answer 400 to a request whose parameters contain a NUL character.
+
+    PostgreSQL cannot store or compare text containing NUL: without this, such a value
+    typed into a search box or a form would reach the database and fail there (a 500).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        for params in (request.GET, request.POST if request.method == "POST" else None):
+            if params is not None and any("\x00" in value for values in params.lists() for value in values[1]):
+                return HttpResponseBadRequest(
+                    translation.gettext("A field of this request contains a NUL character, which is not allowed."),
+                    content_type="text/plain; charset=utf-8")
+        return self.get_response(request)

@@ -31,6 +31,10 @@ def _row_events() -> tuple[pghistory.RowEvent, ...]:
     return (pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 
 
+INITIALS_MAX_LENGTH = 12
+DRUG_NAME_MAX_LENGTH = 200
+
+
 class Role(models.TextChoices):
     COORDINATOR = "coordinator", _("Coordinator")
     INVESTIGATOR = "investigator", _("Investigator")
@@ -141,8 +145,7 @@ class Screening(models.Model):
     planned_randomization_date = models.DateField(_("planned randomization date"), null=True, blank=True)
 
     # patient
-    initials = models.CharField(_("initials"), max_length=4, blank=True,
-                                validators=[RegexValidator(r"^[A-Za-z]{0,4}$", _("up to 4 letters"))])
+    initials = models.CharField(_("initials"), max_length=INITIALS_MAX_LENGTH, blank=True)
     sex = models.CharField(_("sex"), max_length=8, choices=Sex.choices, blank=True)
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
     weight_kg = models.FloatField(_("weight (kg)"), null=True, blank=True)
@@ -378,7 +381,7 @@ class PregnancyTest(_ScreeningPart):
 
 @pghistory.track(*_row_events())
 class PriorDrug(_ScreeningPart):
-    name = models.CharField(_("drug"), max_length=200)
+    name = models.CharField(_("drug"), max_length=DRUG_NAME_MAX_LENGTH)
 
     class Meta(_ScreeningPart.Meta):
         verbose_name = _("prior drug")

@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 
 from screening import documents, exchange, selectors
 from screening.models import (
+    DRUG_NAME_MAX_LENGTH,
+    INITIALS_MAX_LENGTH,
     LIST_MODELS,
     Evaluation,
     Role,
@@ -190,6 +192,9 @@ def screening_import(
     not in ``allowed_sites``, or a ``screening_id`` that does not match ``screening``.
     """
     doc = exchange.parse_screening(raw, today=timezone.localdate(), known_sites=known_site_codes())
+    too_long = _too_long_to_store(doc)
+    if too_long:
+        raise exchange.RefusedDocument(too_long)
     if allowed_sites is not None and doc.site not in allowed_sites:
         raise exchange.RefusedDocument([exchange.DocumentError("/site", f"you cannot enter screenings for {doc.site}")])
     if screening is not None:
@@ -213,6 +218,21 @@ def screening_import(
         raise exchange.RefusedDocument([exchange.DocumentError(
             "/screening_id", f"{exc.screening.number} is signed and locked; an investigator must unlock it first")
         ]) from None
+
+
+def _too_long_to_store(doc: exchange.ScreeningDocument) -> list[exchange.DocumentError]:
+    """Free text longer than the record keeps (the format sets no limit; the database does)."""
+    errors = []
+    initials = doc.patient.initials if doc.patient is not None else None
+    if initials is not None and len(initials) > INITIALS_MAX_LENGTH:
+        errors.append(exchange.DocumentError(
+            "/patient/initials", _("at most %(n)s characters") % {"n": INITIALS_MAX_LENGTH}))
+    drugs = doc.prior_therapy.drugs if doc.prior_therapy is not None else None
+    for i, drug in enumerate(drugs or ()):
+        if len(drug) > DRUG_NAME_MAX_LENGTH:
+            errors.append(exchange.DocumentError(
+                f"/prior_therapy/drugs/{i}", _("at most %(n)s characters") % {"n": DRUG_NAME_MAX_LENGTH}))
+    return errors
 
 
 _MEANING_FOR_STATUS = {
