@@ -22,6 +22,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from screening import exchange
 
@@ -305,10 +306,11 @@ class TumourSample(_ScreeningPart):
         THREE = "3+", "3+"
 
     class Her2Ish(models.TextChoices):
-        NEGATIVE = "negative", _("negative")
-        POSITIVE = "positive", _("positive")
-        EQUIVOCAL = "equivocal", _("equivocal")
-        NOT_DONE = "not_done", _("not done")
+        # In French an ISH result agrees with "hybridation" (feminine): a context of its own.
+        NEGATIVE = "negative", pgettext_lazy("ISH result", "negative")
+        POSITIVE = "positive", pgettext_lazy("ISH result", "positive")
+        EQUIVOCAL = "equivocal", pgettext_lazy("ISH result", "equivocal")
+        NOT_DONE = "not_done", pgettext_lazy("ISH result", "not done")
 
     site = models.CharField(_("sample site"), max_length=12, choices=SampleSite.choices, blank=True)
     laterality = models.CharField(_("laterality"), max_length=8, choices=Laterality.choices, blank=True)
