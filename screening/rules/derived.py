@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Final, NamedTuple
 
 from screening.rules.dates import age_years
@@ -80,12 +81,19 @@ def wocbp_status(
 class CockcroftGault(NamedTuple):
     """A computed creatinine clearance with every value that went into it."""
 
-    crcl_ml_min: float
+    crcl_ml_min: float  # unrounded (snapped): what the rule compares
     sex: str
     age_years: int
     weight_kg: float
     creatinine_mg_dl: float
     creatinine_date: datetime.date
+
+    @property
+    def displayed(self) -> float:
+        """CrCl to 1 decimal, as shown and reported (spec: "displays round (CrCl to 1
+        decimal)"), rounding half up on the decimal value: 93.55 shows as 93.6 whatever
+        its binary float happens to be."""
+        return float(Decimal(repr(self.crcl_ml_min)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
     @property
     def inputs_text(self) -> str:

@@ -468,9 +468,9 @@ def inc_07_crcl(f: Facts) -> Outcome:
               "weight_kg": cg.weight_kg, "creatinine_mg_dl": cg.creatinine_mg_dl,
               "date": cg.creatinine_date}
     if cg.crcl_ml_min >= CRCL_MIN_ML_MIN:
-        return Outcome("INC-07-CRCL", PASS, f"CrCl {cg.crcl_ml_min:.1f} mL/min >= {CRCL_MIN_ML_MIN:g} "
+        return Outcome("INC-07-CRCL", PASS, f"CrCl {cg.displayed:.1f} mL/min >= {CRCL_MIN_ML_MIN:g} "
                        f"({cg.inputs_text})", "at_least_min", values)
-    return Outcome("INC-07-CRCL", FAIL, f"CrCl {cg.crcl_ml_min:.1f} mL/min < {CRCL_MIN_ML_MIN:g} "
+    return Outcome("INC-07-CRCL", FAIL, f"CrCl {cg.displayed:.1f} mL/min < {CRCL_MIN_ML_MIN:g} "
                    f"({cg.inputs_text})", "below_min", values)
 
 

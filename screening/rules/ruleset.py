@@ -50,7 +50,7 @@ class Evaluation:
     @property
     def crcl_ml_min(self) -> float | None:
         """CrCl rounded to 1 decimal for display; the rule compares the unrounded value."""
-        return None if self.crcl is None else round(self.crcl.crcl_ml_min, 1)
+        return None if self.crcl is None else self.crcl.displayed
 
 
 @dataclass(frozen=True, slots=True)
