@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from screening.rules.derived import cockcroft_gault
+from screening.rules.derived import CockcroftGault, cockcroft_gault
 from tests.builders import (
     ABSENT,
     LAB_DATE,
@@ -205,3 +205,10 @@ def test_crcl_creatinine_window(days: int, expected: str, computed: bool) -> Non
     evaluation = evaluate_dict(doc)
     assert dict((c.id, o) for c, o in evaluation.outcomes)["INC-07-CRCL"].outcome == expected
     assert (evaluation.crcl_ml_min is not None) is computed
+
+
+@pytest.mark.criterion("INC-07-CRCL")
+@pytest.mark.parametrize(("crcl", "shown"), [(93.55, 93.6), (93.549999999, 93.5), (29.95, 30.0), (30.04, 30.0)])
+def test_crcl_shown_to_one_decimal_rounding_half_up(crcl: float, shown: float) -> None:
+    # Spec: "displays round (CrCl to 1 decimal)"; the rule itself compares the unrounded value.
+    assert CockcroftGault(crcl, "female", 44, 63.5, 0.77, datetime.date(2026, 3, 5)).displayed == shown
