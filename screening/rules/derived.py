@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Final, NamedTuple
 
 from screening.rules.dates import age_years
@@ -87,13 +86,14 @@ class CockcroftGault(NamedTuple):
     weight_kg: float
     creatinine_mg_dl: float
     creatinine_date: datetime.date
+    computed: float  # the formula's float result, before snapping
 
     @property
     def displayed(self) -> float:
         """CrCl to 1 decimal, as shown and reported (spec: "displays round (CrCl to 1
-        decimal)"), rounding half up on the decimal value: 93.55 shows as 93.6 whatever
-        its binary float happens to be."""
-        return float(Decimal(repr(self.crcl_ml_min)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+        decimal)"): Python's round() of the formula's result, as the spec's Python-style
+        formulas read."""
+        return round(self.computed, 1)
 
     @property
     def inputs_text(self) -> str:
@@ -125,4 +125,5 @@ def cockcroft_gault(
         weight_kg=weight_kg,
         creatinine_mg_dl=creatinine_mg_dl,
         creatinine_date=creatinine_date,
+        computed=crcl,
     )
