@@ -70,6 +70,9 @@ MIDDLEWARE = [
     # Who changed what: the database triggers of django-pghistory record every row change;
     # this attaches the user and URL of the request to them.
     "pghistory.middleware.HistoryMiddleware",
+    # A database error raised by a view (a lock or statement timeout, a lost connection)
+    # answers the 503 fault page, which says whether the save was stored.
+    "screening.middleware.DatabaseFaultMiddleware",
     # Last, as django-axes requires: it turns a lockout noted during the login into its page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -98,6 +101,18 @@ WSGI_APPLICATION = "alter.wsgi.application"
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://alter:alter@127.0.0.1:5432/alter")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A save blocked by a lock, or a statement stuck in the database, must fail well before
+# gunicorn kills the worker (`--timeout 120` in the Dockerfile): the save's transaction is
+# then rolled back whole and the user is told so (a 503 page, screening/middleware.py),
+# instead of a dropped connection that leaves them guessing whether it was stored.
+# Set on every connection through libpq's startup options (psycopg 3 passes them), after
+# any options of DATABASE_URL, in milliseconds. docs/operations.md, "What a user sees after
+# a fault".
+DB_STATEMENT_TIMEOUT_MS: int = env.int("DB_STATEMENT_TIMEOUT_MS", default=20_000)
+DB_LOCK_TIMEOUT_MS: int = env.int("DB_LOCK_TIMEOUT_MS", default=5_000)
+_db_options = DATABASES["default"].setdefault("OPTIONS", {})
+_timeouts = f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS} -c lock_timeout={DB_LOCK_TIMEOUT_MS}"
+_db_options["options"] = f"{_db_options['options']} {_timeouts}" if _db_options.get("options") else _timeouts
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

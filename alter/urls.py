@@ -15,3 +15,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("screening.urls")),
 ]
+
+# A fault page in the app's layout that never queries the database (screening/views/faults.py).
+handler500 = "screening.views.faults.server_error"

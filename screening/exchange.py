@@ -331,6 +331,7 @@ def _check_values(
         yield DocumentError("/site", gettext("unknown site code %(code)s; known: %(known)s")
                             % {"code": repr(doc.site), "known": ", ".join(sorted(known_sites))})
     yield from _check_texts(doc)
+    yield from _check_record_version(doc)
     dates = _DateChecks(doc, today)
     yield from dates.order()
     yield from _check_patient(doc, dates)
@@ -356,6 +357,22 @@ def _check_texts(doc: ScreeningDocument) -> Iterator[DocumentError]:
     for path, text in texts:
         if text is not None and "\x00" in text:
             yield DocumentError(path, gettext("must not contain a NUL character"))
+
+
+RECORD_VERSION_MAX: Final = 2_147_483_647  # what the database's version column holds
+
+
+def _check_record_version(doc: ScreeningDocument) -> Iterator[DocumentError]:
+    """The exported record's version: a whole number from 1 (normalised to an int)."""
+    if doc.record_version is None:
+        return
+    version = _integer(doc.record_version)
+    if version is None or not 1 <= version <= RECORD_VERSION_MAX:
+        yield DocumentError("/record_version", gettext("must be a whole number from 1 (the version of the "
+                                                       "exported record), not %(value)s")
+                            % {"value": format(doc.record_version, "g")})
+    else:
+        doc.record_version = version
 
 
 class _DateChecks:

@@ -8,6 +8,7 @@ and its errors are shown next to the fields they name.
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 from django import forms
@@ -21,6 +22,8 @@ from screening.models import LabTest, PregnancyTest, Screening, TumourSample
 from screening.rules import units
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d.%m.%Y"]
+
+REASON_MAX_LENGTH = 1000
 
 # "1,500" may be one and a half (French) or fifteen hundred (English): refuse to guess.
 _AMBIGUOUS_THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+$")
@@ -78,6 +81,15 @@ class ScreeningForm(forms.ModelForm):  # type: ignore[type-arg]
     """Every scalar field of the screening, in the order of the spec's sections."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # A fresh key per page: a repeated POST of the same page is the same save (idempotent).
+    save_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
+    reason_for_change = forms.CharField(
+        label=_("Reason for change"), required=False, max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Needed when you change or delete a value saved before (not when you fill a blank or add a "
+                    "row); recorded with each change in the history."))
+    confirm_identity_correction = forms.BooleanField(
+        label=_("This corrects the identity of the same patient (initials, date of birth or sex)"), required=False)
 
     class Meta:
         model = Screening
@@ -106,6 +118,8 @@ class ScreeningForm(forms.ModelForm):  # type: ignore[type-arg]
                 value = self.initial[name]
                 self.initial[name] = "true" if value is True else "false" if value is False else ""
         self.fields["initials"].widget.attrs.update({"autocomplete": "off", "class": "text-uppercase"})
+        if not self.is_bound:
+            self.initial["save_key"] = uuid.uuid4()
         if self.instance.pk:
             # An edit names the version it started from: without it a save could overwrite a
             # newer one unseen (no lost updates).
@@ -290,15 +304,35 @@ class ScreeningEntry:
             "women_only": key in WOMEN_ONLY_SECTIONS,
         } for key, title, names in SECTIONS]
 
+    def _cleaned(self, name: str) -> Any:
+        return self.form.cleaned_data.get(name) if hasattr(self.form, "cleaned_data") else None
+
     @property
     def version(self) -> int | None:
-        value = self.form.cleaned_data.get("version") if hasattr(self.form, "cleaned_data") else None
+        value = self._cleaned("version")
         return value if isinstance(value, int) else None
+
+    @property
+    def save_key(self) -> uuid.UUID | None:
+        value = self._cleaned("save_key")
+        return value if isinstance(value, uuid.UUID) else None
+
+    @property
+    def reason_for_change(self) -> str:
+        return str(self._cleaned("reason_for_change") or "")
+
+    @property
+    def identity_confirmed(self) -> bool:
+        return bool(self._cleaned("confirm_identity_correction"))
 
 
 class ImportForm(forms.Form):
     document = forms.FileField(label=_("alter-screening/1 JSON document"))
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    save_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
+    reason_for_change = forms.CharField(label=_("Reason for change"), required=False, max_length=REASON_MAX_LENGTH)
+    confirm_identity_correction = forms.BooleanField(
+        label=_("This corrects the identity of the same patient (initials, date of birth or sex)"), required=False)
 
     def clean_document(self) -> bytes:
         upload = self.cleaned_data["document"]

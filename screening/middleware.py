@@ -1,12 +1,25 @@
-"""The interface language of a signed-in user."""
+"""Middleware: the interface language of a signed-in user, requests with NUL characters,
+and the fault page of a database error."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils import translation
+
+from screening.views import faults
+
+logger = logging.getLogger(__name__)
+
+# Errors after which PostgreSQL has certainly rolled the transaction back: lock_timeout
+# (55P03), statement_timeout or a cancel (57014), a deadlock (40P01), a serialization
+# failure (40001). Any other (a connection lost, perhaps during the COMMIT) leaves the
+# outcome to be checked.
+ROLLED_BACK_SQLSTATES = frozenset({"55P03", "57014", "40P01", "40001"})
 
 
 class UserLanguageMiddleware:
@@ -44,3 +57,28 @@ class RejectNullCharactersMiddleware:
                     translation.gettext("A field of this request contains a NUL character, which is not allowed."),
                     content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+class DatabaseFaultMiddleware:
+    """Answer a database error raised by a view with the 503 fault page.
+
+    ``OperationalError`` is what a lock timeout, a statement timeout (alter/settings.py)
+    and a lost connection raise. Each service is one transaction, so a save is stored whole
+    or not at all: after a timeout the page says it was not stored, after a lost connection
+    how to check, with a way back either way. A view that can keep the typed values on
+    screen (the screening form) catches the error itself; this is the fallback.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, OperationalError):
+            return None
+        # The operators' log keeps the traceback (the path carries screening numbers only).
+        logger.error("Database error on %s %s", request.method, request.path, exc_info=exception)
+        sqlstate = getattr(exception.__cause__, "sqlstate", None)
+        return faults.database_unavailable(request, rolled_back=sqlstate in ROLLED_BACK_SQLSTATES)

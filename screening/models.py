@@ -235,6 +235,8 @@ class Screening(models.Model):
         verbose_name_plural = _("screenings")
         constraints = [
             models.UniqueConstraint(fields=["site", "sequence"], name="screening_sequence_unique_per_site"),
+            # A screen failure is re-screened once; a failed re-screening is re-screened in its turn.
+            models.UniqueConstraint(fields=["rescreening_of"], name="screening_rescreened_once"),
             models.CheckConstraint(condition=Q(status__in=Status.values), name="screening_status_valid"),
             models.CheckConstraint(condition=Q(sex__in=["", *Sex.values]), name="screening_sex_valid"),
             models.CheckConstraint(condition=Q(extent__in=["", *Extent.values]), name="screening_extent_valid"),
@@ -281,11 +283,14 @@ class _ScreeningPart(models.Model):
     the order decides ties on date ("the one listed last")."""
 
     screening = models.ForeignKey(Screening, on_delete=models.CASCADE)
+    # The row's place in its list, as in the document: a row inserted between two others
+    # (an import) keeps its place although its id is the newest.
+    position = models.PositiveSmallIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         abstract = True
-        ordering = ["id"]
+        ordering = ["position", "id"]
 
 
 @pghistory.track(*_row_events())
@@ -431,6 +436,39 @@ class Evaluation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.screening} {self.ruleset} {self.status} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SaveKind(models.TextChoices):
+    CREATE = "create", _("created")
+    UPDATE = "update", _("saved")
+    RESCREEN = "rescreen", _("re-screened")
+
+
+class SaveRequest(models.Model):
+    """A save that was carried out, under the idempotency key of the page that sent it.
+
+    A form (or an import) carries a fresh key; a repeated POST of it (a double click, or
+    Save again after a timeout whose first attempt did commit) finds its key here and is
+    answered with what the first one stored instead of storing it twice. The key is
+    written in the same transaction as the save, so a save that failed left no key.
+    """
+
+    key = models.UUIDField(unique=True, editable=False)
+    kind = models.CharField(max_length=12, choices=SaveKind.choices)
+    screening = models.ForeignKey(Screening, on_delete=models.PROTECT, related_name="+")
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("save request")
+        constraints = [models.CheckConstraint(condition=Q(kind__in=SaveKind.values), name="save_request_kind_valid")]
+        triggers = [
+            pgtrigger.Protect(name="save_request_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.screening} ({self.key})"
 
 
 class SignatureMeaning(models.TextChoices):

@@ -51,7 +51,8 @@ def screening_visible_to(user: User, number: str) -> Screening:
 def screening_rows(screening: Screening) -> dict[str, list[dict[str, Any]]]:
     """The rows of each of the screening's lists, in entry order, as dicts of the
     exchange document's fields (entry order decides ties on date)."""
-    return {name: list(model.objects.filter(screening=screening).order_by("id").values(*LIST_FIELDS[name][1]))
+    return {name: list(model.objects.filter(screening=screening).order_by("position", "id")
+                       .values(*LIST_FIELDS[name][1]))
             for name, model in LIST_MODELS.items()}
 
 
@@ -68,29 +69,36 @@ class JudgmentAnswer(NamedTuple):
 
 
 def judgment_answers(screening: Screening) -> list[JudgmentAnswer]:
-    """Each investigator-judgment answer with who last set it and when (from the audit trail).
+    """Each investigator-judgment answer with who gave it and when (from the audit trail).
 
     The sign-off shows these so that the investigator confirms answers knowing who gave them.
+    An answer's author is whoever last set the judgment to its current value; a judgment
+    that is not answered (``None``) has no author, even though the row's creation or a
+    blanking recorded an event for it.
     """
     event_model = apps.get_model("screening", "ScreeningEvent")
     events = (event_model.objects.filter(pgh_obj_id=screening.pk)
               .select_related("pgh_context").order_by("pgh_created_at", "pgh_id")
               .values("pgh_created_at", "pgh_context__metadata", *JUDGMENT_FIELDS))
-    last_change: dict[str, tuple[Any, datetime.datetime]] = {}
+    answered: dict[str, tuple[Any, datetime.datetime]] = {}
     previous: dict[str, Any] = {}
     for event in events:
         for name in JUDGMENT_FIELDS:
-            if name not in previous or previous[name] != event[name]:
-                last_change[name] = ((event["pgh_context__metadata"] or {}).get("user"), event["pgh_created_at"])
-            previous[name] = event[name]
-    user_ids = {uid for uid, _when in last_change.values() if uid is not None}
+            value = event[name]
+            if value is None:
+                answered.pop(name, None)
+            elif name not in previous or previous[name] != value:
+                answered[name] = ((event["pgh_context__metadata"] or {}).get("user"), event["pgh_created_at"])
+            previous[name] = value
+    user_ids = {uid for uid, _when in answered.values() if uid is not None}
     users = User.objects.in_bulk(user_ids)
     answers = []
     for name in JUDGMENT_FIELDS:
-        uid, when = last_change.get(name, (None, None))
+        value = getattr(screening, name)
+        uid, when = answered.get(name, (None, None)) if value is not None else (None, None)
         answers.append(JudgmentAnswer(
             field=name, label=str(capfirst(Screening._meta.get_field(name).verbose_name)),
-            value=getattr(screening, name), answered_by=users.get(uid) if uid is not None else None,
+            value=value, answered_by=users.get(uid) if uid is not None else None,
             answered_at=when))
     return answers
 

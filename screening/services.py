@@ -8,22 +8,32 @@ document that is refused.
 
 from __future__ import annotations
 
+import datetime
+import difflib
 import re
-from typing import Any
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Final
 
 import pghistory
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from screening import documents, exchange, selectors
+from screening.documents import LIST_FIELDS
 from screening.models import (
     DRUG_NAME_MAX_LENGTH,
     INITIALS_MAX_LENGTH,
     LIST_MODELS,
     Evaluation,
+    LabTest,
     Role,
+    SaveKind,
+    SaveRequest,
     Screening,
+    Sex,
     Signature,
     SignatureMeaning,
     Site,
@@ -35,65 +45,266 @@ from screening.rules import units
 from screening.rules.ruleset import CURRENT, evaluate
 
 
-class StaleScreening(Exception):  # noqa: N818 - the domain's word
+class ApplicationError(Exception):
+    """A refusal the person can act on; ``message`` is translated and names what to do."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message or (self.__doc__ or "").strip())
+        self.message = str(self)
+
+
+class StaleScreening(ApplicationError):
     """Someone saved the screening after this edit began: saving would overwrite their work."""
 
+    def __init__(self, screening: Screening, *, expected_version: int | None = None) -> None:
+        super().__init__(_("%(number)s was saved by %(user)s at %(time)s (now version %(version)s) after the "
+                           "version %(expected)s this change started from; nothing was stored.") % {
+            "number": screening.number, "user": person_name(screening.updated_by),
+            "time": timezone.localtime(screening.updated_at).strftime("%Y-%m-%d %H:%M %Z"),
+            "version": screening.version, "expected": expected_version})
+        self.screening = screening
+        self.expected_version = expected_version
+
+
+class VersionRequired(ApplicationError):
+    """A document without ``record_version`` may create a screening, never overwrite one."""
+
     def __init__(self, screening: Screening) -> None:
-        super().__init__(f"{screening.number} changed since it was opened (now version {screening.version})")
+        super().__init__(_("%(number)s already exists (version %(version)s): a document without record_version "
+                           "cannot overwrite it. Export the screening, change the export and import that.") % {
+            "number": screening.number, "version": screening.version})
         self.screening = screening
 
 
-class ScreeningNumberRefused(Exception):  # noqa: N818
+class ScreeningNumberRefused(ApplicationError):
     """An imported document names a screening number this site cannot take."""
 
 
-class ScreeningLocked(Exception):  # noqa: N818
+class ScreeningLocked(ApplicationError):
     """The screening is signed and locked: an investigator must unlock it (with a reason) first."""
 
     def __init__(self, screening: Screening) -> None:
-        super().__init__(f"{screening.number} is signed and locked")
+        super().__init__(_("%(number)s is signed and locked; an investigator must unlock it first.")
+                         % {"number": screening.number})
         self.screening = screening
 
 
-class SignatureRefused(Exception):  # noqa: N818
+class SignatureRefused(ApplicationError):
     """A sign-off that cannot be made (wrong password, incomplete status, wrong meaning, ...)."""
+
+
+class RescreeningRefused(ApplicationError):
+    """A re-screening that cannot be made (not a screen failure, or already re-screened)."""
+
+    def __init__(self, message: str, *, existing: Screening | None = None) -> None:
+        super().__init__(message)
+        self.existing = existing
+
+
+class IdentityMismatch(ApplicationError):
+    """The document names another patient than the stored screening (initials, date of birth, sex)."""
+
+    def __init__(self, screening: Screening, *, stored: dict[str, Any], given: dict[str, Any]) -> None:
+        super().__init__(_("%(number)s is the screening of %(stored)s; this document is of %(given)s. Nothing was "
+                           "stored. If this corrects the patient's identity, confirm the correction and give the "
+                           "reason; if it is another patient, create a new screening.") % {
+            "number": screening.number, "stored": _identity_text(stored), "given": _identity_text(given)})
+        self.screening = screening
+        self.stored = stored
+        self.given = given
+
+
+class ReasonRequired(ApplicationError):
+    """Values stored by an earlier save change or go: the audit trail needs the reason."""
+
+    def __init__(self, changes: list[StoredChange]) -> None:
+        super().__init__(_("Give the reason for changing values saved before: %(changes)s.")
+                         % {"changes": "; ".join(str(c) for c in changes)})
+        self.changes = changes
+
+
+class AlreadySaved(ApplicationError):
+    """This very request (same idempotency key) was already carried out: nothing is stored twice."""
+
+    def __init__(self, request: SaveRequest) -> None:
+        super().__init__(_("This was already saved (%(number)s, %(time)s); it was not stored a second time.") % {
+            "number": request.screening.number,
+            "time": timezone.localtime(request.created_at).strftime("%Y-%m-%d %H:%M")})
+        self.request = request
+        self.screening = request.screening
+        self.evaluation = request.evaluation
+
+
+def person_name(user: User) -> str:
+    """The full name a page shows for a user, or the username when none is set."""
+    return user.get_full_name() or user.username
+
+
+IDENTITY_FIELDS: Final = ("initials", "date_of_birth", "sex")
+
+
+def _identity_text(identity: dict[str, Any]) -> str:
+    born = identity.get("date_of_birth")
+    return _("%(initials)s, born %(born)s, %(sex)s") % {
+        "initials": identity.get("initials") or "?",
+        "born": born.isoformat() if isinstance(born, datetime.date) else "?",
+        "sex": Sex(identity["sex"]).label if identity.get("sex") else "?"}
+
+
+@dataclass(frozen=True)
+class StoredChange:
+    """A value stored by an earlier save that this save changes (``new``) or deletes (``new`` None)."""
+
+    what: str
+    old: str
+    new: str | None
+
+    def __str__(self) -> str:
+        if self.new is None:
+            return _("%(what)s: %(old)s deleted") % {"what": self.what, "old": self.old}
+        return f"{self.what}: {self.old} → {self.new}"
 
 
 def known_site_codes() -> set[str]:
     return set(Site.objects.values_list("code", flat=True))
 
 
-def screening_document(*, screening: Screening) -> dict[str, Any]:
-    """The `alter-screening/1` document of a stored screening (export)."""
-    return documents.build_document(
+def screening_document(*, screening: Screening, with_version: bool = False) -> dict[str, Any]:
+    """The `alter-screening/1` document of a stored screening.
+
+    An export (``with_version``) carries the record's version, so that importing it after
+    someone else's save is refused; the document an evaluation keeps does not (the rules
+    never read it).
+    """
+    document = documents.build_document(
         site_code=screening.site.code, screening_id=screening.number,
         value_of=lambda field: getattr(screening, field), lists=selectors.screening_rows(screening),
     )
+    if with_version:
+        document["record_version"] = screening.version
+    return document
 
 
-def _sync_rows(screening: Screening, name: str, rows: list[dict[str, Any]]) -> None:
-    """Make the screening's rows of one list equal ``rows``, position by position.
+def _blank(value: Any) -> bool:
+    return value is None or value == ""
 
-    Unchanged rows are left alone, so that the history records only real changes.
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return format(value, "g")
+    return str(value)
+
+
+@dataclass
+class _RowPlan:
+    """How one list of the screening becomes the document's list, keeping unchanged rows."""
+
+    name: str
+    keep: list[tuple[Any, int]] = field(default_factory=list)  # (row, position)
+    update: list[tuple[Any, dict[str, Any], int]] = field(default_factory=list)  # (row, changed values, position)
+    delete: list[Any] = field(default_factory=list)
+    insert: list[tuple[dict[str, Any], int]] = field(default_factory=list)  # (values, position)
+    stored_changes: list[StoredChange] = field(default_factory=list)
+
+
+def _row_label(name: str, row: Any, position: int) -> str:
+    model = LIST_MODELS[name]
+    label = str(capfirst(model._meta.verbose_name))
+    if name == "labs":
+        return f"{label} {position + 1} ({LabTest(row.test).label}, {row.date.isoformat()})"
+    if name == "drugs":
+        return f"{label} {position + 1} ({row.name})"
+    return f"{label} {position + 1}"
+
+
+def _plan_rows(screening: Screening, name: str, rows: list[dict[str, Any]]) -> _RowPlan:
+    """Match the stored rows of one list with the document's, in order (longest common
+    run of equal rows): equal rows are kept, paired rows updated, the rest deleted or added.
+
+    A stored value that changes or goes is a :class:`StoredChange` (it needs a reason);
+    an added row, or a blank of a stored row being filled, is not.
     """
     model = LIST_MODELS[name]
-    existing = list(model.objects.filter(screening=screening).order_by("id"))
-    for i, row_values in enumerate(rows):
-        values = row_values
-        if name == "labs":
-            values = {**row_values, "value_canonical": units.to_canonical(
-                row_values["test"], row_values["value"], row_values["unit"], row_values["uln"])}
-        if i < len(existing):
-            row = existing[i]
-            changed = {f: v for f, v in values.items() if getattr(row, f) != v}
-            if changed:
-                for f, v in changed.items():
-                    setattr(row, f, v)
-                row.save(update_fields=list(changed))
-        else:
-            model.objects.create(screening=screening, **values)
-    for row in existing[len(rows):]:
+    fields = LIST_FIELDS[name][1]
+    existing = list(model.objects.filter(screening=screening).order_by("position", "id"))
+    old_keys = [tuple(getattr(row, f) for f in fields) for row in existing]
+    new_keys = [tuple(values[f] for f in fields) for values in rows]
+    plan = _RowPlan(name)
+    matcher = difflib.SequenceMatcher(a=old_keys, b=new_keys, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            plan.keep.extend((existing[i1 + k], j1 + k) for k in range(i2 - i1))
+            continue
+        paired = min(i2 - i1, j2 - j1) if tag == "replace" else 0
+        for k in range(paired):
+            row, values = existing[i1 + k], rows[j1 + k]
+            changed = {f: values[f] for f in fields if getattr(row, f) != values[f]}
+            plan.update.append((row, changed, j1 + k))
+            overwritten = [f for f in changed if not _blank(getattr(row, f))]
+            if overwritten:
+                plan.stored_changes.append(StoredChange(
+                    what=_row_label(name, row, i1 + k),
+                    old=", ".join(f"{_field_label(model, f)} {_shown(getattr(row, f))}" for f in overwritten),
+                    new=", ".join(f"{_field_label(model, f)} {_shown(values[f])}" for f in overwritten)))
+        for k in range(i1 + paired, i2):
+            plan.delete.append(existing[k])
+            plan.stored_changes.append(StoredChange(what=_row_label(name, existing[k], k), old=_row_summary(
+                name, existing[k]), new=None))
+        plan.insert.extend((rows[k], k) for k in range(j1 + paired, j2))
+    return plan
+
+
+def _field_label(model: type[models.Model], name: str) -> str:
+    return str(model._meta.get_field(name).verbose_name)
+
+
+def _row_summary(name: str, row: Any) -> str:
+    fields = LIST_FIELDS[name][1]
+    return " ".join(_shown(getattr(row, f)) for f in fields if not _blank(getattr(row, f)))
+
+
+def _apply_rows(screening: Screening, plan: _RowPlan) -> None:
+    """Carry out a row plan; rows that do not change are not written (the history records only real changes)."""
+    model = LIST_MODELS[plan.name]
+
+    def with_canonical(values: dict[str, Any], row: Any = None) -> dict[str, Any]:
+        if plan.name != "labs":
+            return values
+        merged = {f: values.get(f, getattr(row, f, None)) for f in ("test", "value", "unit", "uln")}
+        return {**values, "value_canonical": units.to_canonical(
+            merged["test"], merged["value"], merged["unit"], merged["uln"])}
+
+    for row in plan.delete:
         row.delete()
+    for row, position in plan.keep:
+        if row.position != position:
+            row.position = position
+            row.save(update_fields=["position"])
+    for row, changed, position in plan.update:
+        values = {**with_canonical(changed, row), "position": position}
+        values = {f: v for f, v in values.items() if getattr(row, f) != v}
+        for f, v in values.items():
+            setattr(row, f, v)
+        if values:
+            row.save(update_fields=list(values))
+    for values, position in plan.insert:
+        model.objects.create(screening=screening, position=position, **with_canonical(values))
+
+
+def _scalar_changes(screening: Screening, values: dict[str, Any]) -> list[StoredChange]:
+    """Scalar values stored before that this save changes or clears (filling a blank is not one)."""
+    changes = []
+    for name, new in values.items():
+        old = getattr(screening, name)
+        if _blank(old) or old == new:
+            continue
+        changes.append(StoredChange(what=str(capfirst(_field_label(Screening, name))), old=_shown(old),
+                                    new=None if _blank(new) else _shown(new)))
+    return changes
 
 
 def _next_number(site: Site) -> tuple[int, str]:
@@ -117,6 +328,25 @@ def _claim_number(site: Site, number: str) -> int:
     return sequence
 
 
+def _advisory_lock(key: uuid.UUID) -> None:
+    """Serialise requests that carry the same idempotency key (until this transaction ends)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(key.bytes[:8], "big", signed=True)])
+
+
+def _replayed(key: uuid.UUID | None, *, by: User, screening: Screening | None) -> None:
+    """Raise :class:`AlreadySaved` when the request with this key was already carried out."""
+    if key is None:
+        return
+    _advisory_lock(key)
+    done = SaveRequest.objects.select_related("screening", "evaluation").filter(key=key).first()
+    if done is None:
+        return
+    if done.created_by_id != by.pk or (screening is not None and done.screening_id != screening.pk):
+        raise ApplicationError(_("This form was already used for another save: reload the page."))
+    raise AlreadySaved(done)
+
+
 def screening_save(
     *,
     screening: Screening | None,
@@ -124,18 +354,30 @@ def screening_save(
     expected_version: int | None,
     by: User,
     keep_number: bool = False,
+    reason: str = "",
+    identity_confirmed: bool = False,
+    save_key: uuid.UUID | None = None,
 ) -> Evaluation:
     """Store a validated document as a screening (new when ``screening`` is None), evaluate
     it and append the evaluation.
 
-    ``expected_version`` is the version the edit started from; if someone saved since,
-    :class:`StaleScreening` is raised and nothing is stored. ``keep_number`` creates a new
-    screening under the document's own ``screening_id`` (import of an exported record).
+    An update must name ``expected_version``, the version it started from: when someone
+    saved since, :class:`StaleScreening`; without it, :class:`VersionRequired`. A document of
+    another patient (initials, date of birth or sex differing from stored ones) is refused
+    (:class:`IdentityMismatch`) unless ``identity_confirmed``. Changing or deleting a value
+    an earlier save stored needs ``reason`` (:class:`ReasonRequired`); it is recorded with
+    every change in the history. ``save_key`` makes the save idempotent: a request repeated
+    with the same key raises :class:`AlreadySaved` and stores nothing. ``keep_number``
+    creates a new screening under the document's own ``screening_id``. On any refusal
+    nothing is stored.
     """
+    reason = reason.strip()
     with transaction.atomic(), pghistory.context(user=by.pk):
         site = Site.objects.get(code=document.site)
         values = documents.model_values(document)
+        rows = documents.list_rows(document)
         if screening is None:
+            _replayed(save_key, by=by, screening=None)
             if keep_number and document.screening_id:
                 sequence = _claim_number(site, document.screening_id)
                 number = document.screening_id
@@ -144,21 +386,43 @@ def screening_save(
             screening = Screening(site=site, sequence=sequence, number=number, created_by=by, updated_by=by,
                                   **values)
             screening.save()
+            plans = [_plan_rows(screening, name, list_rows) for name, list_rows in rows.items()]
+            kind = SaveKind.CREATE
         else:
-            current = Screening.objects.select_for_update().get(pk=screening.pk)
+            current = Screening.objects.select_for_update().select_related("updated_by").get(pk=screening.pk)
+            _replayed(save_key, by=by, screening=current)
             if current.locked:
                 raise ScreeningLocked(current)
-            if expected_version is not None and current.version != expected_version:
-                raise StaleScreening(current)
+            if expected_version is None:
+                raise VersionRequired(current)
+            if current.version != expected_version:
+                raise StaleScreening(current, expected_version=expected_version)
+            stored = {f: getattr(current, f) for f in IDENTITY_FIELDS}
+            given = {f: values[f] for f in IDENTITY_FIELDS}
+            identity_changed = any(not _blank(stored[f]) and stored[f] != given[f] for f in IDENTITY_FIELDS)
+            if identity_changed and not identity_confirmed:
+                raise IdentityMismatch(current, stored=stored, given=given)
+            plans = [_plan_rows(current, name, list_rows) for name, list_rows in rows.items()]
+            changes = _scalar_changes(current, values) + [c for plan in plans for c in plan.stored_changes]
+            if changes and not reason:
+                raise ReasonRequired(changes)
+            if changes:
+                # Joins the save's history context: every event of this save carries the reason.
+                pghistory.context(reason=reason, **({"identity_correction": True} if identity_changed else {}))
             screening = current
-            for field, value in values.items():
-                setattr(screening, field, value)
+            for name, value in values.items():
+                setattr(screening, name, value)
             screening.version += 1
             screening.updated_by = by
             screening.save()
-        for name, rows in documents.list_rows(document).items():
-            _sync_rows(screening, name, rows)
-        return _evaluate_and_append(screening, by=by)
+            kind = SaveKind.UPDATE
+        for plan in plans:
+            _apply_rows(screening, plan)
+        evaluation = _evaluate_and_append(screening, by=by)
+        if save_key is not None:
+            SaveRequest.objects.create(key=save_key, kind=kind, screening=screening, evaluation=evaluation,
+                                       created_by=by)
+        return evaluation
 
 
 def _evaluate_and_append(screening: Screening, *, by: User) -> Evaluation:
@@ -182,14 +446,22 @@ def _evaluate_and_append(screening: Screening, *, by: User) -> Evaluation:
 
 def screening_import(
     *, raw: bytes | str | dict[str, Any], by: User, screening: Screening | None = None,
-    expected_version: int | None = None, allowed_sites: set[str] | None = None,
+    expected_version: int | None = None, allowed_sites: set[str] | None = None, reason: str = "",
+    identity_confirmed: bool = False, save_key: uuid.UUID | None = None,
 ) -> Evaluation:
     """Import one document: into ``screening`` when given (its data replaced, its number
     kept), else the screening named by the document's ``screening_id`` (created under
     that number when none exists yet, as ``screen --save`` does).
 
+    Overwriting an existing screening takes the document's ``record_version`` (an export
+    carries it) as the version the change started from: a stale export is refused
+    (:class:`StaleScreening`), a document without one too (:class:`VersionRequired`),
+    except into the ``screening`` of the importing page, whose ``expected_version`` (the
+    version the page showed) then names the base; when both are given they must agree.
+
     Raises ``exchange.RefusedDocument`` (nothing stored) for an invalid document, a site
-    not in ``allowed_sites``, or a ``screening_id`` that does not match ``screening``.
+    not in ``allowed_sites``, or a ``screening_id`` that does not match ``screening``; the
+    refusals of :func:`screening_save` pass through.
     """
     doc = exchange.parse_screening(raw, today=timezone.localdate(), known_sites=known_site_codes())
     too_long = _too_long_to_store(doc)
@@ -197,27 +469,29 @@ def screening_import(
         raise exchange.RefusedDocument(too_long)
     if allowed_sites is not None and doc.site not in allowed_sites:
         raise exchange.RefusedDocument([exchange.DocumentError("/site", f"you cannot enter screenings for {doc.site}")])
+    options: dict[str, Any] = {"by": by, "reason": reason, "identity_confirmed": identity_confirmed,
+                               "save_key": save_key}
     if screening is not None:
         if doc.screening_id not in (None, screening.number) or doc.site != screening.site.code:
             raise exchange.RefusedDocument([exchange.DocumentError(
                 "/screening_id", f"this document is {doc.screening_id or doc.site}, not {screening.number}")])
-        try:
-            return screening_save(screening=screening, document=doc, expected_version=expected_version, by=by)
-        except ScreeningLocked:
-            raise exchange.RefusedDocument([exchange.DocumentError(
-                "", f"{screening.number} is signed and locked; an investigator must unlock it first")]) from None
+        if expected_version is not None and doc.record_version is not None and expected_version != doc.record_version:
+            # The page is newer than the file: the file was exported before someone's save.
+            current = Screening.objects.select_related("updated_by").get(pk=screening.pk)
+            raise StaleScreening(current, expected_version=doc.record_version)
+        # Into a screening chosen on its page: the page's version names the base when the
+        # document (made elsewhere) carries none.
+        base = doc.record_version if doc.record_version is not None else expected_version
+        return screening_save(screening=screening, document=doc, expected_version=base, **options)
     existing = Screening.objects.filter(number=doc.screening_id).first() if doc.screening_id else None
     if existing is not None and existing.site.code != doc.site:
         raise exchange.RefusedDocument([exchange.DocumentError(
             "/screening_id", f"{doc.screening_id} belongs to site {existing.site.code}, not {doc.site}")])
     try:
-        return screening_save(screening=existing, document=doc, expected_version=None, by=by, keep_number=True)
+        return screening_save(screening=existing, document=doc, expected_version=doc.record_version,
+                              keep_number=True, **options)
     except ScreeningNumberRefused as exc:
         raise exchange.RefusedDocument([exchange.DocumentError("/screening_id", str(exc))]) from None
-    except ScreeningLocked as exc:
-        raise exchange.RefusedDocument([exchange.DocumentError(
-            "/screening_id", f"{exc.screening.number} is signed and locked; an investigator must unlock it first")
-        ]) from None
 
 
 def _too_long_to_store(doc: exchange.ScreeningDocument) -> list[exchange.DocumentError]:
@@ -265,9 +539,17 @@ def screening_sign(*, screening: Screening, by: User, password: str, meaning: st
         if _MEANING_FOR_STATUS.get(Status(current.status)) != meaning:
             raise SignatureRefused(_("The meaning of the signature must match the status (%(status)s).") % {
                 "status": current.get_status_display()})
+        # An eligibility confirmation states that every judgment is answered: refuse it
+        # while one is not (the status alone is not relied upon for what the text says).
+        if current.status == Status.ELIGIBLE and any(
+                getattr(current, name) is None for name in documents.JUDGMENT_FIELDS):
+            raise SignatureRefused(_("Eligibility cannot be confirmed while an investigator judgment is not "
+                                     "answered."))
         signature = Signature.objects.create(screening=current, evaluation=latest, meaning=meaning, signed_by=by)
         current.locked = True
-        current.save(update_fields=["locked", "updated_at"])
+        # The list's "last change" is this signature: its time and its signer.
+        current.updated_by = by
+        current.save(update_fields=["locked", "updated_at", "updated_by"])
         return signature
 
 
@@ -285,23 +567,59 @@ def screening_unlock(*, screening: Screening, by: User, reason: str) -> Unlock:
             raise SignatureRefused(_("This screening is not locked."))
         unlock = Unlock.objects.create(screening=current, signature=signature, reason=reason.strip(), unlocked_by=by)
         current.locked = False
-        current.save(update_fields=["locked", "updated_at"])
+        current.updated_by = by
+        current.save(update_fields=["locked", "updated_at", "updated_by"])
         return unlock
 
 
-def screening_rescreen(*, screening: Screening, by: User) -> Evaluation:
+# What stays true of the patient between two screenings: who they are, the tumour's
+# pathology and the treatments already given. Dated results (labs, LVEF, ECOG, pregnancy
+# tests), consent, judgments and the evaluation belong to one screening and start afresh.
+RESCREENING_CARRIED_FIELDS: Final = ("initials", "sex", "date_of_birth", "histologically_confirmed", "bilateral",
+                                     "prior_her2_or_trop2_adc")
+RESCREENING_CARRIED_LISTS: Final = ("tumour_samples", "drugs")
+
+
+def rescreening_carry_over(*, screening: Screening) -> list[tuple[str, str]]:
+    """What a re-screening of ``screening`` starts from, as (label, value) for the confirmation page."""
+    carried = [(str(capfirst(_field_label(Screening, name))), _shown(getattr(screening, name)))
+               for name in RESCREENING_CARRIED_FIELDS if not _blank(getattr(screening, name))]
+    rows = selectors.screening_rows(screening)
+    for name in RESCREENING_CARRIED_LISTS:
+        model = LIST_MODELS[name]
+        for i, row in enumerate(rows[name]):
+            summary = " ".join(_shown(v) for v in row.values() if not _blank(v))
+            carried.append((f"{capfirst(model._meta.verbose_name)} {i + 1}", summary))
+    return carried
+
+
+def screening_rescreen(*, screening: Screening, by: User, save_key: uuid.UUID | None = None) -> Evaluation:
     """Screen a screen-failed patient again: a new screening (new number) linked to the
-    earlier one, starting from its data; the earlier screening and its history stay."""
+    earlier one, carrying over only what stays true of the patient; the earlier screening
+    and its history stay. Idempotent by ``save_key``; a screening is re-screened once."""
     if screening.status != Status.INELIGIBLE:
-        raise SignatureRefused(_("Only a screen failure can be re-screened."))
-    document = exchange.parse_screening(
-        {**screening_document(screening=screening), "screening_id": None},
-        today=timezone.localdate(), known_sites=known_site_codes())
+        raise RescreeningRefused(_("Only a screen failure can be re-screened."))
+    rows = selectors.screening_rows(screening)
+    kept = documents.build_document(
+        site_code=screening.site.code, screening_id=None,
+        value_of=lambda name: getattr(screening, name) if name in RESCREENING_CARRIED_FIELDS else None,
+        lists={name: rows[name] for name in RESCREENING_CARRIED_LISTS})
+    kept["assessment_date"] = timezone.localdate().isoformat()
+    document = exchange.parse_screening(kept, today=timezone.localdate(), known_sites=known_site_codes())
     with transaction.atomic():
+        earlier = Screening.objects.select_for_update().get(pk=screening.pk)
+        if save_key is not None:
+            _replayed(save_key, by=by, screening=None)
+        already = Screening.objects.filter(rescreening_of=earlier).first()
+        if already is not None:
+            raise RescreeningRefused(_("%(old)s was already re-screened as %(new)s.") % {
+                "old": earlier.number, "new": already.number}, existing=already)
         evaluation = screening_save(screening=None, document=document, expected_version=None, by=by)
         new = evaluation.screening
         with pghistory.context(user=by.pk):
-            new.rescreening_of = screening
+            new.rescreening_of = earlier
             new.save(update_fields=["rescreening_of", "updated_at"])
+        if save_key is not None:
+            SaveRequest.objects.create(key=save_key, kind=SaveKind.RESCREEN, screening=new, evaluation=evaluation,
+                                       created_by=by)
         return evaluation
-

@@ -168,4 +168,8 @@ class ScreeningDocument(_Part):
     other_trial: OtherTrial | None = None
     ild: Ild | None = None
     judgment: Judgment | None = None
+    # Not clinical data: the version of the stored record a document was exported from
+    # (ALTER Screen's addition to the format), so that importing a stale export over a
+    # newer record is refused. The rules never read it.
+    record_version: Integer | None = None
 

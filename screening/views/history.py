@@ -16,7 +16,7 @@ from pghistory.models import MiddlewareEvents
 from screening import selectors
 
 # Fields the history does not need to show (they change on every save).
-_QUIET = {"updated_at", "updated_by", "version", "status", "failed_count", "missing_count", "value_canonical",
+_QUIET = {"updated_at", "updated_by", "version", "position", "status", "failed_count", "missing_count", "value_canonical",
           "failed_criteria", "missing_criteria"}
 _LABELS = {"insert": _("created"), "update": _("changed"), "delete": _("deleted")}
 
@@ -59,6 +59,9 @@ def screening_history(request: HttpRequest, number: str) -> HttpResponse:
             "who": event.user,
             "what": capfirst(model._meta.verbose_name) if model is not None else event.pgh_obj_model,
             "label": _LABELS.get(event.pgh_label, event.pgh_label),
+            # The reason for change given with the save (GCP: a correction carries its reason).
+            "reason": (event.pgh_context or {}).get("reason"),
+            "identity_correction": bool((event.pgh_context or {}).get("identity_correction")),
             "changes": [(_field_label(model, name), change) for name, change in sorted(changes.items())],
             "data": None if event.pgh_label == "update" else {
                 _field_label(model, k): v for k, v in (event.pgh_data or {}).items()

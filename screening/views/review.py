@@ -3,6 +3,8 @@ and re-screening of a screen failure."""
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import authenticate
@@ -73,9 +75,11 @@ def screening_sign(request: HttpRequest, number: str) -> HttpResponse:
                 messages.success(request, _("Signed: %(number)s is locked.") % {"number": screening.number})
                 return redirect("screening:detail", number=screening.number)
         status = 400
+    judgments = selectors.judgment_answers(screening)
     return render(request, "screening/sign.html", {
-        "screening": screening, "form": form, "evaluation": latest,
-        "judgments": selectors.judgment_answers(screening),
+        "screening": screening, "form": form, "evaluation": latest, "judgments": judgments,
+        "unanswered": [j for j in judgments if j.value is None],
+        "signature": screening.signatures.select_related("signed_by").first() if screening.locked else None,
         **panel_context(latest.result_document if latest else None, preview=False),
     }, status=status)
 
@@ -93,16 +97,33 @@ def screening_unlock(request: HttpRequest, number: str) -> HttpResponse:
     return redirect("screening:detail", number=screening.number)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def screening_rescreen(request: HttpRequest, number: str) -> HttpResponse:
+    """Confirm, then create, the re-screening of a screen failure (one new number, once)."""
     screening = selectors.screening_visible_to(request.user, number)  # type: ignore[arg-type]
     if not selectors.can_edit(request.user, screening):  # type: ignore[arg-type]
         raise PermissionDenied
+    existing = screening.rescreenings.first()
+    if request.method == "GET":
+        return render(request, "screening/rescreen.html", {
+            "screening": screening, "existing": existing, "save_key": uuid.uuid4(),
+            "carried": services.rescreening_carry_over(screening=screening),
+        })
     try:
-        evaluation = services.screening_rescreen(screening=screening, by=request.user)  # type: ignore[arg-type]
-    except services.SignatureRefused as refused:
-        messages.error(request, str(refused))
-        return redirect("screening:detail", number=screening.number)
-    messages.success(request, _("Re-screening %(new)s created from %(old)s.") % {
+        save_key = uuid.UUID(request.POST.get("save_key", ""))
+    except ValueError:
+        save_key = None
+    try:
+        evaluation = services.screening_rescreen(screening=screening, by=request.user,  # type: ignore[arg-type]
+                                                 save_key=save_key)
+    except services.AlreadySaved as done:
+        messages.info(request, done.message)
+        return redirect("screening:detail", number=done.screening.number)
+    except services.RescreeningRefused as refused:
+        messages.error(request, refused.message)
+        target = refused.existing or screening
+        return redirect("screening:detail", number=target.number)
+    messages.success(request, _("Re-screening %(new)s created from %(old)s. Carried over: identity, pathology and "
+                                "prior therapies; enter the new results, consent and judgments.") % {
         "new": evaluation.screening.number, "old": screening.number})
     return redirect("screening:detail", number=evaluation.screening.number)

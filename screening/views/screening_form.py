@@ -8,9 +8,12 @@ works and the panel shows the last saved evaluation.
 from __future__ import annotations
 
 import json
+import uuid
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from screening import exchange, selectors, services
 from screening.forms import UNIT_LABELS, ScreeningEntry
+from screening.http import AuthenticatedHttpRequest
 from screening.models import Evaluation, Role, Screening, Site, Status
 from screening.panel import panel_context
 from screening.rules import units
@@ -48,7 +52,7 @@ def _validated(entry: ScreeningEntry, *, site_code: str, number: str | None) -> 
 
 
 def _render(request: HttpRequest, *, entry: ScreeningEntry, screening: Screening | None, site: Site | None,
-            editable: bool, status: int = 200, conflict: Screening | None = None) -> HttpResponse:
+            editable: bool, status: int = 200, conflict: Screening | None = None, **extra: Any) -> HttpResponse:
     latest = screening.evaluations.first() if screening is not None else None
     signature = screening.signatures.select_related("signed_by").first() if screening is not None else None
     user = request.user
@@ -60,7 +64,7 @@ def _render(request: HttpRequest, *, entry: ScreeningEntry, screening: Screening
         and selectors.can_edit(user, screening),  # type: ignore[arg-type]
         "entry": entry, "screening": screening, "site": site, "editable": editable,
         "entry_sites": selectors.sites_for_entry(request.user),  # type: ignore[arg-type]
-        "conflict": conflict,
+        "conflict": conflict, "import_key": uuid.uuid4(), **extra,
         "units_json": json.dumps({test: [[u, str(UNIT_LABELS.get(u, u))] for u in units.accepted_units(test)]
                                   for test in units.LAB_UNITS}),
         "evaluations": screening.evaluations.select_related("created_by")[:20] if screening else [],
@@ -68,9 +72,25 @@ def _render(request: HttpRequest, *, entry: ScreeningEntry, screening: Screening
     }, status=status)
 
 
+def _already_saved(request: HttpRequest, done: services.AlreadySaved) -> HttpResponse:
+    # A repeated submission of a page whose save was stored: show what the first one stored.
+    messages.info(request, done.message)
+    return redirect("screening:detail", number=done.screening.number)
+
+
+def _database_fault(request: HttpRequest, entry: ScreeningEntry, **context: Any) -> HttpResponse:
+    # A lock or statement timeout, or a lost connection, inside the save's transaction: it
+    # was rolled back whole. Say so, and keep what was typed on screen to save again.
+    messages.error(request, _("The database did not answer in time; nothing was saved. Your entries are still "
+                              "below: save again in a moment."))
+    response = _render(request, entry=entry, status=503, **context)
+    response["Retry-After"] = "10"
+    return response
+
+
 @require_http_methods(["GET", "POST"])
-def screening_create(request: HttpRequest) -> HttpResponse:
-    if not selectors.sites_for_entry(request.user).exists():  # type: ignore[arg-type]
+def screening_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    if not selectors.sites_for_entry(request.user).exists():
         raise PermissionDenied
     site = _entry_site(request)
     if request.method == "GET":
@@ -84,47 +104,67 @@ def screening_create(request: HttpRequest) -> HttpResponse:
     document = _validated(entry, site_code=site.code, number=None)
     if document is None:
         return _render(request, entry=entry, screening=None, site=site, editable=True, status=400)
-    evaluation = services.screening_save(screening=None, document=document, expected_version=None,
-                                         by=request.user)  # type: ignore[arg-type]
+    try:
+        evaluation = services.screening_save(screening=None, document=document, expected_version=None,
+                                             by=request.user, save_key=entry.save_key)
+    except services.AlreadySaved as done:
+        return _already_saved(request, done)
+    except OperationalError:
+        return _database_fault(request, entry, screening=None, site=site, editable=True)
     messages.success(request, _("Screening %(number)s created: %(status)s.") % {
         "number": evaluation.screening.number, "status": evaluation.get_status_display()})
     return redirect("screening:detail", number=evaluation.screening.number)
 
 
 @require_http_methods(["GET", "POST"])
-def screening_detail(request: HttpRequest, number: str) -> HttpResponse:
-    screening = selectors.screening_visible_to(request.user, number)  # type: ignore[arg-type]
-    editable = selectors.can_edit(request.user, screening) and not screening.locked  # type: ignore[arg-type]
+def screening_detail(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
+    screening = selectors.screening_visible_to(request.user, number)
+    editable = selectors.can_edit(request.user, screening) and not screening.locked
     if request.method == "GET":
         entry = ScreeningEntry(screening=screening, rows=selectors.screening_rows(screening))
         return _render(request, entry=entry, screening=screening, site=screening.site, editable=editable)
-    if not selectors.can_edit(request.user, screening):  # type: ignore[arg-type]
+    if not selectors.can_edit(request.user, screening):
         raise PermissionDenied
     entry = ScreeningEntry(data=request.POST, screening=screening)
+    page = {"screening": screening, "site": screening.site}
     if screening.locked:
         entry.is_valid()
         messages.error(request, _("This screening is signed and locked: an investigator must unlock it, with a "
                                   "reason, before it can change. Nothing was saved."))
-        return _render(request, entry=entry, screening=screening, site=screening.site, editable=False, status=409)
+        return _render(request, entry=entry, editable=False, status=409, **page)
     document = _validated(entry, site_code=screening.site.code, number=screening.number)
     if document is None:
-        return _render(request, entry=entry, screening=screening, site=screening.site, editable=True, status=400)
+        return _render(request, entry=entry, editable=True, status=400, **page)
     try:
-        evaluation = services.screening_save(screening=screening, document=document,
-                                             expected_version=entry.version, by=request.user)  # type: ignore[arg-type]
+        evaluation = services.screening_save(
+            screening=screening, document=document, expected_version=entry.version, by=request.user,
+            reason=entry.reason_for_change, identity_confirmed=entry.identity_confirmed, save_key=entry.save_key)
+    except services.AlreadySaved as done:
+        return _already_saved(request, done)
     except services.ScreeningLocked:
         messages.error(request, _("This screening was signed and locked meanwhile. Nothing was saved."))
-        return _render(request, entry=entry, screening=screening, site=screening.site, editable=False, status=409)
+        return _render(request, entry=entry, editable=False, status=409, **page)
     except services.StaleScreening as stale:
         # Keep what this person typed on screen, and say who saved in between.
-        messages.error(request, _(
-            "%(user)s saved this screening at %(time)s, after you opened it. Nothing of yours was saved: "
-            "your entries are still below. Open the screening again in another tab to see their changes, "
-            "re-apply yours, and save.") % {
-            "user": stale.screening.updated_by, "time": timezone.localtime(stale.screening.updated_at).strftime(
-                "%H:%M")})
-        return _render(request, entry=entry, screening=screening, site=screening.site, editable=True,
-                       status=409, conflict=stale.screening)
+        when = timezone.localtime(stale.screening.updated_at).strftime("%H:%M")
+        if stale.screening.updated_by_id == request.user.pk:
+            text = _("You saved this screening at %(time)s in another window or tab, after this page was opened. "
+                     "Nothing of this page was saved: your entries are still below. Open the screening again to see "
+                     "that save, re-apply these entries, and save.")
+        else:
+            text = _("%(user)s saved this screening at %(time)s, after you opened it. Nothing of yours was saved: "
+                     "your entries are still below. Open the screening again in another tab to see their changes, "
+                     "re-apply yours, and save.")
+        messages.error(request, text % {"user": services.person_name(stale.screening.updated_by), "time": when})
+        return _render(request, entry=entry, editable=True, status=409, conflict=stale.screening, **page)
+    except services.IdentityMismatch as mismatch:
+        entry.form.add_error("confirm_identity_correction", mismatch.message)
+        return _render(request, entry=entry, editable=True, status=409, identity_mismatch=mismatch, **page)
+    except services.ReasonRequired as needed:
+        entry.form.add_error("reason_for_change", _("Give the reason for changing values saved before."))
+        return _render(request, entry=entry, editable=True, status=400, changes=needed.changes, **page)
+    except OperationalError:
+        return _database_fault(request, entry, editable=True, **page)
     messages.success(request, _("Saved: %(status)s.") % {"status": evaluation.get_status_display()})
     return redirect("screening:detail", number=screening.number)
 
@@ -152,8 +192,13 @@ def evaluation_detail(request: HttpRequest, number: str, pk: int) -> HttpRespons
     evaluation = Evaluation.objects.select_related("created_by").filter(screening=screening, pk=pk).first()
     if evaluation is None:
         raise Http404
+    # Its place among the screening's evaluations, oldest first: an old one is not "the last saved".
+    order = list(screening.evaluations.order_by("created_at", "id").values_list("pk", flat=True))
     return render(request, "screening/evaluation.html", {
         "screening": screening, "evaluation": evaluation,
+        "evaluation_position": {"n": order.index(evaluation.pk) + 1, "total": len(order),
+                                "created_at": evaluation.created_at},
+        "signatures": evaluation.signatures.select_related("signed_by").order_by("signed_at", "id"),
         "input_json": json.dumps(evaluation.input_document, indent=2, ensure_ascii=False),
         **panel_context(evaluation.result_document, preview=False),
     })

@@ -6,35 +6,43 @@ import json
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.db import OperationalError
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from screening import exchange, selectors, services
 from screening.forms import ImportForm
+from screening.http import AuthenticatedHttpRequest
 
 
-def screening_export(request: HttpRequest, number: str) -> HttpResponse:
-    screening = selectors.screening_visible_to(request.user, number)  # type: ignore[arg-type]
-    response = JsonResponse(services.screening_document(screening=screening), json_dumps_params={"indent": 2})
-    response["Content-Disposition"] = f'attachment; filename="{screening.number}.json"'
+def screening_export(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
+    screening = selectors.screening_visible_to(request.user, number)
+    # The export carries the record's version: importing it after someone else's save is refused.
+    document = services.screening_document(screening=screening, with_version=True)
+    response = JsonResponse(document, json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="{screening.number}-v{screening.version}.json"'
     return response
 
 
-def _refused(request: HttpRequest, errors: list[exchange.DocumentError], *, number: str | None) -> HttpResponse:
-    return render(request, "screening/import_refused.html", {"errors": errors, "number": number}, status=400)
+def _refused(request: AuthenticatedHttpRequest, errors: list[exchange.DocumentError], *, number: str | None,
+             status: int = 400, form: ImportForm | None = None, changes: list[services.StoredChange] | None = None,
+             identity: services.IdentityMismatch | None = None) -> HttpResponse:
+    return render(request, "screening/import_refused.html", {
+        "errors": errors, "number": number, "form": form, "changes": changes or [], "identity": identity,
+    }, status=status)
 
 
 @require_POST
-def screening_import(request: HttpRequest, number: str | None = None) -> HttpResponse:
+def screening_import(request: AuthenticatedHttpRequest, number: str | None = None) -> HttpResponse:
     """Import into an existing screening (its number kept), or as a new one."""
     screening = None
     if number is not None:
-        screening = selectors.screening_visible_to(request.user, number)  # type: ignore[arg-type]
-        if not selectors.can_edit(request.user, screening):  # type: ignore[arg-type]
+        screening = selectors.screening_visible_to(request.user, number)
+        if not selectors.can_edit(request.user, screening):
             raise PermissionDenied
-    entry_sites = {s.code for s in selectors.sites_for_entry(request.user)}  # type: ignore[arg-type]
+    entry_sites = {s.code for s in selectors.sites_for_entry(request.user)}
     if not entry_sites:
         raise PermissionDenied
     form = ImportForm(request.POST, request.FILES)
@@ -44,19 +52,41 @@ def screening_import(request: HttpRequest, number: str | None = None) -> HttpRes
     if not form.is_valid():
         errors = [exchange.DocumentError("", "; ".join(str(e) for e in errs)) for errs in form.errors.values()]
         return _refused(request, errors, number=number)
+    raw = form.cleaned_data["document"]
     try:
-        json.loads(form.cleaned_data["document"])  # a clear message for a file that is not JSON at all
+        json.loads(raw)
+    except ValueError:  # a clear message for a file that is not JSON at all
+        return _refused(request, [exchange.DocumentError("", _("The file is not a JSON document."))], number=number)
+    try:
         evaluation = services.screening_import(
-            raw=form.cleaned_data["document"], by=request.user, screening=screening,  # type: ignore[arg-type]
-            expected_version=form.cleaned_data.get("version"), allowed_sites=entry_sites)
-    except (ValueError, exchange.RefusedDocument) as exc:
-        errors = exc.errors if isinstance(exc, exchange.RefusedDocument) else [
-            exchange.DocumentError("", _("The file is not a JSON document."))]
-        return _refused(request, errors, number=number)
-    except services.StaleScreening:
-        messages.error(request, _("Someone saved this screening after you opened it; nothing was imported. "
-                                  "Reload it and import again."))
-        return redirect("screening:detail", number=number)
+            raw=raw, by=request.user, screening=screening, expected_version=form.cleaned_data.get("version"),
+            allowed_sites=entry_sites, reason=form.cleaned_data["reason_for_change"],
+            identity_confirmed=form.cleaned_data["confirm_identity_correction"],
+            save_key=form.cleaned_data.get("save_key"))
+    except exchange.RefusedDocument as refused:
+        return _refused(request, refused.errors, number=number)
+    except services.AlreadySaved as done:
+        messages.info(request, done.message)
+        return redirect("screening:detail", number=done.screening.number)
+    except (services.StaleScreening, services.VersionRequired) as stale:
+        return _refused(request, [exchange.DocumentError("/record_version", stale.message)], number=number,
+                        status=409)
+    except services.ScreeningLocked as locked:
+        return _refused(request, [exchange.DocumentError("/screening_id", locked.message)], number=number,
+                        status=409)
+    except services.IdentityMismatch as mismatch:
+        return _refused(request, [exchange.DocumentError("/patient", mismatch.message)], number=number,
+                        status=409, form=form, identity=mismatch)
+    except services.ReasonRequired as needed:
+        return _refused(request, [exchange.DocumentError("", _("Give the reason for changing values saved "
+                                                               "before."))],
+                        number=number, form=form, changes=needed.changes)
+    except OperationalError:
+        response = _refused(request, [exchange.DocumentError("", _(
+            "The database did not answer in time; nothing was imported. Import the file again in a moment."))],
+            number=number, status=503)
+        response["Retry-After"] = "10"
+        return response
     messages.success(request, _("Imported %(number)s: %(status)s.") % {
         "number": evaluation.screening.number, "status": evaluation.get_status_display()})
     return redirect("screening:detail", number=evaluation.screening.number)

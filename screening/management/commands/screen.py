@@ -35,8 +35,15 @@ class Command(BaseCommand):
                             help="also store each valid document as a screening (created or updated by its "
                                  "screening_id) with its evaluation, as the web form would; needs --user")
         parser.add_argument("--user", metavar="USERNAME", help="who saves (recorded in the audit trail)")
+        parser.add_argument("--reason", default="", metavar="TEXT",
+                            help="with --save: the reason for changing or deleting values an earlier save stored "
+                                 "(recorded with each change in the history); required when a document does so")
+        parser.add_argument("--confirm-identity-correction", action="store_true",
+                            help="with --save: the document corrects the stored patient's identity (initials, "
+                                 "date of birth or sex); without it such a document is refused")
 
-    def handle(self, *args: Any, files: list[str], save: bool, user: str | None, **options: Any) -> None:
+    def handle(self, *args: Any, files: list[str], save: bool, user: str | None, reason: str,
+               confirm_identity_correction: bool, **options: Any) -> None:
         saver = _saving_user(user) if save else None
         today = timezone.localdate()
         # Bytes straight to the terminal or pipe when there is one (much faster for large
@@ -49,7 +56,8 @@ class Command(BaseCommand):
                     [exchange.DocumentError("", f"cannot read the file: {raw.strerror}")], file=name)
                 doc = None
             elif saver is not None:
-                result, doc = _save(raw, by=saver, file=name)
+                result, doc = _save(raw, by=saver, file=name, reason=reason,
+                                    identity_confirmed=confirm_identity_correction)
             else:
                 result, doc = exchange.screen(raw, today=today, file=name)
             if doc is None:
@@ -75,13 +83,27 @@ def _saving_user(username: str | None) -> User:
         raise CommandError(f"no active user {username!r}") from None
 
 
-def _save(raw: bytes, *, by: User, file: str) -> tuple[Any, Any]:
+# Where each refusal of the save points in the document.
+_REFUSAL_PATHS: dict[type[services.ApplicationError], str] = {
+    services.StaleScreening: "/record_version",
+    services.VersionRequired: "/record_version",
+    services.IdentityMismatch: "/patient",
+    services.ScreeningLocked: "/screening_id",
+    services.ReasonRequired: "",
+}
+
+
+def _save(raw: bytes, *, by: User, file: str, reason: str, identity_confirmed: bool) -> tuple[Any, Any]:
     """Store one document through the same validation and service as the web form."""
     try:
         evaluation = services.screening_import(
-            raw=raw, by=by, allowed_sites={site.code for site in selectors.sites_for_entry(by)})
+            raw=raw, by=by, allowed_sites={site.code for site in selectors.sites_for_entry(by)}, reason=reason,
+            identity_confirmed=identity_confirmed)
     except exchange.RefusedDocument as refused:
         return exchange.refused_document(refused.errors, file=file), None
+    except tuple(_REFUSAL_PATHS) as refusal:
+        path = _REFUSAL_PATHS[type(refusal)]
+        return exchange.refused_document([exchange.DocumentError(path, refusal.message)], file=file), None
     return evaluation.result_document, evaluation
 
 
