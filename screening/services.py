@@ -393,15 +393,16 @@ def screening_save(
             _replayed(save_key, by=by, screening=current)
             if current.locked:
                 raise ScreeningLocked(current)
-            if expected_version is None:
-                raise VersionRequired(current)
-            if current.version != expected_version:
-                raise StaleScreening(current, expected_version=expected_version)
+            # Another patient's data is refused first: it is the gravest mistake, whatever the version.
             stored = {f: getattr(current, f) for f in IDENTITY_FIELDS}
             given = {f: values[f] for f in IDENTITY_FIELDS}
             identity_changed = any(not _blank(stored[f]) and stored[f] != given[f] for f in IDENTITY_FIELDS)
             if identity_changed and not identity_confirmed:
                 raise IdentityMismatch(current, stored=stored, given=given)
+            if expected_version is None:
+                raise VersionRequired(current)
+            if current.version != expected_version:
+                raise StaleScreening(current, expected_version=expected_version)
             plans = [_plan_rows(current, name, list_rows) for name, list_rows in rows.items()]
             changes = _scalar_changes(current, values) + [c for plan in plans for c in plan.stored_changes]
             if changes and not reason:
@@ -580,15 +581,25 @@ RESCREENING_CARRIED_FIELDS: Final = ("initials", "sex", "date_of_birth", "histol
 RESCREENING_CARRIED_LISTS: Final = ("tumour_samples", "drugs")
 
 
+def _display(row: models.Model, name: str) -> str:
+    """A stored value as the pages show it (a choice by its label, in the active language)."""
+    value = getattr(row, name)
+    if _blank(value):
+        return ""
+    display = getattr(row, f"get_{name}_display", None)
+    return str(display()) if display is not None else _shown(value)
+
+
 def rescreening_carry_over(*, screening: Screening) -> list[tuple[str, str]]:
     """What a re-screening of ``screening`` starts from, as (label, value) for the confirmation page."""
-    carried = [(str(capfirst(_field_label(Screening, name))), _shown(getattr(screening, name)))
+    carried = [(str(capfirst(_field_label(Screening, name))), _display(screening, name))
                for name in RESCREENING_CARRIED_FIELDS if not _blank(getattr(screening, name))]
-    rows = selectors.screening_rows(screening)
     for name in RESCREENING_CARRIED_LISTS:
         model = LIST_MODELS[name]
-        for i, row in enumerate(rows[name]):
-            summary = " ".join(_shown(v) for v in row.values() if not _blank(v))
+        fields = LIST_FIELDS[name][1]
+        for i, row in enumerate(model.objects.filter(screening=screening).order_by("position", "id")):
+            summary = ", ".join(f"{_field_label(model, f)} {_display(row, f)}" if name != "drugs" else _display(row, f)
+                                for f in fields if not _blank(getattr(row, f)))
             carried.append((f"{capfirst(model._meta.verbose_name)} {i + 1}", summary))
     return carried
 
@@ -597,19 +608,20 @@ def screening_rescreen(*, screening: Screening, by: User, save_key: uuid.UUID | 
     """Screen a screen-failed patient again: a new screening (new number) linked to the
     earlier one, carrying over only what stays true of the patient; the earlier screening
     and its history stay. Idempotent by ``save_key``; a screening is re-screened once."""
-    if screening.status != Status.INELIGIBLE:
-        raise RescreeningRefused(_("Only a screen failure can be re-screened."))
-    rows = selectors.screening_rows(screening)
-    kept = documents.build_document(
-        site_code=screening.site.code, screening_id=None,
-        value_of=lambda name: getattr(screening, name) if name in RESCREENING_CARRIED_FIELDS else None,
-        lists={name: rows[name] for name in RESCREENING_CARRIED_LISTS})
-    kept["assessment_date"] = timezone.localdate().isoformat()
-    document = exchange.parse_screening(kept, today=timezone.localdate(), known_sites=known_site_codes())
     with transaction.atomic():
-        earlier = Screening.objects.select_for_update().get(pk=screening.pk)
+        # Decided on the locked row: a save at the same moment cannot slip in between.
+        earlier = Screening.objects.select_for_update().select_related("site").get(pk=screening.pk)
         if save_key is not None:
             _replayed(save_key, by=by, screening=None)
+        if earlier.status != Status.INELIGIBLE:
+            raise RescreeningRefused(_("Only a screen failure can be re-screened."))
+        rows = selectors.screening_rows(earlier)
+        kept = documents.build_document(
+            site_code=earlier.site.code, screening_id=None,
+            value_of=lambda name: getattr(earlier, name) if name in RESCREENING_CARRIED_FIELDS else None,
+            lists={name: rows[name] for name in RESCREENING_CARRIED_LISTS})
+        kept["assessment_date"] = timezone.localdate().isoformat()
+        document = exchange.parse_screening(kept, today=timezone.localdate(), known_sites=known_site_codes())
         already = Screening.objects.filter(rescreening_of=earlier).first()
         if already is not None:
             raise RescreeningRefused(_("%(old)s was already re-screened as %(new)s.") % {

@@ -15,8 +15,10 @@ from pghistory.models import MiddlewareEvents
 
 from screening import selectors
 
-# Fields the history does not need to show (they change on every save).
-_QUIET = {"updated_at", "updated_by", "version", "position", "status", "failed_count", "missing_count", "value_canonical",
+# Fields the history does not show: bookkeeping that changes on every save, and raw ids
+# (who saved is the row's "Who"; the site is the screening's).
+_QUIET = {"updated_at", "updated_by", "updated_by_id", "created_by", "created_by_id", "site_id", "version",
+          "position", "status", "failed_count", "missing_count", "value_canonical",
           "failed_criteria", "missing_criteria"}
 _LABELS = {"insert": _("created"), "update": _("changed"), "delete": _("deleted")}
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from screening import selectors, services
-from screening.models import Role, Screening, SignatureMeaning, User
+from screening.models import Role, Screening, SignatureMeaning, Status, User
 from screening.panel import panel_context
 from screening.reasons import localized_reason
 
@@ -107,6 +107,7 @@ def screening_rescreen(request: HttpRequest, number: str) -> HttpResponse:
     if request.method == "GET":
         return render(request, "screening/rescreen.html", {
             "screening": screening, "existing": existing, "save_key": uuid.uuid4(),
+            "refused": screening.status != Status.INELIGIBLE,
             "carried": services.rescreening_carry_over(screening=screening),
         })
     try:

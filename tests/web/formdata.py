@@ -21,7 +21,9 @@ def _text(value: Any, *, comma: bool) -> str:
 
 
 def form_data(document: dict[str, Any], *, version: int | None = None, comma: bool = False,
-              extra_rows: int = 0) -> dict[str, str]:
+              extra_rows: int = 0, reason: str | None = None, confirm_identity: bool = False) -> dict[str, str]:
+    """The form's POST data; ``reason`` is the reason for change typed, ``confirm_identity``
+    the ticked confirmation that the identity of the same patient is corrected."""
     data: dict[str, str] = {}
     for field, path in SCALAR_FIELDS:
         node: Any = document
@@ -43,5 +45,9 @@ def form_data(document: dict[str, Any], *, version: int | None = None, comma: bo
         data[f"{name}-INITIAL_FORMS"] = "0"
     if version is not None:
         data["version"] = str(version)
+    if reason is not None:
+        data["reason_for_change"] = reason
+    if confirm_identity:
+        data["confirm_identity_correction"] = "on"
     data["site"] = document.get("site", "")
     return data

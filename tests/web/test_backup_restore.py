@@ -69,10 +69,11 @@ def fresh_database() -> Iterator[str]:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
-def _save(document: dict[str, Any], *, screening: Screening | None, by: User) -> Evaluation:
+def _save(document: dict[str, Any], *, screening: Screening | None, by: User, reason: str = "") -> Evaluation:
     parsed = exchange.parse_screening(document, today=timezone.localdate(), known_sites=services.known_site_codes())
     version = None if screening is None else screening.version
-    return services.screening_save(screening=screening, document=parsed, expected_version=version, by=by)
+    return services.screening_save(screening=screening, document=parsed, expected_version=version, by=by,
+                                   reason=reason)
 
 
 def _tables(conn: psycopg.Connection[Any]) -> dict[str, list[tuple[Any, ...]]]:
@@ -101,7 +102,8 @@ def test_a_restored_dump_holds_the_same_rows_and_reproduces_every_evaluation(
         coordinator_ipc: User, coordinator_igr: User, example_document: dict[str, Any], fresh_database: str,
         tmp_path: Path) -> None:
     eligible = _save(example_document, screening=None, by=coordinator_ipc)
-    _save({**example_document, "ecog": 2}, screening=eligible.screening, by=coordinator_ipc)  # ineligible
+    _save({**example_document, "ecog": 2}, screening=eligible.screening, by=coordinator_ipc,  # ineligible
+          reason="ECOG re-assessed at the screening visit")
     incomplete = copy.deepcopy(example_document)
     incomplete["screening_id"] = None
     incomplete["labs"] = []
@@ -119,6 +121,9 @@ def test_a_restored_dump_holds_the_same_rows_and_reproduces_every_evaluation(
         assert _tables(restored) == original_rows
         assert _sequences(restored) == _sequences(original)
         assert _triggers(restored) == _triggers(original)
+        # The audit trail kept the reason for change with the correction.
+        assert restored.execute("SELECT count(*) FROM pghistory_context WHERE metadata->>'reason' = %s",
+                                ["ECOG re-assessed at the screening visit"]).fetchone() == (1,)
 
         # Every evaluation, read back from the restored database alone, is what its ruleset
         # gives for its stored input document.

@@ -64,16 +64,18 @@ def test_import_of_text_the_record_cannot_keep_is_refused(client: Client, coordi
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("typed", "accepted"), [("MD", True), ("m-d", True), ("M2", False), ("M.D.", False)])
-def test_initials_are_letters(client: Client, coordinator_ipc: User, screening_ipc: Screening, *,
-                              example_document: dict[str, Any], typed: str, accepted: bool) -> None:
+def test_initials_are_letters(client: Client, coordinator_ipc: User, *, example_document: dict[str, Any],
+                              typed: str, accepted: bool) -> None:
+    """Checked on a new screening: on an existing one, other initials would be another patient
+    (an identity correction, tested with the identity check)."""
     client.force_login(coordinator_ipc)
-    data = form_data(example_document, version=screening_ipc.version)
+    data = form_data({**example_document, "screening_id": None})
     data["initials"] = typed
-    response = client.post(reverse("screening:detail", args=[screening_ipc.number]), data)
+    response = client.post(reverse("screening:create"), data)
     if accepted:
         assert response.status_code == 302
-        screening_ipc.refresh_from_db()
-        assert screening_ipc.initials == typed.upper()
+        assert Screening.objects.get().initials == typed.upper()
     else:
         assert response.status_code == 400
         assert "letters only" in near(response.content.decode(), "id_initials")
+        assert not Screening.objects.exists()

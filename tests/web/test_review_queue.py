@@ -93,9 +93,12 @@ def test_queue_orders_by_the_last_change(client: Client, coordinator_ipc: User, 
                                          ipc_screenings: dict[str, Screening]) -> None:
     """A screening corrected after the others were saved waits behind them."""
     oldest = ipc_screenings["eligible"]
-    document = services.screening_document(screening=oldest)
-    document["patient"]["initials"] = "MX"
-    services.screening_import(raw=document, by=coordinator_ipc)
+    # The coordinator corrects the weight in an export of the current version (still eligible).
+    document = services.screening_document(screening=oldest, with_version=True)
+    document["patient"]["weight_kg"] = 64.5
+    services.screening_import(raw=document, by=coordinator_ipc, reason="weight misread from the nursing chart")
+    oldest.refresh_from_db()
+    assert (oldest.version, oldest.status) == (2, "eligible")
     client.force_login(investigator_ipc)
 
     response = client.get(reverse(QUEUE))

@@ -3,7 +3,8 @@ test_views_permissions.py: every URL is requested by a coordinator and an invest
 each site, by a monitor and anonymously, for a screening of each site.
 
 Signing and unlocking are the investigator's (of the screening's own site); re-screening
-is for whoever enters that site's screenings; the review queue is the investigators'.
+(its confirmation page and the confirmed POST) is for whoever enters that site's
+screenings; the review queue is the investigators'.
 Another site's screening answers 404 (its existence does not leak), a role without the
 right 403, anonymous users are sent to the login page, and no refused request changes
 anything stored.
@@ -11,6 +12,7 @@ anything stored.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, Final
 
 import pytest
@@ -33,9 +35,13 @@ EXPECTED: Final[dict[str, dict[str, int | str]]] = {
     "sign_post": {"own_investigator": 302, "own_coordinator": 403, "other": 404, "monitor": 403, ANONYMOUS: LOGIN},
     "unlock_post": {"own_investigator": 302, "own_coordinator": 403, "other": 404, "monitor": 403,
                     ANONYMOUS: LOGIN},
+    "rescreen_get": {"own_investigator": 200, "own_coordinator": 200, "other": 404, "monitor": 403,
+                     ANONYMOUS: LOGIN},
     "rescreen_post": {"own_investigator": 302, "own_coordinator": 302, "other": 404, "monitor": 403,
                       ANONYMOUS: LOGIN},
 }
+# Requests that only show a page: they change nothing stored, even when allowed.
+READ_ONLY: Final = {"sign_get", "rescreen_get"}
 
 # The review queue has no screening in its URL: persona -> expected answer.
 QUEUE_EXPECTED: Final[dict[str, int | str]] = {
@@ -114,8 +120,14 @@ def _send(action: str, client: Client, screening: Screening, *, number: str | No
             "meaning": "eligibility_confirmed", "password": PASSWORD, "evaluation": str(_latest(screening).pk)})
     if action == "unlock_post":
         return client.post(reverse("screening:unlock", args=[number]), {"reason": "ECOG from the wrong visit"})
+    if action == "rescreen_get":
+        return client.get(reverse("screening:rescreen", args=[number]))
     if action == "rescreen_post":
-        return client.post(reverse("screening:rescreen", args=[number]))
+        # As a user does: the confirmation page first, then its form with the page's key.
+        # Whoever may not see that page posts a key of their own (a forged request).
+        confirmation = client.get(reverse("screening:rescreen", args=[number]))
+        key = confirmation.context["save_key"] if confirmation.status_code == 200 else uuid.uuid4()
+        return client.post(reverse("screening:rescreen", args=[number]), {"save_key": str(key)})
     raise AssertionError(action)
 
 
@@ -143,11 +155,15 @@ def _assert_done(action: str, response: Any, screening: Screening, user: User) -
         assert (unlock.screening, unlock.unlocked_by, unlock.reason) == (
             screening, user, "ECOG from the wrong visit")
         assert not screening.locked
+    elif action == "rescreen_get":
+        assert 'data-testid="rescreen-form"' in response.content.decode()
+        assert not Screening.objects.filter(rescreening_of=screening).exists()
     elif action == "rescreen_post":
         new = Screening.objects.get(rescreening_of=screening)
         assert response.url == reverse("screening:detail", args=[new.number])
-        assert (new.site_id, new.created_by, new.status) == (screening.site_id, user, "ineligible")
-    if action not in {"sign_get", "rescreen_post"}:
+        # A re-screening starts incomplete: the screen failure's dated results are not carried over.
+        assert (new.site_id, new.created_by, new.status) == (screening.site_id, user, "incomplete")
+    if action not in {"sign_get", "rescreen_get", "rescreen_post"}:
         assert response.url == reverse("screening:detail", args=[screening.number])
 
 
@@ -177,7 +193,7 @@ def test_issue5_urls_by_persona(request: pytest.FixtureRequest, client: Client,
         assert user is not None
         _assert_done(action, response, screening, user)
         after = _state()
-        if action == "sign_get":
+        if action in READ_ONLY:
             assert after == before
         else:
             assert after != before
@@ -232,10 +248,12 @@ def test_review_queue_by_persona(request: pytest.FixtureRequest, client: Client,
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("name", "method"), [("sign", "put"), ("unlock", "get"), ("rescreen", "get")])
+@pytest.mark.parametrize(("name", "method"), [("sign", "put"), ("unlock", "get"), ("rescreen", "put"),
+                                              ("rescreen", "delete")])
 def test_issue5_urls_refuse_the_wrong_method(client: Client, investigator_ipc: User,
                                              world: dict[str, dict[str, Screening]], name: str, method: str) -> None:
-    """Unlock and re-screen change the record: a GET (a link, a prefetch) must not."""
+    """Unlock changes the record: a GET (a link, a prefetch) must not. Re-screening answers
+    GET with its confirmation page (see the matrix) and creates only on POST."""
     client.force_login(investigator_ipc)
     url = reverse(f"screening:{name}", args=[world["ipc"][name].number])
     before = _state()

@@ -34,7 +34,7 @@ def test_each_save_appends_an_evaluation_of_the_stored_document(coordinator_ipc:
     screening = first.screening
     changed = {**example_document, "ecog": 2}
     second = services.screening_save(screening=screening, document=_parsed(changed), expected_version=1,
-                                     by=coordinator_ipc)
+                                     by=coordinator_ipc, reason="ECOG reassessed at the visit")
 
     screening.refresh_from_db()
     assert list(screening.evaluations.all()) == [second, first]
@@ -69,12 +69,14 @@ def test_save_based_on_an_old_version_stores_nothing(coordinator_ipc: User, inve
                                                      screening_ipc: Screening,
                                                      example_document: dict[str, Any]) -> None:
     services.screening_save(screening=screening_ipc, document=_parsed({**example_document, "ecog": 0}),
-                            expected_version=1, by=investigator_ipc)
+                            expected_version=1, by=investigator_ipc, reason="ECOG reassessed")
     before = stored_state()
 
-    with pytest.raises(services.StaleScreening, match="IPC-0007 changed since it was opened"):
+    # A reason is given: the refusal is for the version alone, and names who saved in between.
+    with pytest.raises(services.StaleScreening, match=r"IPC-0007 was saved by Inv Test at .* \(now version 2\) "
+                                                      r"after the version 1 this change started from"):
         services.screening_save(screening=screening_ipc, document=_parsed({**example_document, "ecog": 2}),
-                                expected_version=1, by=coordinator_ipc)
+                                expected_version=1, by=coordinator_ipc, reason="ECOG reassessed")
 
     assert stored_state() == before
 
@@ -119,10 +121,20 @@ def test_import_refuses_a_site_the_user_cannot_enter(coordinator_ipc: User,
 
 
 @pytest.mark.django_db
-def test_import_by_screening_id_creates_then_updates(coordinator_ipc: User,
-                                                     example_document: dict[str, Any]) -> None:
+def test_import_by_screening_id_creates_then_updates_only_from_its_record_version(
+        coordinator_ipc: User, example_document: dict[str, Any]) -> None:
+    """A document without a version may create a screening, never overwrite one (issue 8)."""
     created = services.screening_import(raw=json.dumps(example_document), by=coordinator_ipc)
-    updated = services.screening_import(raw=json.dumps({**example_document, "ecog": 0}), by=coordinator_ipc)
+    after_create = stored_state()
+
+    with pytest.raises(services.VersionRequired, match="IPC-0007 already exists"):
+        services.screening_import(raw=json.dumps({**example_document, "ecog": 0}), by=coordinator_ipc,
+                                  reason="ECOG reassessed")
+    assert stored_state() == after_create
+
+    export = services.screening_document(screening=created.screening, with_version=True)
+    updated = services.screening_import(raw=json.dumps({**export, "ecog": 0}), by=coordinator_ipc,
+                                        reason="ECOG reassessed")
 
     screening = Screening.objects.get()
     assert created.screening == updated.screening == screening
@@ -133,12 +145,15 @@ def test_import_by_screening_id_creates_then_updates(coordinator_ipc: User,
 # --- manage.py screen --save ---------------------------------------------------------------
 
 
-def _screen_save(*files: Path, user: str | None = "coord.ipc") -> tuple[list[dict[str, Any]], int]:
-    """(the JSON lines printed, exit status) of ``manage.py screen --save --user USER files``."""
+def _screen_save(*files: Path, user: str | None = "coord.ipc",
+                 reason: str | None = None) -> tuple[list[dict[str, Any]], int]:
+    """(the JSON lines printed, exit status) of ``manage.py screen --save --user USER [--reason TEXT] files``."""
     out = io.StringIO()
     options: dict[str, Any] = {"save": True, "stdout": out, "stderr": io.StringIO()}
     if user is not None:
         options["user"] = user
+    if reason is not None:
+        options["reason"] = reason
     try:
         call_command("screen", *map(str, files), **options)
     except CommandError as error:
@@ -167,11 +182,13 @@ def test_screen_save_stores_a_screening_with_its_evaluation(tmp_path: Path, coor
 
 
 @pytest.mark.django_db
-def test_screen_save_updates_the_screening_named_by_its_id(tmp_path: Path, coordinator_ipc: User,
-                                                           investigator_ipc: User, screening_ipc: Screening,
-                                                           example_document: dict[str, Any]) -> None:
-    lines, status = _screen_save(_write(tmp_path, "ipc-0007.json", {**example_document, "ecog": 3}),
-                                 user="inv.ipc")
+def test_screen_save_updates_the_screening_named_by_its_id_from_its_export(tmp_path: Path, coordinator_ipc: User,
+                                                                          investigator_ipc: User,
+                                                                          screening_ipc: Screening) -> None:
+    """The export carries record_version 1, the version the change starts from; ECOG 1 → 3 needs a reason."""
+    export = services.screening_document(screening=screening_ipc, with_version=True)
+    lines, status = _screen_save(_write(tmp_path, "ipc-0007.json", {**export, "ecog": 3}), user="inv.ipc",
+                                 reason="ECOG reassessed")
 
     screening_ipc.refresh_from_db()
     assert status == 0
@@ -179,6 +196,22 @@ def test_screen_save_updates_the_screening_named_by_its_id(tmp_path: Path, coord
     assert Screening.objects.count() == 1
     assert (screening_ipc.ecog, screening_ipc.version, screening_ipc.updated_by) == (3, 2, investigator_ipc)
     assert screening_ipc.evaluations.count() == 2
+
+
+@pytest.mark.django_db
+def test_screen_save_of_a_document_without_record_version_does_not_overwrite(tmp_path: Path, coordinator_ipc: User,
+                                                                            investigator_ipc: User,
+                                                                            screening_ipc: Screening,
+                                                                            example_document: dict[str, Any]) -> None:
+    """A document without a version may create a screening, never overwrite one (issue 8)."""
+    before = stored_state()
+
+    lines, status = _screen_save(_write(tmp_path, "ipc-0007.json", {**example_document, "ecog": 3}), user="inv.ipc",
+                                 reason="ECOG reassessed")
+
+    assert status == 2
+    assert [e["path"] for e in lines[0]["errors"]] == ["/record_version"]
+    assert stored_state() == before
 
 
 @pytest.mark.django_db

@@ -80,10 +80,15 @@ def _upload(document: dict[str, Any]) -> SimpleUploadedFile:
 
 
 def _edited(screening: Screening, **patient: Any) -> dict[str, Any]:
-    """The screening's export with patient values changed: a valid edit that keeps it eligible."""
-    document = services.screening_document(screening=screening)
+    """The screening's export (with its record_version) with patient values changed."""
+    document = services.screening_document(screening=screening, with_version=True)
     document["patient"].update(patient)
     return document
+
+
+# A correction of a stored value that keeps the patient eligible, and the reason it needs.
+CORRECTED_WEIGHT = {"weight_kg": 64.5}
+WEIGHT_REASON = "weight misread from the nursing chart"
 
 
 # --- signing ---------------------------------------------------------------------------
@@ -98,7 +103,8 @@ def test_investigator_signs_the_latest_evaluation_and_locks_the_screening(
         client: Client, coordinator_ipc: User, investigator_ipc: User, example_document: dict[str, Any],
         *, changes: dict[str, Any], status: str, meaning: str) -> None:
     screening = _import(coordinator_ipc, example_document, **changes)
-    _import(coordinator_ipc, example_document, **changes, patient={**example_document["patient"], "initials": "MX"})
+    # A correction since the first save: the latest evaluation is the second.
+    services.screening_import(raw=_edited(screening, **CORRECTED_WEIGHT), by=coordinator_ipc, reason=WEIGHT_REASON)
     screening.refresh_from_db()
     assert (screening.status, screening.evaluations.count()) == (status, 2)
     latest = _latest(screening)
@@ -192,8 +198,9 @@ def test_signature_of_an_evaluation_replaced_since_the_page_was_opened_is_refuse
         client: Client, coordinator_ipc: User, investigator_ipc: User, screening_ipc: Screening) -> None:
     client.force_login(investigator_ipc)
     shown = client.get(_sign_url(screening_ipc)).context["form"]["evaluation"].value()
-    # Meanwhile the coordinator corrects the initials: a new evaluation, still eligible.
-    services.screening_import(raw=_edited(screening_ipc, initials="MX"), by=coordinator_ipc)
+    # Meanwhile the coordinator corrects the weight: a new evaluation, still eligible.
+    services.screening_import(raw=_edited(screening_ipc, **CORRECTED_WEIGHT), by=coordinator_ipc,
+                              reason=WEIGHT_REASON)
     before = _state()
 
     response = client.post(_sign_url(screening_ipc), _sign_data(screening_ipc, evaluation=shown))
@@ -305,8 +312,9 @@ def test_judgment_changed_by_the_investigator_shows_the_investigator(
     client.force_login(investigator_ipc)
     document = services.screening_document(screening=screening_ipc)
     document["judgment"]["significant_cardiovascular_disease"] = True
-    saved = client.post(reverse("screening:detail", args=[screening_ipc.number]),
-                        form_data(document, version=screening_ipc.version))
+    saved = client.post(reverse("screening:detail", args=[screening_ipc.number]), {
+        **form_data(document, version=screening_ipc.version),
+        "reason_for_change": "cardiomyopathy found in the cardiology letter"})
     assert saved.status_code == 302
 
     response = client.get(_sign_url(screening_ipc))
@@ -344,8 +352,10 @@ def test_locked_screening_refuses_the_form(request: pytest.FixtureRequest, clien
     client.force_login(request.getfixturevalue(persona))
     before = _state()
 
-    response = client.post(reverse("screening:detail", args=[signed_ipc.number]),
-                           form_data(_edited(signed_ipc, initials="ZZ"), version=signed_ipc.version))
+    # A correction that would be saved, were the screening not locked.
+    response = client.post(reverse("screening:detail", args=[signed_ipc.number]), {
+        **form_data(_edited(signed_ipc, **CORRECTED_WEIGHT), version=signed_ipc.version),
+        "reason_for_change": WEIGHT_REASON})
 
     assert response.status_code == 409
     assert "This screening is signed and locked" in text(response.content.decode())
@@ -369,14 +379,16 @@ def test_locked_screening_refuses_the_json_import(client: Client, coordinator_ip
     client.force_login(coordinator_ipc)
     before = _state()
 
-    into = client.post(reverse("screening:import", args=[signed_ipc.number]),
-                       {"document": _upload(_edited(signed_ipc, initials="ZZ")), "version": str(signed_ipc.version)})
-    by_number = client.post(reverse("screening:import_new"),
-                            {"document": _upload(_edited(signed_ipc, initials="ZZ"))})
+    # A current export, corrected, with its reason: only the lock refuses it (409, a conflict).
+    into = client.post(reverse("screening:import", args=[signed_ipc.number]), {
+        "document": _upload(_edited(signed_ipc, **CORRECTED_WEIGHT)), "version": str(signed_ipc.version),
+        "reason_for_change": WEIGHT_REASON})
+    by_number = client.post(reverse("screening:import_new"), {
+        "document": _upload(_edited(signed_ipc, **CORRECTED_WEIGHT)), "reason_for_change": WEIGHT_REASON})
 
     for response in (into, by_number):
-        assert response.status_code == 400
-        assert "IPC-0007 is signed and locked; an investigator must unlock it first" in text(
+        assert response.status_code == 409
+        assert "IPC-0007 is signed and locked; an investigator must unlock it first." in text(
             response.content.decode())
     assert _state() == before
 
@@ -385,12 +397,13 @@ def test_locked_screening_refuses_the_json_import(client: Client, coordinator_ip
 def test_locked_screening_refuses_the_import_service(coordinator_ipc: User, signed_ipc: Screening) -> None:
     before = _state()
 
-    with pytest.raises(exchange.RefusedDocument, match="signed and locked"):
-        services.screening_import(raw=_edited(signed_ipc, initials="ZZ"), by=coordinator_ipc)
-    with pytest.raises(services.ScreeningLocked):
+    with pytest.raises(services.ScreeningLocked, match="IPC-0007 is signed and locked"):
+        services.screening_import(raw=_edited(signed_ipc, **CORRECTED_WEIGHT), by=coordinator_ipc,
+                                  reason=WEIGHT_REASON)
+    with pytest.raises(services.ScreeningLocked, match="IPC-0007 is signed and locked"):
         services.screening_save(screening=signed_ipc, document=exchange.parse_screening(
-            _edited(signed_ipc, initials="ZZ"), today=timezone.localdate(), known_sites={"IPC", "IGR"}),
-            expected_version=None, by=coordinator_ipc)
+            _edited(signed_ipc, **CORRECTED_WEIGHT), today=timezone.localdate(), known_sites={"IPC", "IGR"}),
+            expected_version=signed_ipc.version, by=coordinator_ipc, reason=WEIGHT_REASON)
 
     assert _state() == before
 
@@ -398,18 +411,19 @@ def test_locked_screening_refuses_the_import_service(coordinator_ipc: User, sign
 @pytest.mark.django_db
 def test_locked_screening_refuses_screen_save(tmp_path: Path, coordinator_ipc: User, signed_ipc: Screening) -> None:
     path = tmp_path / "ipc-0007.json"
-    path.write_text(json.dumps(_edited(signed_ipc, initials="ZZ")))
+    path.write_text(json.dumps(_edited(signed_ipc, **CORRECTED_WEIGHT)))
     out = io.StringIO()
     before = _state()
 
     with pytest.raises(CommandError) as refused:
-        call_command("screen", str(path), save=True, user="coord.ipc", stdout=out, stderr=io.StringIO())
+        call_command("screen", str(path), save=True, user="coord.ipc", reason=WEIGHT_REASON, stdout=out,
+                     stderr=io.StringIO())
 
     assert refused.value.returncode == 2
     assert [json.loads(line) for line in out.getvalue().splitlines()] == [{
         "format": "alter-screening-result/1", "file": str(path), "errors": [{
             "path": "/screening_id",
-            "message": "IPC-0007 is signed and locked; an investigator must unlock it first"}]}]
+            "message": "IPC-0007 is signed and locked; an investigator must unlock it first."}]}]
     assert _state() == before
 
 
@@ -491,13 +505,19 @@ def test_unlock_then_correction_needs_a_new_signature(client: Client, coordinato
     assert sign_offs.count("inv.ipc") == 2
     assert reverse("screening:evaluation", args=[signed_ipc.number, signature.evaluation_id]) in history
 
-    # The coordinator corrects the screening: the save works, and nothing is signed any more.
+    # The coordinator corrects the ECOG, giving the reason: the save works, and nothing is
+    # signed any more.
     client.force_login(coordinator_ipc)
-    saved = client.post(reverse("screening:detail", args=[signed_ipc.number]),
-                        form_data(_edited(signed_ipc, initials="MX"), version=signed_ipc.version))
+    corrected = _edited(signed_ipc)
+    corrected["ecog"] = 0
+    saved = client.post(reverse("screening:detail", args=[signed_ipc.number]), {
+        **form_data(corrected, version=signed_ipc.version),
+        "reason_for_change": "ECOG of the screening visit is 0"})
     assert saved.status_code == 302
     signed_ipc.refresh_from_db()
-    assert (signed_ipc.version, signed_ipc.initials, signed_ipc.locked) == (2, "MX", False)
+    assert (signed_ipc.version, signed_ipc.ecog, signed_ipc.locked) == (2, 0, False)
+    history = client.get(reverse("screening:history", args=[signed_ipc.number])).content.decode()
+    assert "ECOG of the screening visit is 0" in text(history)
     new_evaluation = _latest(signed_ipc)
     assert new_evaluation != signature.evaluation
 

@@ -32,6 +32,12 @@ def _with_new_lab(screening: Screening, lab: dict[str, Any]) -> dict[str, str]:
     return form_data(document, version=screening.version)
 
 
+def _change_rows(page: str) -> list[str]:
+    """The text of each row of the history's table of changes, newest first."""
+    table = page.split('data-testid="history-changes"')[1].split("</table>", maxsplit=1)[0]
+    return [re.sub(r"\s+", " ", text(row)).strip() for row in re.findall(r"<tr>(\s*<td.*?)</tr>", table, re.S)]
+
+
 def _save(client: Client, screening: Screening, data: dict[str, str]) -> None:
     response = client.post(reverse("screening:detail", args=[screening.number]), data)
     assert response.status_code == 302, response.content.decode()
@@ -86,16 +92,17 @@ def test_history_lists_each_change_with_who_made_it(client: Client, coordinator_
     client.force_login(investigator_ipc)
     data = _with_new_lab(screening_ipc, {"test": "creatinine", "value": 300, "unit": "umol/L",
                                          "date": "2026-03-09"})
-    data["initials"] = "AB"
+    data["ecog"] = "0"
+    data["reason_for_change"] = "ECOG reassessed at the visit"
     _save(client, screening_ipc, data)
 
     response = client.get(reverse("screening:history", args=[screening_ipc.number]))
 
     assert response.status_code == 200
-    table = response.content.decode().split('data-testid="history-changes"')[1].split("</table>")[0]
-    changes = [re.sub(r"\s+", " ", text(row)).strip() for row in re.findall(r"<tr>(\s*<td.*?)</tr>", table, re.S)]
-    # Newest first: the edit by inv.ipc (the screening's initials, the new lab row)...
-    assert any(re.search(rf"\binv\.ipc {SCREENING} {CHANGED} [Ii]nitials : MD → AB\b", row)
+    changes = _change_rows(response.content.decode())
+    # Newest first: the edit by inv.ipc (the screening's ECOG, with the reason it changed; the new lab row)...
+    assert any(re.search(rf"\binv\.ipc {SCREENING} {CHANGED} ECOG performance status : 1 → 0 .*"
+                         r"ECOG reassessed at the visit$", row)
                for row in changes), changes
     assert any(re.search(rf"\binv\.ipc {LAB_RESULT} {CREATED} .*[Vv]alue : 300\b", row)
                for row in changes), changes
@@ -103,6 +110,8 @@ def test_history_lists_each_change_with_who_made_it(client: Client, coordinator_
     assert any(re.search(rf"coord\.ipc {SCREENING} {CREATED}", row) for row in changes), changes
     assert sum(bool(re.search(rf"coord\.ipc {LAB_RESULT} {CREATED}", row)) for row in changes) == 8
     assert all(re.search(r"\b(coord|inv)\.ipc \w", row) for row in changes), changes
+    # The reason belongs to inv.ipc's save alone: the creation needed none.
+    assert not any("reassessed" in row for row in changes if "coord.ipc" in row), changes
     evaluations = response.content.decode().split('data-testid="history-evaluations"')[1].split("</table>")[0]
     assert re.findall(r"<td>(\S+)</td><td>(alter-v1)</td>", evaluations) == [
         ("inv.ipc", "alter-v1"), ("coord.ipc", "alter-v1")]
@@ -112,12 +121,15 @@ def test_history_lists_each_change_with_who_made_it(client: Client, coordinator_
 def test_history_records_a_removed_lab_row(client: Client, coordinator_ipc: User,
                                            screening_ipc: Screening) -> None:
     client.force_login(coordinator_ipc)
-    data = form_data(services.screening_document(screening=screening_ipc), version=1)
+    data = form_data(services.screening_document(screening=screening_ipc), version=1,
+                     reason="creatinine entered for the wrong patient")
     data["labs-7-DELETE"] = "on"
 
     _save(client, screening_ipc, data)
 
     assert not LabResult.objects.filter(screening=screening_ipc, test="creatinine").exists()
     assert screening_ipc.status == "incomplete"
-    page = text(client.get(reverse("screening:history", args=[screening_ipc.number])).content.decode())
-    assert re.search(rf"coord\.ipc\s+{LAB_RESULT}\s+{DELETED}", page)
+    changes = _change_rows(client.get(reverse("screening:history", args=[screening_ipc.number])).content.decode())
+    # The deleted row, with the reason it went.
+    assert any(re.search(rf"^\S+ \S+ coord\.ipc {LAB_RESULT} {DELETED} .*creatinine entered for the wrong patient$",
+                         row) for row in changes), changes

@@ -69,10 +69,14 @@ def _upload(document: dict[str, Any]) -> SimpleUploadedFile:
     return SimpleUploadedFile("screening.json", json.dumps(document).encode(), content_type="application/json")
 
 
+EDIT_REASON: Final = "ECOG reassessed at the visit"
+
+
 def _edited_document(screening: Screening) -> dict[str, Any]:
-    """The screening's export with the initials changed: a valid edit."""
-    document = services.screening_document(screening=screening)
-    document["patient"]["initials"] = "ZZ"
+    """The screening's export (with its record_version) with ECOG 1 changed to 0: a valid
+    edit of the same patient, which needs ``EDIT_REASON``."""
+    document = services.screening_document(screening=screening, with_version=True)
+    document["ecog"] = 0
     return document
 
 
@@ -92,11 +96,12 @@ def _send(view: str, client: Client, screening: Screening, *, number: str | None
         data = form_data(services.screening_document(screening=screening), version=screening.version)
         return client.post(reverse("screening:evaluate", args=[number]), data)
     if view == "detail_post":
-        data = form_data(_edited_document(screening), version=screening.version)
+        data = form_data(_edited_document(screening), version=screening.version, reason=EDIT_REASON)
         return client.post(reverse("screening:detail", args=[number]), data)
     if view == "import":
         return client.post(reverse("screening:import", args=[number]),
-                           {"document": _upload(_edited_document(screening)), "version": str(screening.version)})
+                           {"document": _upload(_edited_document(screening)), "version": str(screening.version),
+                            "reason_for_change": EDIT_REASON})
     raise AssertionError(view)
 
 
@@ -144,7 +149,7 @@ def test_write_views_by_persona(request: pytest.FixtureRequest, client: Client, 
     screening.refresh_from_db()
     if relation == "own":
         assert response.url == reverse("screening:detail", args=[screening.number])
-        assert (screening.version, screening.initials, screening.updated_by) == (2, "ZZ", user)
+        assert (screening.version, screening.ecog, screening.updated_by) == (2, 0, user)
         assert screening.evaluations.count() == 2
     else:
         assert stored_state() == before

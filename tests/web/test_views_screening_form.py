@@ -214,18 +214,22 @@ def test_spaces_between_thousands_are_accepted(client: Client, coordinator_ipc: 
 
 
 @pytest.mark.django_db
-def test_edit_appends_an_evaluation_equal_to_the_export(client: Client, investigator_ipc: User,
-                                                        screening_ipc: Screening) -> None:
+def test_edit_appends_an_evaluation_equal_to_the_export_but_its_record_version(client: Client,
+                                                                               investigator_ipc: User,
+                                                                               screening_ipc: Screening) -> None:
     client.force_login(investigator_ipc)
 
     response = client.post(reverse("screening:detail", args=[screening_ipc.number]),
-                           _edit_data(screening_ipc, ecog="2"))
+                           _edit_data(screening_ipc, ecog="2", reason_for_change="ECOG reassessed at the visit"))
 
     assert response.status_code == 302
     screening_ipc.refresh_from_db()
     latest, first = screening_ipc.evaluations.all()
     assert (latest.ruleset, latest.created_by) == ("alter-v1", investigator_ipc)
-    assert latest.input_document == client.get(reverse("screening:export", args=[screening_ipc.number])).json()
+    # The export carries the record's version (for a later import); the evaluated document does not.
+    exported = client.get(reverse("screening:export", args=[screening_ipc.number])).json()
+    assert exported.pop("record_version") == 2
+    assert latest.input_document == exported
     assert latest.input_document["ecog"] == 2
     # ECOG 2 is outside 0-1: the status moves, and the screening repeats the latest result.
     assert latest.result_document["status"] == latest.status == screening_ipc.status == "ineligible"
@@ -284,22 +288,25 @@ def test_second_save_of_the_same_version_is_refused_with_input_kept(
     assert first_version == second_version == "1"
     url = reverse("screening:detail", args=[screening_ipc.number])
 
-    saved = first.post(url, {**_edit_data(screening_ipc, initials="AB"), "version": first_version})
+    saved = first.post(url, {**_edit_data(screening_ipc, ecog="0", reason_for_change="ECOG reassessed"),
+                             "version": first_version})
     after_first = stored_state()
-    refused = second.post(url, {**_edit_data(screening_ipc, initials="CD", weight_kg="70,5"),
-                                "version": second_version})
+    # A reason is given: the refusal is for the version alone.
+    refused = second.post(url, {**_edit_data(screening_ipc, ecog="2", weight_kg="70,5",
+                                             reason_for_change="weighed again"), "version": second_version})
 
     assert saved.status_code == 302
     assert refused.status_code == 409
     page = refused.content.decode()
-    assert "coord.ipc saved this screening at" in text(page)
+    assert f"{services.person_name(coordinator_ipc)} saved this screening at" in text(page)
     assert "Nothing of yours was saved" in text(page)
     assert 'data-testid="conflict"' in page
-    assert 'value="CD"' in page
+    assert re.search(r'<option value="2" selected>', near(page, "id_ecog"))
     assert 'value="70,5"' in near(page, "id_weight_kg")
+    assert "weighed again" in near(page, "id_reason_for_change")
     assert stored_state() == after_first
     screening_ipc.refresh_from_db()
-    assert (screening_ipc.version, screening_ipc.initials, screening_ipc.weight_kg) == (2, "AB", 63.5)
+    assert (screening_ipc.version, screening_ipc.ecog, screening_ipc.weight_kg) == (2, 0, 63.5)
     assert screening_ipc.updated_by == coordinator_ipc
     assert not Evaluation.objects.filter(created_by=investigator_ipc).exists()
 
@@ -310,18 +317,20 @@ def test_save_without_the_version_it_was_based_on_is_refused(client: Client, coo
                                                              screening_ipc: Screening) -> None:
     """The lock must not be skipped by leaving the version out (models.py: "a save must name
     the version it was based on (no lost updates)")."""
-    opened = _edit_data(screening_ipc, initials="ZZ")  # what coord.ipc has on screen (ECOG 1)
+    # What coord.ipc has on screen (ECOG 1), with the weight retyped and its reason.
+    opened = _edit_data(screening_ipc, weight_kg="70", reason_for_change="weighed again")
     del opened["version"]
     # inv.ipc saves ECOG 0 meanwhile.
     services.screening_import(raw={**services.screening_document(screening=screening_ipc), "ecog": 0},
-                              by=investigator_ipc, screening=screening_ipc, expected_version=1)
+                              by=investigator_ipc, screening=screening_ipc, expected_version=1,
+                              reason="ECOG reassessed")
     client.force_login(coordinator_ipc)
     before = stored_state()
 
     response = client.post(reverse("screening:detail", args=[screening_ipc.number]), opened)
 
     screening_ipc.refresh_from_db()
-    assert (screening_ipc.ecog, screening_ipc.initials, screening_ipc.version) == (0, "MD", 2), (
+    assert (screening_ipc.ecog, screening_ipc.weight_kg, screening_ipc.version) == (0, 63.5, 2), (
         f"inv.ipc's ECOG 0 was overwritten without a conflict (HTTP {response.status_code})")
     assert response.status_code in (400, 409)
     assert stored_state() == before

@@ -38,19 +38,19 @@ def _without_id(document: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.mark.django_db
-def test_export_is_the_stored_document_as_an_attachment(client: Client, monitor: User,
-                                                        screening_ipc: Screening,
-                                                        example_document: dict[str, Any]) -> None:
+def test_export_is_the_stored_document_with_its_record_version_as_an_attachment(
+        client: Client, monitor: User, screening_ipc: Screening, example_document: dict[str, Any]) -> None:
     client.force_login(monitor)
 
     response = client.get(reverse("screening:export", args=[screening_ipc.number]))
 
     assert response["Content-Type"] == "application/json"
-    assert response["Content-Disposition"] == 'attachment; filename="IPC-0007.json"'
+    # The file names the version it was exported at, and carries it (an import after a later save is refused).
+    assert response["Content-Disposition"] == 'attachment; filename="IPC-0007-v1.json"'
     exported = response.json()
-    assert exported == services.screening_document(screening=screening_ipc)
-    # What was imported comes back out, as the spec writes it.
-    assert exported == example_document
+    assert exported == services.screening_document(screening=screening_ipc, with_version=True)
+    # What was imported comes back out, as the spec writes it, with the record's version.
+    assert exported == {**example_document, "record_version": 1}
 
 
 @pytest.mark.django_db
@@ -87,6 +87,7 @@ def test_export_imported_back_into_the_same_screening_changes_nothing_but_the_ve
     assert response.status_code == 302
     screening_ipc.refresh_from_db()
     latest, first = screening_ipc.evaluations.all()
+    assert exported.pop("record_version") == 1
     assert latest.input_document == first.input_document == exported
     assert latest.result_document == first.result_document
     assert screening_ipc.version == 2
@@ -103,13 +104,16 @@ def test_import_into_a_screening_replaces_its_data(client: Client, investigator_
     document["labs"] = document["labs"][:3]
 
     response = client.post(reverse("screening:import", args=[screening_ipc.number]),
-                           {"document": _upload(document), "version": "1"})
+                           {"document": _upload(document), "version": "1",
+                            "reason_for_change": "ECOG reassessed; labs entered for the wrong visit"})
 
     assert response.status_code == 302
     screening_ipc.refresh_from_db()
     assert (screening_ipc.ecog, screening_ipc.version, screening_ipc.updated_by) == (2, 2, investigator_ipc)
     assert LabResult.objects.filter(screening=screening_ipc).count() == 3
-    assert screening_ipc.evaluations.first().input_document == _export(client, screening_ipc.number)  # type: ignore[union-attr]
+    exported = _export(client, screening_ipc.number)
+    assert exported.pop("record_version") == 2
+    assert screening_ipc.evaluations.first().input_document == exported  # type: ignore[union-attr]
 
 
 def _refused_document(example: dict[str, Any]) -> dict[str, Any]:
@@ -268,20 +272,25 @@ def test_import_of_a_malformed_number_is_refused(client: Client, coordinator_ipc
 
 
 @pytest.mark.django_db
-def test_import_based_on_an_old_version_is_refused(client: Client, coordinator_ipc: User,
-                                                   investigator_ipc: User, screening_ipc: Screening) -> None:
+def test_import_based_on_an_old_version_is_refused_with_409_naming_who_saved(
+        client: Client, coordinator_ipc: User, investigator_ipc: User, screening_ipc: Screening) -> None:
     client.force_login(coordinator_ipc)
     exported = _export(client, screening_ipc.number)
     # inv.ipc saves while coord.ipc prepares the file opened at version 1.
     services.screening_import(raw={**exported, "ecog": 0}, by=investigator_ipc, screening=screening_ipc,
-                              expected_version=1)
+                              expected_version=1, reason="ECOG reassessed")
     before = stored_state()
 
+    # A reason is given: the refusal is for the version alone.
     response = client.post(reverse("screening:import", args=[screening_ipc.number]),
-                           {"document": _upload({**exported, "ecog": 1}), "version": "1"})
+                           {"document": _upload({**exported, "ecog": 1}), "version": "1",
+                            "reason_for_change": "ECOG reassessed"})
 
-    assert response.status_code == 302
-    assert "nothing was imported" in text(client.get(response.url).content.decode())
+    assert response.status_code == 409
+    errors = _error_rows(response.content.decode())
+    assert list(errors) == ["/record_version"]
+    assert f"IPC-0007 was saved by {services.person_name(investigator_ipc)}" in errors["/record_version"]
+    assert "nothing was stored" in errors["/record_version"]
     assert stored_state() == before
     screening_ipc.refresh_from_db()
     assert (screening_ipc.ecog, screening_ipc.version) == (0, 2)
@@ -290,19 +299,22 @@ def test_import_based_on_an_old_version_is_refused(client: Client, coordinator_i
 @pytest.mark.django_db
 def test_import_into_a_screening_without_the_version_it_was_based_on_is_refused(
         client: Client, coordinator_ipc: User, investigator_ipc: User, screening_ipc: Screening) -> None:
-    """As for the form: leaving the version out must not skip the lock (no lost update)."""
+    """As for the form: leaving the version out (of the form and of the file) must not skip
+    the lock (no lost update)."""
     client.force_login(coordinator_ipc)
     exported = _export(client, screening_ipc.number)
+    del exported["record_version"]
     services.screening_import(raw={**exported, "ecog": 0}, by=investigator_ipc, screening=screening_ipc,
-                              expected_version=1)
+                              expected_version=1, reason="ECOG reassessed")
     before = stored_state()
 
     response = client.post(reverse("screening:import", args=[screening_ipc.number]),
-                           {"document": _upload({**exported, "ecog": 1})})
+                           {"document": _upload({**exported, "ecog": 1}), "reason_for_change": "ECOG reassessed"})
 
     screening_ipc.refresh_from_db()
     assert (screening_ipc.ecog, screening_ipc.version) == (0, 2), (
         f"inv.ipc's ECOG 0 was overwritten without a conflict (HTTP {response.status_code})")
+    assert response.status_code in (400, 409)
     assert stored_state() == before
 
 
