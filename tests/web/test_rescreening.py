@@ -252,7 +252,8 @@ def test_rescreen_get_asks_for_confirmation_listing_what_is_carried_over_and_cha
     assert 'data-testid="rescreen-form"' in page
     carried = " ".join(text(page[page.index('data-testid="carried-over"'):page.index('data-testid="not-carried"')])
                        .split())
-    for value in ("MD", "1981-07-14", "Sex female", "paclitaxel", "pembrolizumab", "capecitabine", "sample site primary", "laterality left"):
+    for value in ("MD", "1981-07-14", "Sex female", "paclitaxel", "pembrolizumab", "capecitabine",
+                  "sample site primary", "laterality left"):
         assert value in carried, value
     # Dated results are not carried over: neither the ECOG that failed nor a lab value.
     for absent in ("ECOG", "2026-03-05", "2026-03-03", "Consent", "g/dL", "umol/L"):
