@@ -158,9 +158,13 @@ def screening_detail(request: AuthenticatedHttpRequest, number: str) -> HttpResp
         messages.error(request, text % {"user": services.person_name(stale.screening.updated_by), "time": when})
         return _render(request, entry=entry, editable=True, status=409, conflict=stale.screening, **page)
     except services.IdentityMismatch as mismatch:
+        # Said at the top, where the page opens, and again at the checkbox that answers it.
+        messages.error(request, mismatch.message)
         entry.form.add_error("confirm_identity_correction", mismatch.message)
         return _render(request, entry=entry, editable=True, status=409, identity_mismatch=mismatch, **page)
     except services.ReasonRequired as needed:
+        messages.error(request, _("Nothing was saved: give the reason for changing values saved before (at the "
+                                  "bottom of the form)."))
         entry.form.add_error("reason_for_change", _("Give the reason for changing values saved before."))
         return _render(request, entry=entry, editable=True, status=400, changes=needed.changes, **page)
     except OperationalError:
