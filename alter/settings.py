@@ -56,6 +56,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Cache-Control: no-store on every page (patient data), whatever answered it.
+    "screening.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -63,6 +65,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "screening.middleware.UserLanguageMiddleware",
+    # Before anything reads the form: more fields than DATA_UPLOAD_MAX_NUMBER_FIELDS (below)
+    # answers a page saying that nothing was saved, not a bare 400.
+    "screening.middleware.OversizedRequestMiddleware",
     "screening.middleware.RejectNullCharactersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -76,6 +81,23 @@ MIDDLEWARE = [
     # Last, as django-axes requires: it turns a lockout noted during the login into its page.
     "axes.middleware.AxesMiddleware",
 ]
+
+# The largest screening the exchange format allows (60 labs, 10 tumour samples, 20
+# pregnancy tests, 50 drugs: shared/spec/exchange-format.md, "Limits") posts at most 719
+# fields through the screening form: 57 of the screening itself (51 values, version, save
+# key, reason, identity confirmation, CSRF token, site; a page shows 55 of them), 4
+# management fields per formset (16), and each row's fields and its delete box, the blank
+# rows included: labs (60 + 2) x 6, samples (10 + 1) x 8, pregnancy tests (20 + 1) x 4,
+# drugs (50 + 1) x 2 = 646 (tests/web/test_limits_and_leaks.py counts them on the page).
+# Django's default of 1,000 leaves too little room; 2,000 lets a form with rows added
+# beyond the limits reach the form's own message ("at most 60"), and still stops a body of
+# thousands of fields early. Over it, screening.middleware.OversizedRequestMiddleware
+# answers a page saying that nothing was saved.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2_000
+# Request bodies other than uploaded files: Django's default (2.5 MiB), far above the
+# largest form (about 20 kB, under 40 kB with 50 drug names of 200 characters); the JSON
+# import is an uploaded file, bounded by its own form.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 ROOT_URLCONF = "alter.urls"
 
@@ -98,7 +120,15 @@ WSGI_APPLICATION = "alter.wsgi.application"
 
 # DATABASE_URL is required: the screening record lives in PostgreSQL only. The README's
 # run and test commands start a local PostgreSQL and set it when it is unset.
+# Two roles (docs/operations.md, "Database roles"): the application connects as the runtime
+# role, which owns nothing; `manage.py migrate` must connect as the owner, so it runs with
+# DATABASE_URL set to the owner's URL (MIGRATION_DATABASE_URL in scripts/run and the
+# container), and so do the tests, since pytest-django creates the test database.
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://alter:alter@127.0.0.1:5432/alter")}
+# The role `migrate` grants the application's rights to (screening/db_roles.py). Its password
+# is read only by the tests that connect as it to try what it must not be able to do.
+DATABASE_RUNTIME_ROLE: str = env.str("DATABASE_RUNTIME_ROLE", default="alter_app")
+DATABASE_RUNTIME_PASSWORD: str = env.str("DATABASE_RUNTIME_PASSWORD", default="alter_app" if DEBUG else "")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # A save blocked by a lock, or a statement stuck in the database, must fail well before
@@ -151,7 +181,10 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 AUTH_USER_MODEL = "screening.User"
 # django-axes first: it refuses a locked account before the password is even checked, and
 # counts failures. It needs the request, which Django's LoginView (and the admin's) passes.
-# The electronic signature re-authenticates with user.check_password(), outside this chain.
+# Every password prompt goes through authenticate() with the request, so that its wrong
+# passwords count towards the same lockout: the login, the electronic signature's
+# re-authentication (screening/views/review.py) and the old password of a password change
+# (screening.forms.LockoutPasswordChangeForm).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",

@@ -1,7 +1,10 @@
 """Staff manage users, their role and their sites here."""
 
+from __future__ import annotations
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from screening.models import Site, SiteMembership, User
@@ -31,3 +34,10 @@ class UserAdmin(DjangoUserAdmin):
 class SiteAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "city", "last_screening_sequence")
     readonly_fields = ("last_screening_sequence",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Site | None = None) -> tuple[str, ...]:
+        # The code is the prefix of the site's screening numbers and is named by their stored
+        # evaluations: once one exists, the database refuses to change it (migration 0008).
+        if obj is not None and obj.screenings.exists():
+            return (*self.readonly_fields, "code")
+        return tuple(self.readonly_fields)

@@ -7,19 +7,29 @@ and its errors are shown next to the fields they name.
 
 from __future__ import annotations
 
+import copy
 import re
 import uuid
 from typing import Any
 
 from django import forms
+from django.contrib.auth import authenticate
+from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.forms import formset_factory
+from django.forms.renderers import DjangoTemplates
+from django.http import HttpRequest
+from django.utils import translation
+from django.utils.html import conditional_escape
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 
-from screening import documents
+from screening import documents, exchange
 from screening.models import LabTest, PregnancyTest, Screening, TumourSample
 from screening.rules import units
+from screening.rules.document import DRUGS_MAX, LABS_MAX, PREGNANCY_TESTS_MAX, TUMOUR_SAMPLES_MAX
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d.%m.%Y"]
 
@@ -62,6 +72,110 @@ class DecimalCommaIntegerField(forms.IntegerField):
         return super().to_python(value)  # type: ignore[no-any-return]
 
 
+def _attrs_html(attrs: dict[str, Any]) -> str:
+    """django/forms/widgets/attrs.html, in Python."""
+    return "".join(f" {conditional_escape(name)}" if value is True else
+                   f' {conditional_escape(name)}="{conditional_escape(value)}"'
+                   for name, value in attrs.items() if value is not False)
+
+
+def _input_html(widget: dict[str, Any]) -> str:
+    """django/forms/widgets/input.html (text, date, hidden, checkbox...), in Python."""
+    value = "" if widget["value"] is None else f' value="{conditional_escape(widget["value"])}"'
+    return (f'<input type="{conditional_escape(widget["type"])}" name="{conditional_escape(widget["name"])}"'
+            f'{value}{_attrs_html(widget["attrs"])}>')
+
+
+def _option_html(value: Any, label: Any, *, selected: bool) -> str:
+    # select_option.html ends with a newline, which its include keeps.
+    return (f'\n  <option value="{conditional_escape(value)}"{" selected" if selected else ""}>'
+            f'{conditional_escape(label)}</option>\n')
+
+
+# (opening, [(option, option selected)], closing) per group of a select's options.
+_Groups = list[tuple[str, list[tuple[str, str]], str]]
+
+
+def _groups_html(optgroups: list[Any]) -> _Groups:
+    groups = []
+    for group_name, group_choices, _index in optgroups:
+        options = []
+        for option in group_choices:
+            if option["template_name"] != _OPTION_TEMPLATE or set(option["attrs"]) - {"selected"}:
+                raise _NotInPython
+            options.append((_option_html(option["value"], option["label"], selected=False),
+                            _option_html(option["value"], option["label"], selected=True)))
+        groups.append((f'\n  <optgroup label="{conditional_escape(group_name)}">' if group_name else "", options,
+                       "\n  </optgroup>" if group_name else ""))
+    return groups
+
+
+# The options' HTML of each FixedChoiceField's select, per language (its choices never change).
+_OPTIONS_HTML: dict[tuple[object, str | None], _Groups] = {}
+
+
+def _select_html(widget: dict[str, Any]) -> str:
+    """django/forms/widgets/select.html and select_option.html, in Python."""
+    key = widget.get("options_key")
+    if key is None:
+        groups = _groups_html(widget["optgroups"])
+    else:
+        groups = _OPTIONS_HTML.get((key, translation.get_language()), [])
+        if not groups:
+            groups = _OPTIONS_HTML[key, translation.get_language()] = _groups_html(widget["optgroups"])
+    parts = [f'<select name="{conditional_escape(widget["name"])}"{_attrs_html(widget["attrs"])}>']
+    # Which option is selected is Django's choice (ChoiceWidget.optgroups).
+    for (opening, options, closing), (_name, group_choices, _index) in zip(groups, widget["optgroups"], strict=True):
+        parts.append(opening)
+        parts.extend(selected if option["attrs"].get("selected") else plain
+                     for (plain, selected), option in zip(options, group_choices, strict=True))
+        parts.append(closing)
+    parts.append("\n</select>")
+    return "".join(parts)
+
+
+def _textarea_html(widget: dict[str, Any]) -> str:
+    """django/forms/widgets/textarea.html, in Python."""
+    value = conditional_escape(widget["value"]) if widget["value"] else ""
+    return f'<textarea name="{conditional_escape(widget["name"])}"{_attrs_html(widget["attrs"])}>\n{value}</textarea>'
+
+
+class _NotInPython(Exception):
+    """A widget that the Python templates do not cover: Django's template renders it."""
+
+
+_OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
+_PYTHON_WIDGETS = {
+    **{f"django/forms/widgets/{name}.html": _input_html
+       for name in ("input", "text", "date", "hidden", "checkbox", "number")},
+    "django/forms/widgets/select.html": _select_html,
+    "django/forms/widgets/textarea.html": _textarea_html,
+}
+
+
+class WidgetRenderer(DjangoTemplates):
+    """Django's form renderer, with the widget templates of the screening form written in Python.
+
+    The largest screening's page renders about 1,000 widgets and 2,000 options; through
+    the template engine (an include per option, another per attribute list) that took
+    most of the page's time. The Python functions write the same HTML as Django's
+    templates (tests/web/test_limits_and_leaks.py compares them); any other template goes
+    to the template engine as before.
+    """
+
+    def render(self, template_name: str, context: dict[str, Any], request: Any = None) -> str:
+        python = _PYTHON_WIDGETS.get(template_name)
+        if python is not None:
+            try:
+                return python(context["widget"])
+            except _NotInPython:
+                pass
+        return str(super().render(template_name, context, request))
+
+
+WIDGET_RENDERER = WidgetRenderer()
+
+
 YES_NO_UNKNOWN = [("", _("not yet known")), ("true", _("yes")), ("false", _("no"))]
 
 
@@ -79,6 +193,8 @@ def _date(label: Any, required: bool = False) -> forms.DateField:
 
 class ScreeningForm(forms.ModelForm):  # type: ignore[type-arg]
     """Every scalar field of the screening, in the order of the spec's sections."""
+
+    default_renderer = WIDGET_RENDERER
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     # A fresh key per page: a repeated POST of the same page is the same save (idempotent).
@@ -117,7 +233,9 @@ class ScreeningForm(forms.ModelForm):  # type: ignore[type-arg]
             if name in self.initial:
                 value = self.initial[name]
                 self.initial[name] = "true" if value is True else "false" if value is False else ""
-        self.fields["initials"].widget.attrs.update({"autocomplete": "off", "class": "text-uppercase"})
+        self.fields["initials"].widget.attrs.update({"autocomplete": "off", "class": "text-uppercase",
+                                                     "maxlength": str(exchange.INITIALS_MAX_CHARS)})
+        self.fields["initials"].validators.append(MaxLengthValidator(exchange.INITIALS_MAX_CHARS))
         if not self.is_bound:
             self.initial["save_key"] = uuid.uuid4()
         if self.instance.pk:
@@ -142,8 +260,51 @@ class ScreeningForm(forms.ModelForm):  # type: ignore[type-arg]
         pass
 
 
+class Select(forms.Select):
+    """The select of a :class:`FixedChoiceField`: WidgetRenderer writes its options' HTML
+    once per language (``options_key``, shared by the copies of one field's widget).
+
+    Named ``Select``: crispy-forms adds the widget's class name to its CSS classes.
+    """
+
+    def __init__(self, attrs: dict[str, Any] | None = None, choices: Any = ()) -> None:
+        super().__init__(attrs, choices)
+        self.options_key = object()
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Select:
+        # As forms.Select's copy, the choices shared rather than copied and normalized again.
+        copied = copy.copy(self)
+        copied.attrs = self.attrs.copy()
+        memo[id(self)] = copied
+        return copied
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_context(name, value, attrs)
+        context["widget"]["options_key"] = self.options_key
+        return context
+
+
+class FixedChoiceField(forms.ChoiceField):
+    """A choice field whose choices never change: each form shares them.
+
+    Django deep-copies a form's fields for each form, a ChoiceField's choices included
+    (their labels are lazy translations, slow to copy); the largest screening's page builds
+    about 140 row forms, a unit list of about 30 choices in each lab row. Its select's
+    options are written once per language (:class:`Select`).
+    """
+
+    widget = Select
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> FixedChoiceField:
+        # forms.Field's copy (widget, messages, validators), without ChoiceField's deep copy of the choices.
+        result: FixedChoiceField = forms.Field.__deepcopy__(self, memo)
+        return result
+
+
 class _RowForm(forms.Form):
     """A row of a table of the form: compact Bootstrap controls."""
+
+    default_renderer = WIDGET_RENDERER
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -156,16 +317,16 @@ class _RowForm(forms.Form):
 
 
 class TumourSampleForm(_RowForm):
-    site = forms.ChoiceField(label=_("sample site"), required=False,
+    site = FixedChoiceField(label=_("sample site"), required=False,
                              choices=[("", "—"), *TumourSample.SampleSite.choices])
-    laterality = forms.ChoiceField(label=_("laterality"), required=False,
+    laterality = FixedChoiceField(label=_("laterality"), required=False,
                                    choices=[("", "—"), *TumourSample.Laterality.choices])
     date = _date(_("date"))
     er_percent = DecimalCommaFloatField(label=_("ER (%)"), required=False)
     pr_percent = DecimalCommaFloatField(label=_("PR (%)"), required=False)
-    her2_ihc = forms.ChoiceField(label=_("HER2 IHC"), required=False,
+    her2_ihc = FixedChoiceField(label=_("HER2 IHC"), required=False,
                                  choices=[("", "—"), *TumourSample.Her2Ihc.choices])
-    her2_ish = forms.ChoiceField(label=_("HER2 ISH"), required=False,
+    her2_ish = FixedChoiceField(label=_("HER2 ISH"), required=False,
                                  choices=[("", "—"), *TumourSample.Her2Ish.choices])
 
 
@@ -184,9 +345,10 @@ def _unit_choices() -> list[tuple[Any, Any]]:
 
 
 class LabResultForm(_RowForm):
-    test = forms.ChoiceField(label=_("test"), choices=[("", "—"), *LabTest.choices])
+    test = FixedChoiceField(label=_("test"), choices=[("", "—"), *LabTest.choices])
     value = DecimalCommaFloatField(label=_("value"))
-    unit = forms.ChoiceField(label=_("unit"), choices=_unit_choices)
+    # Computed once (the labels stay lazy, translated when shown): the page has a unit list per row.
+    unit = FixedChoiceField(label=_("unit"), choices=_unit_choices())
     uln = DecimalCommaFloatField(label=_("ULN"), required=False,
                                  help_text=_("required for bilirubin, ALT and AST, in the unit of the value"))
     date = _date(_("date"), required=True)
@@ -197,8 +359,8 @@ class LabResultForm(_RowForm):
 
 
 class PregnancyTestForm(_RowForm):
-    result = forms.ChoiceField(label=_("result"), choices=[("", "—"), *PregnancyTest.Result.choices])
-    type = forms.ChoiceField(label=_("type"), required=False, choices=[("", "—"), *PregnancyTest.Type.choices])
+    result = FixedChoiceField(label=_("result"), choices=[("", "—"), *PregnancyTest.Result.choices])
+    type = FixedChoiceField(label=_("type"), required=False, choices=[("", "—"), *PregnancyTest.Type.choices])
     date = _date(_("date"), required=True)
 
 
@@ -206,11 +368,21 @@ class PriorDrugForm(_RowForm):
     name = forms.CharField(label=_("drug"), max_length=200)
 
 
-_FORMSET_OPTIONS: dict[str, Any] = {"extra": 1, "can_delete": True}
-TumourSampleFormSet = formset_factory(TumourSampleForm, **_FORMSET_OPTIONS)
-LabResultFormSet = formset_factory(LabResultForm, **{**_FORMSET_OPTIONS, "extra": 2})
-PregnancyTestFormSet = formset_factory(PregnancyTestForm, **_FORMSET_OPTIONS)
-PriorDrugFormSet = formset_factory(PriorDrugForm, **_FORMSET_OPTIONS)
+_FORMSET_OPTIONS: dict[str, Any] = {"extra": 1, "can_delete": True, "renderer": WIDGET_RENDERER}
+
+
+def _rows_at_most(limit: int) -> dict[str, int]:
+    """Twice the exchange format's limit of a list: rows added beyond the limit (up to twice
+    it) reach the document's own message ("at most 60 items"); a post claiming more rows
+    builds no more forms than this, and says so ("Please submit at most 120 forms"), instead
+    of building and rendering Django's default of up to 2,000 forms per list."""
+    return {"max_num": 2 * limit, "absolute_max": 2 * limit}
+
+
+TumourSampleFormSet = formset_factory(TumourSampleForm, **_FORMSET_OPTIONS, **_rows_at_most(TUMOUR_SAMPLES_MAX))
+LabResultFormSet = formset_factory(LabResultForm, **{**_FORMSET_OPTIONS, "extra": 2}, **_rows_at_most(LABS_MAX))
+PregnancyTestFormSet = formset_factory(PregnancyTestForm, **_FORMSET_OPTIONS, **_rows_at_most(PREGNANCY_TESTS_MAX))
+PriorDrugFormSet = formset_factory(PriorDrugForm, **_FORMSET_OPTIONS, **_rows_at_most(DRUGS_MAX))
 
 FORMSETS: dict[str, Any] = {
     "tumour_samples": TumourSampleFormSet,
@@ -339,3 +511,25 @@ class ImportForm(forms.Form):
         if upload.size > 1_000_000:
             raise ValidationError(_("A screening document is a few kilobytes; this file is too large."))
         return bytes(upload.read())
+
+
+class LockoutPasswordChangeForm(PasswordChangeForm):
+    """Django's password change, its old password checked by ``authenticate()``.
+
+    The e-signature relies on that password: checked with ``check_password()`` (Django's
+    form), a session left open could try passwords here without limit. Through
+    ``authenticate()`` with the request, django-axes counts each wrong old password as a
+    failed login, and refuses a locked account (its lockout page).
+    """
+
+    def __init__(self, user: Any, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
+        super().__init__(user, *args, **kwargs)
+        self.request = request
+
+    @sensitive_variables("old_password")
+    def clean_old_password(self) -> str:
+        old_password = str(self.cleaned_data["old_password"])
+        authenticated = authenticate(self.request, username=self.user.get_username(), password=old_password)
+        if authenticated is None or authenticated.pk != self.user.pk:
+            raise ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
+        return old_password

@@ -15,7 +15,7 @@ once as a patient.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -198,11 +198,22 @@ def _without_jit() -> None:
         cursor.execute("SET LOCAL jit = off")
 
 
+# The month table lists every month from the first to the last screening, a month without
+# screenings included, when they span at most this many months (a trial's screening
+# period); over a wider span (a mistyped year such as 0001-01-01 once made 24,000 rows)
+# only the months that have screenings, so the table never has more rows than screenings.
+MONTHS_FILLED_MAX: Final = 120
+
+
 def _months(first: datetime.date, last: datetime.date) -> Iterator[datetime.date]:
-    month = first.replace(day=1)
-    while month <= last:
-        yield month
-        month = (month + datetime.timedelta(days=32)).replace(day=1)
+    """The first day of each month from ``first``'s to ``last``'s (counted, so 9999-12 ends it)."""
+    start = first.year * 12 + first.month - 1
+    for index in range(start, last.year * 12 + last.month):
+        yield datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def _month_span(first: datetime.date, last: datetime.date) -> int:
+    return (last.year - first.year) * 12 + last.month - first.month + 1
 
 
 def screening_log(*, user: User, log_filter: LogFilter) -> ScreeningLog:
@@ -229,9 +240,13 @@ def screening_log(*, user: User, log_filter: LogFilter) -> ScreeningLog:
             screenings.annotate(criterion=Unnest("failed_criteria")).values("criterion")
             .annotate(screenings=Count("pk"), patients=Count(PatientRoot(), distinct=True))
         )
-    # Every month between the first and the last, a month without screenings included.
-    by_month = [MonthRow(month, per_month.get(month, Counts()))
-                for month in (_months(min(per_month), max(per_month)) if per_month else ())]
+    # Every month between the first and the last, a month without screenings included,
+    # unless they lie more than MONTHS_FILLED_MAX months apart: then the months with screenings.
+    if per_month and _month_span(min(per_month), max(per_month)) <= MONTHS_FILLED_MAX:
+        months: Iterable[datetime.date] = _months(min(per_month), max(per_month))
+    else:
+        months = sorted(per_month)
+    by_month = [MonthRow(month, per_month.get(month, Counts())) for month in months]
     failures.sort(key=lambda row: (SPEC_ORDER.get(row["criterion"], len(SPEC_ORDER)), row["criterion"]))
     return ScreeningLog(
         log_filter=log_filter,

@@ -1,5 +1,6 @@
 """Middleware: the interface language of a signed-in user, requests with NUL characters,
-and the fault page of a database error."""
+the fault page of a database error, no caching of pages, and the page of a request too
+large to read."""
 
 from __future__ import annotations
 
@@ -7,10 +8,14 @@ import logging
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.template import loader
 from django.utils import translation
+from django.utils.cache import patch_cache_control
 
+from screening.rules.document import DRUGS_MAX, LABS_MAX, PREGNANCY_TESTS_MAX, TUMOUR_SAMPLES_MAX
 from screening.views import faults
 
 logger = logging.getLogger(__name__)
@@ -82,3 +87,54 @@ class DatabaseFaultMiddleware:
         logger.error("Database error on %s %s", request.method, request.path, exc_info=exception)
         sqlstate = getattr(exception.__cause__, "sqlstate", None)
         return faults.database_unavailable(request, rolled_back=sqlstate in ROLLED_BACK_SQLSTATES)
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` on every response of the application.
+
+    Patient pages (the list, a screening, its history and evaluations, the JSON export,
+    the review queue, sign-off, the log and its exports) must not stay in a shared ward
+    computer's browser cache, nor in a proxy's, after the session ends. Every response,
+    not a list of views: a new page cannot be forgotten. Static files carry no patient
+    data and are served by WhiteNoise before this middleware, with their own caching.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        patch_cache_control(response, no_store=True)
+        return response
+
+
+class OversizedRequestMiddleware:
+    """Answer a form that sends more than Django accepts with a page that says so.
+
+    Django refuses a request with more than ``DATA_UPLOAD_MAX_NUMBER_FIELDS`` fields or
+    files, or a body (files apart) over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` bytes, when the
+    request's data is first read: a bare "Bad Request" page, with nothing to say that the
+    entries were not saved. This reads the data first (before any view or middleware uses
+    it) and, when Django refuses it, answers the page of ``request_too_large.html``: what
+    happened, that nothing was saved, and the limits of a screening.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "POST":
+            try:
+                request.POST  # noqa: B018 - parses the body now, where its refusal is answered
+            except (TooManyFieldsSent, TooManyFilesSent, RequestDataTooBig) as refused:
+                logger.warning("Request refused on %s %s: %s", request.method, request.path, refused)
+                too_big = isinstance(refused, RequestDataTooBig)
+                content = loader.render_to_string("request_too_large.html", {
+                    "number": faults._screening_number(request), "too_big": too_big,
+                    "max_fields": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS,
+                    "max_megabytes": settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1_000_000,
+                    "labs": LABS_MAX, "samples": TUMOUR_SAMPLES_MAX, "tests": PREGNANCY_TESTS_MAX,
+                    "drugs": DRUGS_MAX,
+                })
+                return HttpResponse(content, status=413 if too_big else 400)
+        return self.get_response(request)

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from screening import exchange
+from screening.rules.document import DRUG_NAME_MAX_CHARS
 
 
 def _row_events() -> tuple[pghistory.RowEvent, ...]:
@@ -32,8 +33,10 @@ def _row_events() -> tuple[pghistory.RowEvent, ...]:
     return (pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 
 
+# The column is wider than the format's 5 initials (exchange.INITIALS_MAX_CHARS, enforced by
+# a CHECK below too); a drug name is as long as the format allows.
 INITIALS_MAX_LENGTH = 12
-DRUG_NAME_MAX_LENGTH = 200
+DRUG_NAME_MAX_LENGTH = DRUG_NAME_MAX_CHARS
 
 
 class Role(models.TextChoices):
@@ -48,6 +51,10 @@ class Status(models.TextChoices):
     INCOMPLETE = "incomplete", _("incomplete")
 
 
+# A site's code is part of its screenings' numbers and of their stored documents: its
+# changes are recorded, and once a screening exists the database refuses them (screening/
+# migrations/0008_site_history_and_guards.py).
+@pghistory.track(*_row_events())
 class Site(models.Model):
     code = models.CharField(
         _("code"), max_length=8, unique=True,
@@ -235,6 +242,13 @@ class Screening(models.Model):
         verbose_name_plural = _("screenings")
         constraints = [
             models.UniqueConstraint(fields=["site", "sequence"], name="screening_sequence_unique_per_site"),
+            # The contract's numbers: SITE-NNNN to SITE-NNNNNN, never 0 (exchange-format.md, Limits).
+            models.CheckConstraint(condition=Q(sequence__gte=1, sequence__lte=exchange.SCREENING_SEQUENCE_MAX),
+                                   name="screening_sequence_in_range"),
+            models.CheckConstraint(condition=Q(number__regex=r"^[A-Z]{2,8}-[0-9]{4,6}$"),
+                                   name="screening_number_format"),
+            models.CheckConstraint(condition=Q(initials__regex=rf"^.{{0,{exchange.INITIALS_MAX_CHARS}}}$"),
+                                   name="screening_initials_length"),
             # A screen failure is re-screened once; a failed re-screening is re-screened in its turn.
             models.UniqueConstraint(fields=["rescreening_of"], name="screening_rescreened_once"),
             models.CheckConstraint(condition=Q(status__in=Status.values), name="screening_status_valid"),

@@ -13,14 +13,18 @@ from __future__ import annotations
 
 import datetime
 import logging
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any, Final
 
 from django.utils.functional import Promise
 from django.utils.translation import get_language, gettext, ngettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from screening.rules import units
 from screening.rules.dates import (
     BRAIN_METASTASIS_TREATMENT_MIN_DAYS,
     LAB_WINDOW_DAYS,
@@ -298,11 +302,15 @@ class _Untranslatable(Exception):
 
 
 def _number(value: object, decimals: int | None = None) -> str:
-    """1234.5 -> "1 234,5": as precise as entered up to 3 decimals (as the rules show it),
-    or with ``decimals`` fixed (CrCl to 1 decimal, creatinine to 2)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    """1234.5 -> "1 234,5": the number as the rules show it, from the decimal stored (the
+    rules store each value as written or already rounded half up as they display it), or
+    with ``decimals`` fixed, rounded half up (CrCl to 1 decimal, weight to 1, creatinine
+    to 2: spec, "a displayed number is the exact value rounded half up")."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Fraction | Decimal):
         raise _Untranslatable(value)
-    text = format(round(value, 3), ",.10g") if decimals is None else format(value, f",.{decimals}f")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _Untranslatable(value)
+    text = units.number_text(value, decimals)
     return text.replace(",", _NBSP).replace(".", ",")
 
 

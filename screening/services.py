@@ -24,8 +24,6 @@ from django.utils.translation import gettext as _
 from screening import documents, exchange, selectors
 from screening.documents import LIST_FIELDS
 from screening.models import (
-    DRUG_NAME_MAX_LENGTH,
-    INITIALS_MAX_LENGTH,
     LIST_MODELS,
     Evaluation,
     LabTest,
@@ -307,22 +305,82 @@ def _scalar_changes(screening: Screening, values: dict[str, Any]) -> list[Stored
     return changes
 
 
+# Screening numbers (exchange format, "Limits"): the site code, "-", then 4 to 6 ASCII
+# digits, not all zero. ``[0-9]``, not ``\d``: ``\d`` also matches Arabic-Indic and other
+# digits, which int() reads (IPC-١٢٣٤ would be sequence 1234).
+SEQUENCE_DIGITS: Final = re.compile(r"[0-9]{4,6}")
+SEQUENCE_MAX: Final = exchange.SCREENING_SEQUENCE_MAX
+# An imported number moves the site's counter at most up to here, the last four-digit
+# number: one import of IPC-999999 must not push every later new screening past what six
+# digits hold. A larger imported number is kept as it is, and the counter steps over it
+# when it gets there (README, "Limits").
+COUNTER_MAX_FROM_IMPORT: Final = 9_999
+# Taken sequences looked up per query when the counter steps over imported numbers.
+_SEQUENCE_WINDOW: Final = 1_000
+
+
+def _first_free_sequence(site: Site, start: int) -> int:
+    """The first sequence from ``start`` that no screening of the site holds (imported
+    numbers above :data:`COUNTER_MAX_FROM_IMPORT` did not move the counter)."""
+    sequence = start
+    while True:
+        taken = set(Screening.objects.filter(site=site, sequence__gte=sequence,
+                                             sequence__lt=sequence + _SEQUENCE_WINDOW)
+                    .values_list("sequence", flat=True))
+        end = sequence + _SEQUENCE_WINDOW
+        while sequence in taken:
+            sequence += 1
+        if sequence < end:
+            return sequence
+
+
 def _next_number(site: Site) -> tuple[int, str]:
-    """The next screening number of a site, never reused (the site row is locked)."""
+    """The next screening number of a site, never reused (the site row is locked).
+
+    Four digits up to 9999, then five and six (the exchange format allows 4 to 6).
+    """
     locked = Site.objects.select_for_update().get(pk=site.pk)
-    locked.last_screening_sequence += 1
+    sequence = _first_free_sequence(locked, locked.last_screening_sequence + 1)
+    if sequence > SEQUENCE_MAX:
+        raise ScreeningNumberRefused(_("Site %(site)s has used all its screening numbers (up to %(site)s-%(max)s); "
+                                       "nothing was stored.") % {"site": locked.code, "max": SEQUENCE_MAX})
+    locked.last_screening_sequence = sequence
     locked.save(update_fields=["last_screening_sequence"])
-    return locked.last_screening_sequence, f"{locked.code}-{locked.last_screening_sequence:04d}"
+    return sequence, f"{locked.code}-{sequence:04d}"
+
+
+def _number_form_error(site_code: str, number: str) -> str | None:
+    """Why ``number`` is not a screening number of site ``site_code``, or None.
+
+    One message for every number that is not of the site, whether a screening exists
+    under it or not: an import must not tell which numbers another site has.
+    """
+    prefix = f"{site_code}-"
+    digits = number[len(prefix):] if number.startswith(prefix) else None
+    if digits is None or SEQUENCE_DIGITS.fullmatch(digits) is None or int(digits) == 0:
+        return _("screening number %(number)s is not a number of site %(site)s: %(site)s- then 4 to 6 digits 0-9, "
+                 "not all zero (%(site)s-0007)") % {"number": repr(number), "site": site_code}
+    return None
 
 
 def _claim_number(site: Site, number: str) -> int:
-    """Take an imported document's own number (SITE-NNNN); the counter moves past it."""
-    match = re.fullmatch(rf"{re.escape(site.code)}-(\d{{4,}})", number)
-    if match is None:
-        raise ScreeningNumberRefused(f"screening number {number!r} is not of the form {site.code}-NNNN")
-    sequence = int(match.group(1))
+    """Take an imported document's own number (SITE- then 4 to 6 digits) for a new screening.
+
+    Refused (:class:`ScreeningNumberRefused`) when the number is not of the site, or when
+    its sequence is taken (IPC-00001 when IPC-0001 exists). The counter moves past it only
+    up to :data:`COUNTER_MAX_FROM_IMPORT`.
+    """
+    error = _number_form_error(site.code, number)
+    if error is not None:
+        raise ScreeningNumberRefused(error)
+    sequence = int(number[len(site.code) + 1:])
     locked = Site.objects.select_for_update().get(pk=site.pk)
-    if sequence > locked.last_screening_sequence:
+    holder = Screening.objects.filter(site=locked, sequence=sequence).values_list("number", flat=True).first()
+    if holder is not None:
+        raise ScreeningNumberRefused(_("screening number %(number)s is the same number as %(holder)s, which exists: "
+                                       "import into %(holder)s, or leave screening_id out for a new number") % {
+            "number": repr(number), "holder": holder})
+    if locked.last_screening_sequence < sequence <= COUNTER_MAX_FROM_IMPORT:
         locked.last_screening_sequence = sequence
         locked.save(update_fields=["last_screening_sequence"])
     return sequence
@@ -465,9 +523,6 @@ def screening_import(
     refusals of :func:`screening_save` pass through.
     """
     doc = exchange.parse_screening(raw, today=timezone.localdate(), known_sites=known_site_codes())
-    too_long = _too_long_to_store(doc)
-    if too_long:
-        raise exchange.RefusedDocument(too_long)
     if allowed_sites is not None and doc.site not in allowed_sites:
         raise exchange.RefusedDocument([exchange.DocumentError("/site", f"you cannot enter screenings for {doc.site}")])
     options: dict[str, Any] = {"by": by, "reason": reason, "identity_confirmed": identity_confirmed,
@@ -484,30 +539,19 @@ def screening_import(
         # document (made elsewhere) carries none.
         base = doc.record_version if doc.record_version is not None else expected_version
         return screening_save(screening=screening, document=doc, expected_version=base, **options)
-    existing = Screening.objects.filter(number=doc.screening_id).first() if doc.screening_id else None
-    if existing is not None and existing.site.code != doc.site:
-        raise exchange.RefusedDocument([exchange.DocumentError(
-            "/screening_id", f"{doc.screening_id} belongs to site {existing.site.code}, not {doc.site}")])
+    # The number's form first, whether or not a screening holds it: the answer must not
+    # tell which numbers another site has.
+    number_error = _number_form_error(doc.site, doc.screening_id) if doc.screening_id is not None else None
+    if number_error is not None:
+        raise exchange.RefusedDocument([exchange.DocumentError("/screening_id", number_error)])
+    existing = (Screening.objects.filter(site__code=doc.site, number=doc.screening_id).first()
+                if doc.screening_id else None)
     try:
         return screening_save(screening=existing, document=doc, expected_version=doc.record_version,
                               keep_number=True, **options)
     except ScreeningNumberRefused as exc:
-        raise exchange.RefusedDocument([exchange.DocumentError("/screening_id", str(exc))]) from None
-
-
-def _too_long_to_store(doc: exchange.ScreeningDocument) -> list[exchange.DocumentError]:
-    """Free text longer than the record keeps (the format sets no limit; the database does)."""
-    errors = []
-    initials = doc.patient.initials if doc.patient is not None else None
-    if initials is not None and len(initials) > INITIALS_MAX_LENGTH:
-        errors.append(exchange.DocumentError(
-            "/patient/initials", _("at most %(n)s characters") % {"n": INITIALS_MAX_LENGTH}))
-    drugs = doc.prior_therapy.drugs if doc.prior_therapy is not None else None
-    for i, drug in enumerate(drugs or ()):
-        if len(drug) > DRUG_NAME_MAX_LENGTH:
-            errors.append(exchange.DocumentError(
-                f"/prior_therapy/drugs/{i}", _("at most %(n)s characters") % {"n": DRUG_NAME_MAX_LENGTH}))
-    return errors
+        path = "/screening_id" if doc.screening_id is not None else ""
+        raise exchange.RefusedDocument([exchange.DocumentError(path, exc.message)]) from None
 
 
 _MEANING_FOR_STATUS = {

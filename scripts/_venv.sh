@@ -24,10 +24,23 @@ venv_ensure() {
     export PATH="$VIRTUAL_ENV/bin:$PATH"
 }
 
-# Starts PostgreSQL only when the caller did not point us at a database already.
+# Starts PostgreSQL only when the caller did not point us at a database already. DATABASE_URL
+# is then the owner's (scripts/test: pytest-django creates the test database as the owner).
 database_ensure() {
     if [ -z "${DATABASE_URL:-}" ]; then
         DATABASE_URL=$("$ROOT/scripts/postgres")
         export DATABASE_URL
     fi
+}
+
+# For scripts/run: MIGRATION_DATABASE_URL the owner's (migrate), DATABASE_URL the runtime
+# role's (the application). A caller who set DATABASE_URL keeps it, and migrates with it
+# unless they also set MIGRATION_DATABASE_URL.
+database_roles_ensure() {
+    if [ -z "${DATABASE_URL:-}" ]; then
+        MIGRATION_DATABASE_URL=$("$ROOT/scripts/postgres")
+        DATABASE_URL=$("$ROOT/scripts/postgres" --runtime)
+    fi
+    MIGRATION_DATABASE_URL=${MIGRATION_DATABASE_URL:-$DATABASE_URL}
+    export DATABASE_URL MIGRATION_DATABASE_URL
 }

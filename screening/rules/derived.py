@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
+from fractions import Fraction
 from typing import Final, NamedTuple
 
 from screening.rules.dates import age_years
 from screening.rules.document import Patient, Reproductive
-from screening.rules.units import SNAP_DECIMALS
+from screening.rules.units import Number, exact, half_up
 
 # Registry: postmenopausal is "Age ≥ 60 years" or "≥ 12 continuous months of amenorrhea
 # with no identified cause other than menopause".
 POSTMENOPAUSAL_AGE_YEARS: Final = 60
 AMENORRHEA_POSTMENOPAUSAL_MONTHS: Final = 12
 
-COCKCROFT_GAULT_FEMALE_FACTOR: Final = 0.85
+COCKCROFT_GAULT_FEMALE_FACTOR: Final = Fraction("0.85")
+# Spec: "displays round (CrCl to 1 decimal)"; the inputs are shown as the rules show them.
+CRCL_DISPLAY_DECIMALS: Final = 1
+WEIGHT_DISPLAY_DECIMALS: Final = 1
+CREATININE_DISPLAY_DECIMALS: Final = 2
 
 
 class WocbpStatus(NamedTuple):
@@ -78,52 +84,64 @@ def wocbp_status(
 
 
 class CockcroftGault(NamedTuple):
-    """A computed creatinine clearance with every value that went into it."""
+    """A computed creatinine clearance with every value that went into it, exact, and the
+    three numbers its reason shows, rounded half up once (:func:`cockcroft_gault`)."""
 
-    crcl_ml_min: float  # unrounded (snapped): what the rule compares
+    crcl_ml_min: Fraction  # exact and unrounded: what the rule compares
     sex: str
     age_years: int
-    weight_kg: float
-    creatinine_mg_dl: float
+    weight_kg: Fraction
+    creatinine_mg_dl: Fraction
     creatinine_date: datetime.date
-    computed: float  # the formula's float result, before snapping
+    crcl_shown: Decimal  # spec: CrCl 148.75 -> 148.8, 174.25 -> 174.3
+    weight_shown: Decimal
+    creatinine_shown: Decimal
 
     @property
     def displayed(self) -> float:
-        """CrCl to 1 decimal, as shown and reported (spec: "displays round (CrCl to 1
-        decimal)"): Python's round() of the formula's result, as the spec's Python-style
-        formulas read."""
-        return round(self.computed, 1)
+        """CrCl as shown and reported (``crcl_ml_min`` of the result): the exact value
+        rounded half up to 1 decimal."""
+        return float(self.crcl_shown)
 
     @property
     def inputs_text(self) -> str:
-        return (f"Cockcroft-Gault: {self.sex}, {self.age_years} y, {self.weight_kg:.1f} kg, "
-                f"creatinine {self.creatinine_mg_dl:.2f} mg/dL")
+        return (f"Cockcroft-Gault: {self.sex}, {self.age_years} y, {self.weight_shown:,f} kg, "
+                f"creatinine {self.creatinine_shown:,f} mg/dL")
 
 
 def cockcroft_gault(
     *,
     sex: str,
     date_of_birth: datetime.date,
-    weight_kg: float,
-    creatinine_mg_dl: float,
+    weight_kg: Number,
+    creatinine_mg_dl: Number,
     creatinine_date: datetime.date,
 ) -> CockcroftGault:
     """Registry: CrCl (mL/min) = [(140 - age in years) × weight in kg] /
     [72 × serum creatinine in mg/dL] (× 0.85 for females).
 
-    Age is taken at the date of the creatinine result; actual body weight is used.
+    Age is taken at the date of the creatinine result; actual body weight is used. The
+    formula is evaluated exactly on the decimals written (``units.exact``).
     """
     age = age_years(date_of_birth, creatinine_date)
-    crcl = (140 - age) * weight_kg / (72 * creatinine_mg_dl)
+    weight = exact(weight_kg)
+    creatinine = exact(creatinine_mg_dl)
+    # (140 - age) × weight / (72 × creatinine) [× 0.85], on the integers of the fractions:
+    # one exact division instead of four.
+    numerator = (140 - age) * weight.numerator * creatinine.denominator
+    denominator = 72 * weight.denominator * creatinine.numerator
     if sex == "female":
-        crcl *= COCKCROFT_GAULT_FEMALE_FACTOR
+        numerator *= COCKCROFT_GAULT_FEMALE_FACTOR.numerator
+        denominator *= COCKCROFT_GAULT_FEMALE_FACTOR.denominator
+    crcl = Fraction(numerator, denominator)
     return CockcroftGault(
-        crcl_ml_min=round(crcl, SNAP_DECIMALS),
+        crcl_ml_min=crcl,
         sex=sex,
         age_years=age,
-        weight_kg=weight_kg,
-        creatinine_mg_dl=creatinine_mg_dl,
+        weight_kg=weight,
+        creatinine_mg_dl=creatinine,
         creatinine_date=creatinine_date,
-        computed=crcl,
+        crcl_shown=half_up(crcl, CRCL_DISPLAY_DECIMALS),
+        weight_shown=half_up(weight, WEIGHT_DISPLAY_DECIMALS),
+        creatinine_shown=half_up(creatinine, CREATININE_DISPLAY_DECIMALS),
     )

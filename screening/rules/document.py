@@ -12,11 +12,24 @@ alone; it knows nothing of Django.
 from __future__ import annotations
 
 import datetime
-from typing import Literal
+from typing import Annotated, Final, Literal
 
 import msgspec
 
 FORMAT = "alter-screening/1"
+
+# exchange-format.md, "Limits": far beyond any real screening, so that one document cannot
+# block a site or a server. The list limits are declared on the types below, so that
+# msgspec refuses a longer list in its one decoding step and exchange.py names the limit
+# from the same declaration.
+LABS_MAX: Final = 60
+TUMOUR_SAMPLES_MAX: Final = 10
+PREGNANCY_TESTS_MAX: Final = 20
+DRUGS_MAX: Final = 50
+# "prior_therapy.drugs[]: a non-empty name of at most 200 characters" (what the record
+# keeps): checked by exchange.py, not declared on the type, so that the rules can still be
+# given any name (their tests try the empty one).
+DRUG_NAME_MAX_CHARS: Final = 200
 
 Sex = Literal["female", "male"]
 Extent = Literal["metastatic", "locally_advanced_unresectable", "locally_advanced_resectable", "early"]
@@ -113,12 +126,12 @@ class Reproductive(_Part):
     pregnant: bool | None = None
     breastfeeding: bool | None = None
     plans_pregnancy: bool | None = None
-    pregnancy_tests: list[PregnancyTest] | None = None
+    pregnancy_tests: Annotated[list[PregnancyTest], msgspec.Meta(max_length=PREGNANCY_TESTS_MAX)] | None = None
 
 
 class PriorTherapy(_Part):
     her2_or_trop2_adc: bool | None = None
-    drugs: list[str] | None = None
+    drugs: Annotated[list[str], msgspec.Meta(max_length=DRUGS_MAX)] | None = None
 
 
 class OtherTrial(_Part):
@@ -156,10 +169,10 @@ class ScreeningDocument(_Part):
     patient: Patient | None = None
     consent: Consent | None = None
     disease: Disease | None = None
-    tumour_samples: list[TumourSample] | None = None
+    tumour_samples: Annotated[list[TumourSample], msgspec.Meta(max_length=TUMOUR_SAMPLES_MAX)] | None = None
     ecog: Integer | None = None
     lvef: Lvef | None = None
-    labs: list[LabResult] | None = None
+    labs: Annotated[list[LabResult], msgspec.Meta(max_length=LABS_MAX)] | None = None
     support: Support | None = None
     gilbert_syndrome: bool | None = None
     reproductive: Reproductive | None = None

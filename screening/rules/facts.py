@@ -8,6 +8,7 @@ them here keeps each rule a few lines long and makes them agree with one another
 from __future__ import annotations
 
 import datetime
+from fractions import Fraction
 from typing import NamedTuple
 
 from screening.rules.dates import LAB_WINDOW_DAYS, SUPPORT_WINDOW_DAYS, days_before, reference_date
@@ -29,7 +30,7 @@ from screening.rules.document import (
     Support,
     TumourSample,
 )
-from screening.rules.units import to_canonical
+from screening.rules.units import exact_canonical, number_text
 
 
 class LabUsed(NamedTuple):
@@ -37,8 +38,8 @@ class LabUsed(NamedTuple):
 
     test: str
     lab_index: int  # position in the document's ``labs`` list
-    value: float  # canonical unit (× ULN for bilirubin, ALT, AST)
-    value_entered: float
+    value: Fraction  # exact, in the canonical unit (× ULN for bilirubin, ALT, AST)
+    value_entered: float  # as decoded from the document (exact: units.exact)
     unit: str
     uln: float | None
     date: datetime.date
@@ -51,8 +52,9 @@ class LabUsed(NamedTuple):
 
     @property
     def entered_text(self) -> str:
-        uln = f" (ULN {self.uln:g})" if self.uln is not None else ""
-        return f"{self.value_entered:g} {self.unit}{uln} on {self.date.isoformat()}"
+        # The numbers as written in the document: nothing to round.
+        uln = f" (ULN {number_text(self.uln)})" if self.uln is not None else ""
+        return f"{number_text(self.value_entered)} {self.unit}{uln} on {self.date.isoformat()}"
 
 
 class PregnancyTestUsed(NamedTuple):
@@ -157,7 +159,7 @@ def _labs_used(labs: list[LabResult], reference: datetime.date) -> dict[str, Lab
         lab = labs[index]
         assert lab.value is not None and lab.unit is not None and lab.date is not None
         used[test] = LabUsed(
-            test, index, to_canonical(test, lab.value, lab.unit, lab.uln), lab.value, lab.unit, lab.uln,
+            test, index, exact_canonical(test, lab.value, lab.unit, lab.uln), lab.value, lab.unit, lab.uln,
             lab.date, (reference - lab.date).days,
         )
     return used

@@ -8,27 +8,47 @@ the rule implements; ``shared/spec/criteria.md`` gives the reading chosen.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from fractions import Fraction
 from typing import Final
 
 from screening.rules.dates import PREGNANCY_TEST_WINDOW_DAYS, age_years
 from screening.rules.document import TumourSample
 from screening.rules.facts import Facts, LabUsed
 from screening.rules.outcome import FAIL, MISSING, NOT_APPLICABLE, PASS, Outcome, OutcomeValue, worse
-from screening.rules.units import LAB_UNITS, number_text
+from screening.rules.units import at_least, is_converted, number_text, shown_beside
 
+# Thresholds are exact (spec: "Arithmetic is exact"): each value is compared with them
+# as a Fraction, unrounded. Ages and ECOG are integers.
 ADULT_AGE_YEARS: Final = 18
-HORMONE_RECEPTOR_MAX_PERCENT: Final = 10  # ER and PR must be < 10 %
+HORMONE_RECEPTOR_MAX_PERCENT: Final = Fraction(10)  # ER and PR must be < 10 %
 ECOG_MAX: Final = 1
-HEMOGLOBIN_MIN_G_DL: Final = 9.0
-ANC_MIN_PER_MM3: Final = 1_500.0
-PLATELETS_MIN_PER_MM3: Final = 100_000.0
-BILIRUBIN_MAX_X_ULN: Final = 1.5
-BILIRUBIN_LIVER_OR_GILBERT_BELOW_X_ULN: Final = 3.0
-TRANSAMINASES_MAX_X_ULN: Final = 3.0
-TRANSAMINASES_LIVER_BELOW_X_ULN: Final = 5.0
-ALBUMIN_MIN_G_DL: Final = 2.5
-CRCL_MIN_ML_MIN: Final = 30.0
-LVEF_MIN_PERCENT: Final = 55.0
+HEMOGLOBIN_MIN_G_DL: Final = Fraction(9)
+ANC_MIN_PER_MM3: Final = Fraction(1_500)
+PLATELETS_MIN_PER_MM3: Final = Fraction(100_000)
+BILIRUBIN_MAX_X_ULN: Final = Fraction("1.5")
+BILIRUBIN_LIVER_OR_GILBERT_BELOW_X_ULN: Final = Fraction(3)
+TRANSAMINASES_MAX_X_ULN: Final = Fraction(3)
+TRANSAMINASES_LIVER_BELOW_X_ULN: Final = Fraction(5)
+ALBUMIN_MIN_G_DL: Final = Fraction("2.5")
+CRCL_MIN_ML_MIN: Final = Fraction(30)
+LVEF_MIN_PERCENT: Final = Fraction(55)
+
+# The thresholds as the reasons write them, once (Fractions are slow to format).
+_LIMIT_TEXT: Final = {
+    "INC-03-HR": number_text(HORMONE_RECEPTOR_MAX_PERCENT),
+    "INC-07-HB": number_text(HEMOGLOBIN_MIN_G_DL),
+    "INC-07-ANC": number_text(ANC_MIN_PER_MM3),
+    "INC-07-PLT": number_text(PLATELETS_MIN_PER_MM3),
+    "INC-07-BILI": number_text(BILIRUBIN_MAX_X_ULN),
+    "INC-07-BILI raised": number_text(BILIRUBIN_LIVER_OR_GILBERT_BELOW_X_ULN),
+    "INC-07-ALT": number_text(TRANSAMINASES_MAX_X_ULN),
+    "INC-07-ALT raised": number_text(TRANSAMINASES_LIVER_BELOW_X_ULN),
+    "INC-07-AST": number_text(TRANSAMINASES_MAX_X_ULN),
+    "INC-07-AST raised": number_text(TRANSAMINASES_LIVER_BELOW_X_ULN),
+    "INC-07-ALB": number_text(ALBUMIN_MIN_G_DL),
+    "INC-07-CRCL": number_text(CRCL_MIN_ML_MIN),
+    "INC-08": number_text(LVEF_MIN_PERCENT),
+}
 
 ACCEPTED_EXTENTS: Final = frozenset({"metastatic", "locally_advanced_unresectable"})
 
@@ -198,13 +218,14 @@ def inc_03_hr(f: Facts) -> Outcome:
                            "pr_percent": s.pr_percent} for i, s in enumerate(samples)],
               "bilateral": f.disease.bilateral}
     too_high = [
-        _sample_text(i, s, f"{name} {v:g}%")
+        _sample_text(i, s, f"{name} {number_text(v)}%")
         for i, s in enumerate(samples)
         for name, v in (("ER", s.er_percent), ("PR", s.pr_percent))
-        if v is not None and v >= HORMONE_RECEPTOR_MAX_PERCENT
+        if v is not None and at_least(v, HORMONE_RECEPTOR_MAX_PERCENT)
     ]
+    limit = _LIMIT_TEXT["INC-03-HR"]
     if too_high:
-        return Outcome("INC-03-HR", FAIL, f"Hormone receptors >= {HORMONE_RECEPTOR_MAX_PERCENT}%: "
+        return Outcome("INC-03-HR", FAIL, f"Hormone receptors >= {limit}%: "
                        + "; ".join(too_high), "receptor_positive", values)
 
     def reports_both(group: Iterable[TumourSample]) -> bool:
@@ -222,7 +243,7 @@ def inc_03_hr(f: Facts) -> Outcome:
     listing = "; ".join(_sample_text(i, s, f"ER {_pct(s.er_percent)}, PR {_pct(s.pr_percent)}")
                         for i, s in enumerate(samples))
     if outcome == PASS:
-        return Outcome("INC-03-HR", PASS, f"ER and PR < {HORMONE_RECEPTOR_MAX_PERCENT}% ({listing}){how}",
+        return Outcome("INC-03-HR", PASS, f"ER and PR < {limit}% ({listing}){how}",
                        "receptor_negative", values)
     if not samples:
         return Outcome("INC-03-HR", MISSING, "No tumour sample with ER and PR results", "no_samples", values)
@@ -231,7 +252,7 @@ def inc_03_hr(f: Facts) -> Outcome:
 
 
 def _pct(v: float | None) -> str:
-    return "?" if v is None else f"{v:g}%"
+    return "?" if v is None else f"{number_text(v)}%"
 
 
 def inc_04_eligible_for_sg_and_tdxd(f: Facts) -> Outcome:
@@ -274,10 +295,20 @@ def inc_06_contraception(f: Facts) -> Outcome:
 # --- INC-07: organ and bone marrow function ----------------------------------------
 
 
-def _lab_values(lab: LabUsed | None, **more: object) -> dict[str, object]:
+def _shown(lab: LabUsed | None, *limits: Fraction) -> float | None:
+    """The canonical value of ``lab`` as its reason shows it and its values store it: the
+    exact value rounded half up to 3 decimals, or to more when 3 would show it on a limit it
+    is not on, so that 8.99 g/dL never reads as "9 < 9" (nor 8.99999999999 g/dL). A float
+    of at most 15 significant digits, whose repr is the decimal shown."""
+    return None if lab is None else shown_beside(lab.value, *limits, decimals=3)
+
+
+def _lab_values(lab: LabUsed | None, shown: float | None, **more: object) -> dict[str, object]:
+    """The values of a lab criterion: ``value`` as shown (:func:`_shown`), the others as
+    written in the document."""
     values: dict[str, object] = {}
     if lab is not None:
-        values.update(value=lab.value, value_entered=lab.value_entered, unit=lab.unit, uln=lab.uln,
+        values.update(value=shown, value_entered=lab.value_entered, unit=lab.unit, uln=lab.uln,
                       date=lab.date, lab_index=lab.lab_index, days_before_reference=lab.days_before_reference)
     values.update(more)
     return values
@@ -299,7 +330,7 @@ def _no_usable_lab(criterion: str, f: Facts, test: str, name: str, values: dict[
 
 
 def _count_with_support(
-    f: Facts, *, criterion: str, test: str, name: str, minimum: float, unit: str,
+    f: Facts, *, criterion: str, test: str, name: str, minimum: Fraction, unit: str,
     support_date_field: str, support_name: str,
 ) -> Outcome:
     """A count that must reach ``minimum`` without support given in the support window.
@@ -308,34 +339,29 @@ def _count_with_support(
     registration): a count propped up by support is not the patient's own.
     """
     lab = f.usable_lab(test)
+    shown = _shown(lab, minimum)
     support_date = getattr(f.support, support_date_field)
     supported = f.in_support_window(support_date, lab)
-    values = _lab_values(lab, support_date=support_date, support_in_window=supported,
+    values = _lab_values(lab, shown, support_date=support_date, support_in_window=supported,
                          support_window_start=f.support_window_start(lab))
     if supported:
         assert support_date is not None
-        what = f"{name} {_num(lab.value)} {unit}" if lab is not None else f"no usable {name} result"
+        what = f"{name} {number_text(shown)} {unit}" if shown is not None else f"no usable {name} result"
         return Outcome(criterion, FAIL,
                        f"{support_name} on {support_date.isoformat()}, within 7 days of "
                        f"{f.support_window_start(lab).isoformat()} ({what})",
                        "support_in_window", values)
-    if lab is None:
+    if lab is None or shown is None:
         return _no_usable_lab(criterion, f, test, name, values)
-    shown = f"{name[0].upper()}{name[1:]} {_num(lab.value)} {unit} ({_entered(lab)})"
+    text = f"{name[0].upper()}{name[1:]} {number_text(shown)} {unit} ({_entered(lab)})"
     if lab.value >= minimum:
-        return Outcome(criterion, PASS, f"{shown} >= {_num(minimum)}", "at_least_min", values)
-    return Outcome(criterion, FAIL, f"{shown} < {_num(minimum)}", "below_min", values)
-
-
-def _num(value: float) -> str:
-    """A value for a reason: as precise as entered up to 3 decimals, thousands separated,
-    so that 8.99 g/dL never reads as "9.0 < 9"."""
-    return number_text(round(value, 3))
+        return Outcome(criterion, PASS, f"{text} >= {_LIMIT_TEXT[criterion]}", "at_least_min", values)
+    return Outcome(criterion, FAIL, f"{text} < {_LIMIT_TEXT[criterion]}", "below_min", values)
 
 
 def _entered(lab: LabUsed) -> str:
     """The result as entered when its unit was converted, else just its date."""
-    if LAB_UNITS[lab.test].divisors[lab.unit] == 1.0 and lab.uln is None:
+    if lab.uln is None and not is_converted(lab.test, lab.unit):
         return lab.date.isoformat()
     return lab.entered_text
 
@@ -368,32 +394,34 @@ def inc_07_plt(f: Facts) -> Outcome:
 
 def _relative_to_uln(
     f: Facts, *, criterion: str, test: str, name: str, raised_limit: bool | None, raised_because: str,
-    strict_max: float, raised_below: float,
+    strict_max: Fraction, raised_below: Fraction,
 ) -> Outcome:
     """A value in × ULN: <= ``strict_max`` normally, < ``raised_below`` when the limit is
     raised (liver metastases, Gilbert's syndrome); an unknown reason to raise it matters
     only between the two limits."""
     lab = f.usable_lab(test)
-    values = _lab_values(lab, raised_limit=raised_limit, raised_because=raised_because)
-    if lab is None:
+    ratio_shown = _shown(lab, strict_max, raised_below)
+    values = _lab_values(lab, ratio_shown, raised_limit=raised_limit, raised_because=raised_because)
+    if lab is None or ratio_shown is None:
         return _no_usable_lab(criterion, f, test, name, values)
-    ratio = lab.value
-    shown = f"{name} {_num(ratio)} × ULN ({lab.entered_text})"
+    ratio = lab.value  # exact: value / ULN on the decimals written
+    shown = f"{name} {number_text(ratio_shown)} × ULN ({lab.entered_text})"
+    low, high = _LIMIT_TEXT[criterion], _LIMIT_TEXT[f"{criterion} raised"]
     if raised_limit is True:
         if ratio < raised_below:
-            return Outcome(criterion, PASS, f"{shown} < {raised_below:g} × ULN ({raised_because})",
+            return Outcome(criterion, PASS, f"{shown} < {high} × ULN ({raised_because})",
                            "below_raised_limit", values)
-        return Outcome(criterion, FAIL, f"{shown} >= {raised_below:g} × ULN ({raised_because})",
+        return Outcome(criterion, FAIL, f"{shown} >= {high} × ULN ({raised_because})",
                        "above_raised_limit", values)
     if ratio <= strict_max:
-        return Outcome(criterion, PASS, f"{shown} <= {strict_max:g} × ULN", "within_limit", values)
+        return Outcome(criterion, PASS, f"{shown} <= {low} × ULN", "within_limit", values)
     if raised_limit is False:
-        return Outcome(criterion, FAIL, f"{shown} > {strict_max:g} × ULN (no {raised_because})",
+        return Outcome(criterion, FAIL, f"{shown} > {low} × ULN (no {raised_because})",
                        "above_limit", values)
     if ratio >= raised_below:
-        return Outcome(criterion, FAIL, f"{shown} >= {raised_below:g} × ULN", "above_raised_limit", values)
+        return Outcome(criterion, FAIL, f"{shown} >= {high} × ULN", "above_raised_limit", values)
     return Outcome(criterion, MISSING,
-                   f"{shown} is between {strict_max:g} and {raised_below:g} × ULN: "
+                   f"{shown} is between {low} and {high} × ULN: "
                    f"whether the patient has {raised_because} decides it, and it is not given",
                    "limit_depends_on_unknown", values)
 
@@ -441,13 +469,14 @@ def inc_07_ast(f: Facts) -> Outcome:
 def inc_07_alb(f: Facts) -> Outcome:
     """Registry: "Serum albumin ≥ 2.5 g/dL"."""
     lab = f.usable_lab("albumin")
-    values = _lab_values(lab)
-    if lab is None:
+    albumin = _shown(lab, ALBUMIN_MIN_G_DL)
+    values = _lab_values(lab, albumin)
+    if lab is None or albumin is None:
         return _no_usable_lab("INC-07-ALB", f, "albumin", "albumin", values)
-    shown = f"Albumin {_num(lab.value)} g/dL ({_entered(lab)})"
+    shown = f"Albumin {number_text(albumin)} g/dL ({_entered(lab)})"
     if lab.value >= ALBUMIN_MIN_G_DL:
-        return Outcome("INC-07-ALB", PASS, f"{shown} >= {ALBUMIN_MIN_G_DL:g}", "at_least_min", values)
-    return Outcome("INC-07-ALB", FAIL, f"{shown} < {ALBUMIN_MIN_G_DL:g}", "below_min", values)
+        return Outcome("INC-07-ALB", PASS, f"{shown} >= {_LIMIT_TEXT['INC-07-ALB']}", "at_least_min", values)
+    return Outcome("INC-07-ALB", FAIL, f"{shown} < {_LIMIT_TEXT['INC-07-ALB']}", "below_min", values)
 
 
 def inc_07_crcl(f: Facts) -> Outcome:
@@ -457,21 +486,25 @@ def inc_07_crcl(f: Facts) -> Outcome:
     if cg is None:
         creatinine = f.usable_lab("creatinine")
         p = f.patient
-        values = _lab_values(creatinine, sex=p.sex, date_of_birth=p.date_of_birth, weight_kg=p.weight_kg)
+        values = _lab_values(creatinine, _shown(creatinine), sex=p.sex, date_of_birth=p.date_of_birth,
+                             weight_kg=p.weight_kg)
         if creatinine is None:
             return _no_usable_lab("INC-07-CRCL", f, "creatinine", "creatinine", values)
         absent = [n for n, v in (("sex", p.sex), ("date of birth", p.date_of_birth), ("weight", p.weight_kg))
                   if v is None]
         return Outcome("INC-07-CRCL", MISSING, f"CrCl cannot be computed: {', '.join(absent)} not given",
                        "inputs_missing", values)
-    values = {"crcl_ml_min": cg.crcl_ml_min, "sex": cg.sex, "age_years": cg.age_years,
-              "weight_kg": cg.weight_kg, "creatinine_mg_dl": cg.creatinine_mg_dl,
+    # JSON values, as shown: CrCl and creatinine (mg/dL) rounded half up as displayed,
+    # the weight as written. The rule compares the exact CrCl.
+    values = {"crcl_ml_min": cg.displayed, "sex": cg.sex, "age_years": cg.age_years,
+              "weight_kg": f.patient.weight_kg, "creatinine_mg_dl": float(cg.creatinine_shown),
               "date": cg.creatinine_date}
+    crcl = f"CrCl {cg.crcl_shown:,f} mL/min"
     if cg.crcl_ml_min >= CRCL_MIN_ML_MIN:
-        return Outcome("INC-07-CRCL", PASS, f"CrCl {cg.displayed:.1f} mL/min >= {CRCL_MIN_ML_MIN:g} "
-                       f"({cg.inputs_text})", "at_least_min", values)
-    return Outcome("INC-07-CRCL", FAIL, f"CrCl {cg.displayed:.1f} mL/min < {CRCL_MIN_ML_MIN:g} "
-                   f"({cg.inputs_text})", "below_min", values)
+        return Outcome("INC-07-CRCL", PASS, f"{crcl} >= {_LIMIT_TEXT['INC-07-CRCL']} ({cg.inputs_text})",
+                       "at_least_min", values)
+    return Outcome("INC-07-CRCL", FAIL, f"{crcl} < {_LIMIT_TEXT['INC-07-CRCL']} ({cg.inputs_text})",
+                   "below_min", values)
 
 
 def inc_08_lvef(f: Facts) -> Outcome:
@@ -482,9 +515,10 @@ def inc_08_lvef(f: Facts) -> Outcome:
     if lvef.percent is None:
         return Outcome("INC-08", MISSING, "LVEF not given", "not_given", values)
     how = f" by {lvef.method}" if lvef.method else ""
-    if lvef.percent >= LVEF_MIN_PERCENT:
-        return Outcome("INC-08", PASS, f"LVEF {lvef.percent:g}%{how} >= {LVEF_MIN_PERCENT:g}%", "at_least_min", values)
-    return Outcome("INC-08", FAIL, f"LVEF {lvef.percent:g}%{how} < {LVEF_MIN_PERCENT:g}%", "below_min", values)
+    shown = f"LVEF {number_text(lvef.percent)}%{how}"
+    if at_least(lvef.percent, LVEF_MIN_PERCENT):
+        return Outcome("INC-08", PASS, f"{shown} >= {_LIMIT_TEXT['INC-08']}%", "at_least_min", values)
+    return Outcome("INC-08", FAIL, f"{shown} < {_LIMIT_TEXT['INC-08']}%", "below_min", values)
 
 
 def inc_09_pregnancy_test(f: Facts) -> Outcome:

@@ -49,7 +49,8 @@ class Evaluation:
 
     @property
     def crcl_ml_min(self) -> float | None:
-        """CrCl rounded to 1 decimal for display; the rule compares the unrounded value."""
+        """CrCl as displayed: the exact value rounded half up to 1 decimal; the rule compares
+        the exact, unrounded value."""
         return None if self.crcl is None else self.crcl.displayed
 
 

@@ -109,6 +109,9 @@ def screening_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                                              by=request.user, save_key=entry.save_key)
     except services.AlreadySaved as done:
         return _already_saved(request, done)
+    except services.ScreeningNumberRefused as refused:
+        entry.form.add_error(None, refused.message)
+        return _render(request, entry=entry, screening=None, site=site, editable=True, status=409)
     except OperationalError:
         return _database_fault(request, entry, screening=None, site=site, editable=True)
     messages.success(request, _("Screening %(number)s created: %(status)s.") % {

@@ -29,9 +29,15 @@ def screening_export(request: AuthenticatedHttpRequest, number: str) -> HttpResp
 def _refused(request: AuthenticatedHttpRequest, errors: list[exchange.DocumentError], *, number: str | None,
              status: int = 400, form: ImportForm | None = None, changes: list[services.StoredChange] | None = None,
              identity: services.IdentityMismatch | None = None) -> HttpResponse:
+    # Every error is reported (``manage.py screen`` prints them all); a page lists the first
+    # ones, so that a hostile file of a million errors cannot make a page of a million rows.
     return render(request, "screening/import_refused.html", {
-        "errors": errors, "number": number, "form": form, "changes": changes or [], "identity": identity,
+        "errors": errors[:ERRORS_SHOWN], "more_errors": max(0, len(errors) - ERRORS_SHOWN), "number": number,
+        "form": form, "changes": changes or [], "identity": identity,
     }, status=status)
+
+
+ERRORS_SHOWN = 200
 
 
 @require_POST
@@ -55,6 +61,10 @@ def screening_import(request: AuthenticatedHttpRequest, number: str | None = Non
     raw = form.cleaned_data["document"]
     try:
         json.loads(raw)
+    except RecursionError:
+        # Nested deeper than Python's parser goes: JSON or not, the exchange format refuses
+        # it at its path ("nested more than 8 levels deep"), reading it without recursion.
+        pass
     except ValueError:  # a clear message for a file that is not JSON at all
         return _refused(request, [exchange.DocumentError("", _("The file is not a JSON document."))], number=number)
     try:

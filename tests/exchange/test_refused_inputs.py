@@ -225,12 +225,14 @@ def test_unknown_site_code_refused_at_site(code: str) -> None:
 @pytest.mark.parametrize("code", ["IPC", "IGR"])
 def test_initial_site_codes_accepted(code: str) -> None:
     assert code in DEFAULT_SITE_CODES
-    assert parsed(example_with({"/site": code})).site == code
+    # Limits: the screening_id is the site's own code, '-', then digits.
+    assert parsed(example_with({"/site": code, "/screening_id": f"{code}-0007"})).site == code
 
 
 def test_site_known_to_the_application_accepted_and_unknown_one_refused() -> None:
     # The application passes its own list of sites (its Site table).
-    assert parsed(example_with({"/site": "CLB"}), known_sites={"IPC", "CLB"}).site == "CLB"
+    doc = example_with({"/site": "CLB", "/screening_id": "CLB-0007"})
+    assert parsed(doc, known_sites={"IPC", "CLB"}).site == "CLB"
     assert only_error(example_with({"/site": "IGR"}), known_sites={"IPC", "CLB"}).path == "/site"
 
 
@@ -463,8 +465,11 @@ def test_uln_zero_or_negative_refused_at_uln(test: str, uln: float) -> None:
     assert "0" in error.message
 
 
-def test_uln_just_above_zero_accepted() -> None:
-    parsed(with_lab("alt", {"value": 0.001, "uln": 0.001}))
+def test_uln_above_zero_but_implausible_refused_at_uln() -> None:
+    # Limits: "a lab's uln within the plausibility range of that test's value" (ALT: 1 - 1000 U/L).
+    error = only_error(with_lab("alt", {"value": 0.001, "uln": 0.001}))
+    assert error.path == f"/labs/{lab_index('alt')}/uln"
+    assert "implausible" in error.message
 
 
 # --- units (the full accepted/refused matrix is in test_units.py) ---------------------

@@ -26,6 +26,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from screening import exchange
 from screening.exchange import encode, screen
 from screening.management.commands.screen import Command
 from tests.exchange.conftest import EXAMPLE_PATH, EXAMPLES, REPO_ROOT, example, example_with
@@ -257,11 +258,11 @@ def test_process_stdin_refusal_names_dash() -> None:
 def test_process_jsonl(tmp_path: Path) -> None:
     path = tmp_path / "batch.jsonl"
     path.write_text(
-        "\n".join(json.dumps(example_with({"/screening_id": f"IPC-{n:04}"})) for n in range(3)), encoding="utf-8"
+        "\n".join(json.dumps(example_with({"/screening_id": f"IPC-{n:04}"})) for n in range(1, 4)), encoding="utf-8"
     )
     done = run_process(path)
     assert done.returncode == 0, done.stderr.decode()
-    assert [line["screening_id"] for line in lines_of(done.stdout.decode())] == ["IPC-0000", "IPC-0001", "IPC-0002"]
+    assert [line["screening_id"] for line in lines_of(done.stdout.decode())] == ["IPC-0001", "IPC-0002", "IPC-0003"]
 
 
 def test_control_the_database_of_these_processes_is_unreachable() -> None:
@@ -277,3 +278,94 @@ def test_control_the_database_of_these_processes_is_unreachable() -> None:
     )
     assert done.returncode != 0
     assert b"127.0.0.1" in done.stderr or b"connect" in done.stderr.lower()
+
+
+# --- one bad document never stops the others (issue 9) ------------------------------------
+
+HOSTILE = {
+    "deep.json": b"[" * 100_000,
+    "unknown-deep.json": b'{"format": "alter-screening/1", "x": ' + b'{"y": ' * 1000 + b"1" + b"}" * 1000 + b"}",
+    "not-utf8.json": json.dumps(example()).encode().replace(b'"MD"', b'"\xff\xfe"'),
+    "nan.json": json.dumps(example()).replace('"weight_kg": 63.5', '"weight_kg": NaN').encode(),
+    "big.json": b" " * (1024 * 1024 + 1),
+}
+
+
+def _hostile_files(tmp_path: Path) -> list[Path]:
+    files = []
+    for name, body in HOSTILE.items():
+        path = tmp_path / name
+        path.write_bytes(body)
+        files.append(path)
+    return files
+
+
+def test_hostile_documents_each_refused_and_the_next_answered_in_process(tmp_path: Path) -> None:
+    files = _hostile_files(tmp_path)
+    args: list[Path] = []
+    for path in files:
+        args += [path, EXAMPLE_PATH]
+    lines, status = run_in_process(*args)
+    assert status == 2
+    assert len(lines) == 2 * len(files)
+    for i, path in enumerate(files):
+        assert assert_refusal(lines[2 * i], path)
+        assert lines[2 * i + 1] == expected_line(EXAMPLE_PATH)
+
+
+def test_hostile_documents_as_a_process_exit_2_without_traceback(tmp_path: Path) -> None:
+    files = _hostile_files(tmp_path)
+    done = run_process(*files, EXAMPLE_PATH)
+    assert done.returncode == 2, done.stderr.decode()
+    assert b"Traceback" not in done.stderr
+    lines = lines_of(done.stdout.decode())
+    assert [set(line) == {"format", "file", "errors"} for line in lines] == [True] * len(files) + [False]
+    assert lines[-1] == expected_line(EXAMPLE_PATH)
+
+
+def test_deep_nesting_on_stdin_refused_exit_2() -> None:
+    done = run_process("-", stdin=b"[" * 100_000)
+    assert done.returncode == 2, done.stderr.decode()
+    assert b"Traceback" not in done.stderr
+    (line,) = lines_of(done.stdout.decode())
+    assert assert_refusal(line, "-") == {"/0/0/0/0/0/0/0/0", ""}
+
+
+def test_hostile_line_of_a_jsonl_file_refused_in_its_place(tmp_path: Path) -> None:
+    path = tmp_path / "batch.jsonl"
+    path.write_bytes(b"\n".join([json.dumps(example()).encode(), b"[" * 100_000, HOSTILE["nan.json"],
+                                 HOSTILE["not-utf8.json"], json.dumps(example()).encode()]) + b"\n")
+    lines, status = run_in_process(path)
+    assert status == 2
+    assert [line.get("status") for line in lines] == ["eligible", None, None, None, "eligible"]
+    assert [line["file"] for line in lines[1:4]] == [f"{path}:{n}" for n in (2, 3, 4)]
+
+
+def test_internal_error_on_one_document_is_its_refusal_and_the_others_are_answered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    boom = tmp_path / "boom.json"
+    boom.write_bytes(EXAMPLE_PATH.read_bytes())
+    real_screen = exchange.screen
+
+    def failing_screen(raw: bytes, **kwargs: Any) -> Any:
+        if kwargs["file"] == str(boom):
+            raise ZeroDivisionError("a bug")
+        return real_screen(raw, **kwargs)
+
+    monkeypatch.setattr(exchange, "screen", failing_screen)
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError) as failed:
+        call_command("screen", str(EXAMPLE_PATH), str(boom), str(EXAMPLE_PATH), stdout=out, stderr=err)
+    assert failed.value.returncode == 2
+    lines = lines_of(out.getvalue())
+    assert [line.get("status") for line in lines] == ["eligible", None, "eligible"]
+    assert "internal error" in lines[1]["errors"][0]["message"]
+    assert "ZeroDivisionError" in err.getvalue()  # the bug is shown, with its traceback
+
+
+def test_file_name_that_is_not_text_refused_with_a_printable_name(tmp_path: Path) -> None:
+    name = os.fsdecode(bytes(tmp_path) + b"/\xff-missing.json")  # POSIX names are bytes: \udcff here
+    (line,), status = run_in_process(name)
+    assert status == 2
+    assert line["file"] == str(tmp_path) + "/\\udcff-missing.json"

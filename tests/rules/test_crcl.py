@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import datetime
+from fractions import Fraction
 from typing import Any
 
 import pytest
 
-from screening.rules.derived import CockcroftGault, cockcroft_gault
+from screening.rules.derived import cockcroft_gault
 from tests.builders import (
     ABSENT,
     LAB_DATE,
@@ -208,8 +209,24 @@ def test_crcl_creatinine_window(days: int, expected: str, computed: bool) -> Non
 
 
 @pytest.mark.criterion("INC-07-CRCL")
-@pytest.mark.parametrize(("crcl", "shown"), [(93.557, 93.6), (93.549999999, 93.5), (29.96, 30.0), (30.04, 30.0),
-                                            (101.25, 101.2)])
-def test_crcl_shown_to_one_decimal_as_python_rounds(crcl: float, shown: float) -> None:
-    # Spec: "displays round (CrCl to 1 decimal)"; the rule itself compares the unrounded value.
-    assert CockcroftGault(crcl, "female", 44, 63.5, 0.77, datetime.date(2026, 3, 5), crcl).displayed == shown
+@pytest.mark.parametrize(
+    ("crcl", "shown"),
+    [
+        ("93.557", 93.6),
+        ("93.549999999", 93.5),
+        ("29.96", 30.0),
+        ("30.04", 30.0),
+        ("101.25", 101.3),  # half up: Python's round() would give 101.2
+        ("148.75", 148.8),  # the spec's examples
+        ("174.25", 174.3),
+        ("174.2499999999", 174.2),
+    ],
+)
+def test_crcl_shown_to_one_decimal_rounded_half_up(crcl: str, shown: float) -> None:
+    # Spec: "A displayed number is the exact value rounded half up (CrCl 148.75 -> 148.8,
+    # 174.25 -> 174.3)"; the rule itself compares the unrounded value. A man of 68 with a
+    # creatinine of 1 mg/dL: (140 - 68) x weight / (72 x 1) is the weight itself.
+    got = cockcroft_gault(sex="male", date_of_birth=datetime.date(1957, 3, 8), weight_kg=float(crcl),
+                          creatinine_mg_dl=1, creatinine_date=datetime.date(2026, 3, 5))
+    assert got.crcl_ml_min == Fraction(crcl)
+    assert got.displayed == shown

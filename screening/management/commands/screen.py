@@ -9,6 +9,7 @@ database.
 from __future__ import annotations
 
 import sys
+import traceback
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -51,15 +52,25 @@ class Command(BaseCommand):
         binary = getattr(self.stdout, "buffer", None)
         refused = 0
         for name, raw in _documents(files):
-            if isinstance(raw, OSError):
-                result = exchange.refused_document(
-                    [exchange.DocumentError("", f"cannot read the file: {raw.strerror}")], file=name)
+            try:
+                if isinstance(raw, OSError):
+                    result: Any = exchange.refused_document(
+                        [exchange.DocumentError("", f"cannot read the file: {raw.strerror}")], file=name)
+                    doc = None
+                elif saver is not None:
+                    result, doc = _save(raw, by=saver, file=name, reason=reason,
+                                        identity_confirmed=confirm_identity_correction)
+                else:
+                    result, doc = exchange.screen(raw, today=today, file=name)
+            # Spec: every document gets its answer. A failure of this program on one document
+            # (a bug: exchange refuses whatever it is given) is shown, with its traceback on
+            # standard error, as that document's refusal; the others are still answered.
+            except Exception as exc:
+                self.stderr.write(f"{name}: internal error\n{traceback.format_exc()}")
+                result = exchange.refused_document([exchange.DocumentError(
+                    "", f"internal error while screening this document ({type(exc).__name__}); "
+                        "nothing was stored; see standard error")], file=name)
                 doc = None
-            elif saver is not None:
-                result, doc = _save(raw, by=saver, file=name, reason=reason,
-                                    identity_confirmed=confirm_identity_correction)
-            else:
-                result, doc = exchange.screen(raw, today=today, file=name)
             if doc is None:
                 refused += 1
             line = exchange.encode(result)
@@ -111,7 +122,12 @@ def _documents(files: list[str]) -> Iterator[tuple[str, bytes | OSError]]:
     """(name, content) for each document; the error instead when the file cannot be read."""
     for name in files:
         if name == "-":
-            yield name, sys.stdin.buffer.read()
+            try:
+                content = sys.stdin.buffer.read()
+            except OSError as exc:
+                yield name, exc
+                continue
+            yield name, content
             continue
         try:
             content = Path(name).read_bytes()
