@@ -68,16 +68,24 @@ class JudgmentAnswer(NamedTuple):
     answered_at: datetime.datetime | None
 
 
-def judgment_answers(screening: Screening) -> list[JudgmentAnswer]:
+def judgment_answers(screening: Screening, *, evaluation: Evaluation | None = None) -> list[JudgmentAnswer]:
     """Each investigator-judgment answer with who gave it and when (from the audit trail).
 
     The sign-off shows these so that the investigator confirms answers knowing who gave them.
     An answer's author is whoever last set the judgment to its current value; a judgment
     that is not answered (``None``) has no author, even though the row's creation or a
     blanking recorded an event for it.
+
+    With ``evaluation``, the answers are those that evaluation was made of (its input
+    document) and their authors those of the audit trail up to it: the checklist of an
+    older evaluation is not rewritten by later saves.
     """
     event_model = apps.get_model("screening", "ScreeningEvent")
-    events = (event_model.objects.filter(pgh_obj_id=screening.pk)
+    events = event_model.objects.filter(pgh_obj_id=screening.pk)
+    if evaluation is not None:
+        # The save's events are stamped with its transaction's start, before the evaluation.
+        events = events.filter(pgh_created_at__lte=evaluation.created_at)
+    events = (events
               .select_related("pgh_context").order_by("pgh_created_at", "pgh_id")
               .values("pgh_created_at", "pgh_context__metadata", *JUDGMENT_FIELDS))
     answered: dict[str, tuple[Any, datetime.datetime]] = {}
@@ -93,8 +101,9 @@ def judgment_answers(screening: Screening) -> list[JudgmentAnswer]:
     user_ids = {uid for uid, _when in answered.values() if uid is not None}
     users = User.objects.in_bulk(user_ids)
     answers = []
+    judged = (evaluation.input_document.get("judgment") or {}) if evaluation is not None else None
     for name in JUDGMENT_FIELDS:
-        value = getattr(screening, name)
+        value = getattr(screening, name) if judged is None else judged.get(name)
         uid, when = answered.get(name, (None, None)) if value is not None else (None, None)
         answers.append(JudgmentAnswer(
             field=name, label=str(capfirst(Screening._meta.get_field(name).verbose_name)),
