@@ -131,15 +131,20 @@ class LocalOnlyFetcher(URLFetcher):
 
 # --- what is printed ------------------------------------------------------------------
 
-def _number(value: float | int) -> str:
-    """A value as entered (up to 3 decimals) with the active language's separators."""
-    text = format(round(value, 3), ",.10g")
+def _localized(text: str) -> str:
+    """Python's "1,234.5" with the active language's separators ("1 234,5" in French)."""
     decimal, thousands = get_format("DECIMAL_SEPARATOR"), get_format("THOUSAND_SEPARATOR")
     return text.replace(",", "\0").replace(".", decimal).replace("\0", thousands)
 
 
+def _number(value: float | int) -> str:
+    """A value as entered: as precise as it is, up to 3 decimals (as the rules show it)."""
+    return _localized(format(round(value, 3), ",.10g"))
+
+
 def _fixed(value: float, decimals: int) -> str:
-    return _number(round(value, decimals)) if decimals else _number(round(value))
+    """A computed value to ``decimals`` places, as the reasons show it (creatinine 0.70)."""
+    return _localized(format(value, f",.{decimals}f"))
 
 
 def _unit(unit: str) -> str:
@@ -223,8 +228,9 @@ def _crcl_formula(result: Mapping[str, Any], values: Mapping[str, Any]) -> str:
         creatinine=_fixed(values["creatinine_mg_dl"], 2))
     if female:
         text += f" × {_number(COCKCROFT_GAULT_FEMALE_FACTOR)}"
+    # The result's own CrCl, rounded to 1 decimal as the rules report it.
     shown = result.get("crcl_ml_min")
-    crcl = _number(shown) if isinstance(shown, int | float) else _fixed(values["crcl_ml_min"], 1)
+    crcl = _fixed(shown if isinstance(shown, int | float) else values["crcl_ml_min"], 1)
     return gettext("CrCl (Cockcroft-Gault) = %(formula)s = %(crcl)s mL/min (%(sex)s, age %(age)s y at the "
                    "date of the creatinine result)") % {
         "formula": text, "crcl": crcl, "sex": Sex(values["sex"]).label if values.get("sex") in Sex.values else "?",
