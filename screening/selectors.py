@@ -10,7 +10,7 @@ import datetime
 from typing import Any, NamedTuple
 
 from django.apps import apps
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.text import capfirst
 
@@ -77,13 +77,17 @@ def judgment_answers(screening: Screening, *, evaluation: Evaluation | None = No
     blanking recorded an event for it.
 
     With ``evaluation``, the answers are those that evaluation was made of (its input
-    document) and their authors those of the audit trail up to it: the checklist of an
-    older evaluation is not rewritten by later saves.
+    document); when a later evaluation exists, their authors are those of the audit trail
+    up to it, so that the checklist of an older evaluation is not rewritten by later saves.
     """
     event_model = apps.get_model("screening", "ScreeningEvent")
     events = event_model.objects.filter(pgh_obj_id=screening.pk)
-    if evaluation is not None:
-        # The save's events are stamped with its transaction's start, before the evaluation.
+    if evaluation is not None and screening.evaluations.filter(
+            Q(created_at__gt=evaluation.created_at) | Q(created_at=evaluation.created_at, pk__gt=evaluation.pk)
+    ).exists():
+        # A save's events are stamped with its transaction's start (the database's clock),
+        # before its evaluation (the application's): only an older evaluation is cut off
+        # by time, so that the usual case, the latest, does not depend on the two clocks.
         events = events.filter(pgh_created_at__lte=evaluation.created_at)
     events = (events
               .select_related("pgh_context").order_by("pgh_created_at", "pgh_id")
