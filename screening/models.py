@@ -537,3 +537,37 @@ class Unlock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.screening} unlocked by {self.unlocked_by} at {self.unlocked_at:%Y-%m-%d %H:%M}"
+
+
+class ChecklistPrint(models.Model):
+    """A download of a screening's eligibility checklist (PDF): who printed which evaluation, when.
+
+    The PDF's footer carries ``printed_at`` and ``printed_by`` as its "generated" line and
+    ``result_sha256`` as the hash of the evaluation's result document, so that a paper copy
+    found in a patient's file leads back to this row. Never changed or deleted.
+    """
+
+    screening = models.ForeignKey(Screening, on_delete=models.PROTECT, related_name="checklist_prints")
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.PROTECT, related_name="checklist_prints")
+    # The signature printed on it; None for a draft (not signed, or unlocked since).
+    signature = models.ForeignKey(Signature, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    language = models.CharField(_("language"), max_length=8)
+    result_sha256 = models.CharField(_("SHA-256 of the result document"), max_length=64)
+    printed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    # Set by the caller to the time printed in the PDF's footer (not auto_now_add).
+    printed_at = models.DateTimeField(_("printed at"))
+
+    class Meta:
+        ordering = ["-printed_at", "-id"]
+        verbose_name = _("checklist print")
+        constraints = [
+            models.CheckConstraint(condition=Q(result_sha256__regex=r"^[0-9a-f]{64}$"),
+                                   name="checklist_print_sha256_hex"),
+            models.CheckConstraint(condition=~Q(language=""), name="checklist_print_language_given"),
+        ]
+        triggers = [
+            pgtrigger.Protect(name="checklist_print_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.screening} checklist by {self.printed_by} at {self.printed_at:%Y-%m-%d %H:%M}"

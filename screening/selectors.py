@@ -10,7 +10,7 @@ import datetime
 from typing import Any, NamedTuple
 
 from django.apps import apps
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.text import capfirst
 
@@ -68,16 +68,28 @@ class JudgmentAnswer(NamedTuple):
     answered_at: datetime.datetime | None
 
 
-def judgment_answers(screening: Screening) -> list[JudgmentAnswer]:
+def judgment_answers(screening: Screening, *, evaluation: Evaluation | None = None) -> list[JudgmentAnswer]:
     """Each investigator-judgment answer with who gave it and when (from the audit trail).
 
     The sign-off shows these so that the investigator confirms answers knowing who gave them.
     An answer's author is whoever last set the judgment to its current value; a judgment
     that is not answered (``None``) has no author, even though the row's creation or a
     blanking recorded an event for it.
+
+    With ``evaluation``, the answers are those that evaluation was made of (its input
+    document); when a later evaluation exists, their authors are those of the audit trail
+    up to it, so that the checklist of an older evaluation is not rewritten by later saves.
     """
     event_model = apps.get_model("screening", "ScreeningEvent")
-    events = (event_model.objects.filter(pgh_obj_id=screening.pk)
+    events = event_model.objects.filter(pgh_obj_id=screening.pk)
+    if evaluation is not None and screening.evaluations.filter(
+            Q(created_at__gt=evaluation.created_at) | Q(created_at=evaluation.created_at, pk__gt=evaluation.pk)
+    ).exists():
+        # A save's events are stamped with its transaction's start (the database's clock),
+        # before its evaluation (the application's): only an older evaluation is cut off
+        # by time, so that the usual case, the latest, does not depend on the two clocks.
+        events = events.filter(pgh_created_at__lte=evaluation.created_at)
+    events = (events
               .select_related("pgh_context").order_by("pgh_created_at", "pgh_id")
               .values("pgh_created_at", "pgh_context__metadata", *JUDGMENT_FIELDS))
     answered: dict[str, tuple[Any, datetime.datetime]] = {}
@@ -93,8 +105,9 @@ def judgment_answers(screening: Screening) -> list[JudgmentAnswer]:
     user_ids = {uid for uid, _when in answered.values() if uid is not None}
     users = User.objects.in_bulk(user_ids)
     answers = []
+    judged = (evaluation.input_document.get("judgment") or {}) if evaluation is not None else None
     for name in JUDGMENT_FIELDS:
-        value = getattr(screening, name)
+        value = getattr(screening, name) if judged is None else judged.get(name)
         uid, when = answered.get(name, (None, None)) if value is not None else (None, None)
         answers.append(JudgmentAnswer(
             field=name, label=str(capfirst(Screening._meta.get_field(name).verbose_name)),

@@ -21,10 +21,11 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from screening import documents, exchange, selectors
+from screening import checklist, documents, exchange, selectors
 from screening.documents import LIST_FIELDS
 from screening.models import (
     LIST_MODELS,
+    ChecklistPrint,
     Evaluation,
     LabTest,
     Role,
@@ -679,3 +680,19 @@ def screening_rescreen(*, screening: Screening, by: User, save_key: uuid.UUID | 
             SaveRequest.objects.create(key=save_key, kind=SaveKind.RESCREEN, screening=new, evaluation=evaluation,
                                        created_by=by)
         return evaluation
+
+
+def checklist_print(*, screening: Screening, by: User) -> tuple[ChecklistPrint, bytes]:
+    """The screening's eligibility checklist as a PDF, and the history row of its download.
+
+    The PDF is built first (it only reads), then the row is appended in a transaction of
+    its own: who printed which evaluation, signed or draft, in which language, with the
+    hash printed on it and the time of its "generated" line.
+    """
+    printed_at = timezone.now()
+    built = checklist.checklist_build(screening=screening, by=by, generated_at=printed_at)
+    with transaction.atomic():
+        record = ChecklistPrint.objects.create(
+            screening=screening, evaluation=built.evaluation, signature=built.signature, language=built.language,
+            result_sha256=built.sha256, printed_by=by, printed_at=printed_at)
+    return record, built.pdf

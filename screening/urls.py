@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from screening.views import history, review, screening_form, screening_list, screening_log, transfer
+from screening.views import checklist, history, review, screening_form, screening_list, screening_log, transfer
 
 app_name = "screening"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("screenings/<str:number>/", screening_form.screening_detail, name="detail"),
     path("screenings/<str:number>/evaluate/", screening_form.screening_evaluate, name="evaluate"),
     path("screenings/<str:number>/history/", history.screening_history, name="history"),
+    path("screenings/<str:number>/checklist.pdf", checklist.screening_checklist, name="checklist"),
     path("screenings/<str:number>/export.json", transfer.screening_export, name="export"),
     path("screenings/<str:number>/import/", transfer.screening_import, name="import"),
     path("screenings/<str:number>/evaluations/<int:pk>/", screening_form.evaluation_detail, name="evaluation"),

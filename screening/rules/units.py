@@ -291,7 +291,7 @@ def to_canonical(test: str, value: float, unit: str, uln: float | None = None) -
     canonical = exact_canonical(test, value, unit, uln)
     n, d = canonical.numerator, canonical.denominator
     if abs(n) >= d << 1024:  # beyond the largest float (1e300 with a ULN of 1e-300)
-        return math.copysign(math.inf, n)
+        return math.inf if n > 0 else -math.inf
     return n / d  # int / int: correctly rounded
 
 

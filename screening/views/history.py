@@ -77,6 +77,11 @@ def screening_history(request: HttpRequest, number: str) -> HttpResponse:
         + [("unlock", u.unlocked_at, u.unlocked_by, u.reason, None)
            for u in screening.unlocks.select_related("unlocked_by")],
         key=lambda item: item[1], reverse=True)
+    # Which evaluation each printed checklist showed, by its place among the evaluations.
+    numbers = {pk: n for n, pk in enumerate(
+        screening.evaluations.order_by("created_at", "id").values_list("pk", flat=True), start=1)}
+    prints = [(p, numbers.get(p.evaluation_id)) for p in screening.checklist_prints.select_related("printed_by")]
     return render(request, "screening/history.html", {
         "screening": screening, "rows": rows, "evaluations": evaluations, "sign_offs": sign_offs,
+        "checklist_prints": prints, "evaluation_total": len(numbers),
     })

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from screening import exchange, selectors, services
+from screening import checklist, exchange, selectors, services
 from screening.forms import UNIT_LABELS, ScreeningEntry
 from screening.http import AuthenticatedHttpRequest
 from screening.models import Evaluation, Role, Screening, Site, Status
@@ -207,5 +207,7 @@ def evaluation_detail(request: HttpRequest, number: str, pk: int) -> HttpRespons
                                 "created_at": evaluation.created_at},
         "signatures": evaluation.signatures.select_related("signed_by").order_by("signed_at", "id"),
         "input_json": json.dumps(evaluation.input_document, indent=2, ensure_ascii=False),
+        # What a printed checklist of this evaluation carries in its footer.
+        "result_sha256": checklist.result_sha256(evaluation.result_document),
         **panel_context(evaluation.result_document, preview=False),
     })

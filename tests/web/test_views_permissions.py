@@ -45,6 +45,9 @@ READ_EXPECTED: Final[dict[str, dict[str, int | str]]] = {
     "history": {"own": 200, "other": 404, "monitor": 200, ANONYMOUS: LOGIN},
     "export": {"own": 200, "other": 404, "monitor": 200, ANONYMOUS: LOGIN},
     "evaluation": {"own": 200, "other": 404, "monitor": 200, ANONYMOUS: LOGIN},
+    # The checklist PDF: the screening page's rights (its download is recorded apart, in
+    # screening_checklistprint, which stored_state leaves out: it changes no screening).
+    "checklist": {"own": 200, "other": 404, "monitor": 200, ANONYMOUS: LOGIN},
     # The live panel is posted but stores nothing: it reads the screening like the detail
     # page (a monitor's page does not post it; its answer changes nothing either way).
     "evaluate": {"own": 200, "other": 404, "monitor": 200, ANONYMOUS: LOGIN},
@@ -92,6 +95,8 @@ def _send(view: str, client: Client, screening: Screening, *, number: str | None
     if view == "evaluation":
         evaluation = screening.evaluations.get()
         return client.get(reverse("screening:evaluation", args=[number, evaluation.pk]))
+    if view == "checklist":
+        return client.get(reverse("screening:checklist", args=[number]))
     if view == "evaluate":
         data = form_data(services.screening_document(screening=screening), version=screening.version)
         return client.post(reverse("screening:evaluate", args=[number]), data)
@@ -158,7 +163,7 @@ def test_write_views_by_persona(request: pytest.FixtureRequest, client: Client, 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("persona", ["coordinator_igr", "investigator_igr"])
-@pytest.mark.parametrize("view", ["detail", "history", "export", "evaluate", "detail_post", "import"])
+@pytest.mark.parametrize("view", ["detail", "history", "export", "checklist", "evaluate", "detail_post", "import"])
 def test_other_sites_screening_looks_like_no_screening(request: pytest.FixtureRequest, client: Client,
                                                        screening_ipc: Screening, persona: str, view: str) -> None:
     """404 with the same page as a number that does not exist: nothing tells them IPC-0007 exists."""
