@@ -37,7 +37,7 @@ from tests.web.formdata import form_data
 
 # The tables the issue names append-only: read and appended to, never changed or deleted.
 APPEND_ONLY_MODEL_TABLES = {"pghistory_context", "screening_evaluation", "screening_signature", "screening_unlock",
-                            "screening_saverequest"}
+                            "screening_saverequest", "screening_checklistprint"}
 ELIGIBLE = "eligibility_confirmed"
 Connection = psycopg.Connection[Any]
 

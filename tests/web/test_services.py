@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -103,7 +104,9 @@ def test_lab_value_is_stored_as_entered_beside_its_canonical_value(screening_ipc
     creatinine = LabResult.objects.get(screening=screening_ipc, test="creatinine")
     alt = LabResult.objects.get(screening=screening_ipc, test="alt")
 
-    assert (creatinine.value, creatinine.unit, creatinine.value_canonical) == (68, "umol/L", round(68 / 88.4, 9))
+    # The canonical value is the exact quotient 68 / 88.4, stored as the nearest float.
+    exact = float(Fraction(68) / Fraction("88.4"))
+    assert (creatinine.value, creatinine.unit, creatinine.value_canonical) == (68, "umol/L", exact)
     assert (alt.value, alt.unit, alt.uln, alt.value_canonical) == (25, "U/L", 40, 0.625)
 
 
