@@ -305,7 +305,7 @@ def _numbers(data: dict[str, Any], kind: str) -> list[InputError]:
             quantities += [((*parts, "referenceRange", j, "high"), r.get("high")) for j, r in enumerate(ranges)
                            if isinstance(r, dict)]
         for where, quantity in quantities:
-            if isinstance(quantity, dict) and "value" in quantity and not _is_number(quantity["value"]):
+            if isinstance(quantity, dict) and quantity.get("value") is not None and not _is_number(quantity["value"]):
                 errors.append(InputError(pointer((*where, "value")), Text(gettext_noop(
                     "a decimal is a JSON number, not %(value)s"), {"value": json.dumps(quantity["value"])})))
     return errors
