@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from screening.fhir.reading import RefusedInput
-from tests.fhir.builders import bundle, labs, observation, output, patient, paths, quantity, refused
+from tests.fhir.builders import bundle, labs, observation, output, paths, patient, quantity, refused
 
 
 def _without(resource: dict[str, Any], *keys: str) -> dict[str, Any]:
