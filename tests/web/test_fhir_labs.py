@@ -358,7 +358,8 @@ def test_the_export_carries_the_sources_and_imports_back(client: Client, screeni
         "document": SimpleUploadedFile("export.json", json.dumps(exported).encode()),
         "version": str(screening_ipc.version)})
     assert response.status_code == 302
-    assert LabResult.objects.get(screening=screening_ipc, test="alt", date="2026-03-09").source.observation == "alt-0309"
+    alt = LabResult.objects.get(screening=screening_ipc, test="alt", date="2026-03-09")
+    assert alt.source.observation == "alt-0309"
 
 
 @pytest.mark.django_db
