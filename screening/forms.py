@@ -375,6 +375,7 @@ class LabProposalForm(_RowForm):
         super().__init__(*args, **kwargs)
         self.test = test
         self.fields["unit"].choices = [(u, UNIT_LABELS.get(u, u)) for u in units.accepted_units(test)]
+        self.fields["unit"].widget.attrs["class"] += " proposal-unit"
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
