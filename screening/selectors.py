@@ -57,11 +57,18 @@ def screening_rows(screening: Screening) -> dict[str, list[dict[str, Any]]]:
             for name, model in LIST_MODELS.items()}
 
 
-def lab_sources(screening: Screening) -> list[LabResultSource | None]:
-    """The source of each of the screening's lab rows, in the rows' order (None: typed)."""
+def lab_rows(screening: Screening) -> list[tuple[dict[str, Any], LabResultSource | None]]:
+    """The screening's lab rows in entry order, as the document's fields, each with its
+    source (None: typed), read in one query so that rows and sources always pair up."""
+    fields = LIST_FIELDS["labs"][1]
     rows = LabResult.objects.filter(screening=screening).order_by("position", "id").select_related(
         "source__approved_by")
-    return [getattr(row, "source", None) for row in rows]
+    return [({f: getattr(row, f) for f in fields}, getattr(row, "source", None)) for row in rows]
+
+
+def lab_sources(screening: Screening) -> list[LabResultSource | None]:
+    """The source of each of the screening's lab rows, in the rows' order (None: typed)."""
+    return [source for _row, source in lab_rows(screening)]
 
 
 def labs_on_file(screening: Screening) -> LabsOnFile:

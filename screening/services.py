@@ -180,13 +180,19 @@ def screening_document(*, screening: Screening, with_version: bool = False) -> d
     someone else's save is refused; the document an evaluation keeps does not (the rules
     never read it).
     """
+    lists = selectors.screening_rows(screening)
+    labs = selectors.lab_rows(screening) if with_version else []
+    if with_version:
+        lists["labs"] = [row for row, _source in labs]
     document = documents.build_document(
         site_code=screening.site.code, screening_id=screening.number,
-        value_of=lambda field: getattr(screening, field), lists=selectors.screening_rows(screening),
+        value_of=lambda field: getattr(screening, field), lists=lists,
     )
     if with_version:
         document["record_version"] = screening.version
-        for lab, source in zip(document["labs"], selectors.lab_sources(screening), strict=True):
+        # Each lab row's source (fhir-labs.md, "Approval"): only in the export, the
+        # evaluated document keeps its shape.
+        for lab, (_row, source) in zip(document["labs"], labs, strict=True):
             if source is not None:
                 lab["source"] = lab_source_document(source)
     return document

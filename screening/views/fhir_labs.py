@@ -52,7 +52,6 @@ def _refused(request: AuthenticatedHttpRequest, screening: Screening, errors: li
 def _review_page(request: AuthenticatedHttpRequest, screening: Screening, review: fhir_import.Review,
                  forms: LabProposalForms, *, save_key: uuid.UUID | None = None, version: int | None = None,
                  status: int = 200, **extra: Any) -> HttpResponse:
-    on_file = selectors.screening_rows(screening)["labs"]
     rows = []
     for i, (proposal, form) in enumerate(zip(review.proposed, forms.forms, strict=True)):
         problems = review.problems.get(i, [])
@@ -63,7 +62,7 @@ def _review_page(request: AuthenticatedHttpRequest, screening: Screening, review
     return render(request, "screening/fhir_labs.html", {
         "screening": screening, "review": review, "rows": rows,
         "on_file": [{**row, "test_label": LabTest(row["test"]).label, "source": source}
-                    for row, source in zip(on_file, selectors.lab_sources(screening), strict=True)],
+                    for row, source in selectors.lab_rows(screening)],
         "skipped": [{"observation": s.observation, "code": s.code, "reason": s.reason.render(_)}
                     for s in review.skipped],
         "payload": fhir_import.sign(review), "version": version if version is not None else screening.version,
@@ -177,7 +176,8 @@ def fhir_labs_approve(request: AuthenticatedHttpRequest, number: str) -> HttpRes
                 form.add_error(field_name if field_name in form.fields else None, message)
         return again(400, refusal=refused.message, other_errors=[e.message for e in refused.other])
     except (services.StaleScreening, services.VersionRequired) as stale:
-        return again(409, refusal=stale.message)
+        return again(409, refusal=f"{stale.message} " + _("Import the lab results again to compare them with what "
+                                                           "is stored now."))
     except services.ScreeningLocked:
         return _locked(request, screening)
     except OperationalError:
