@@ -263,6 +263,11 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Lab results from the hospital (fhir-labs.md): a FHIR R4 server to fetch a patient's recent
+# Observations from, by the identifier a coordinator enters. Empty: only file uploads.
+FHIR_BASE_URL: str = env.str("FHIR_BASE_URL", default="")
+FHIR_TIMEOUT_SECONDS: int = env.int("FHIR_TIMEOUT_SECONDS", default=15)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -533,3 +533,77 @@ class LockoutPasswordChangeForm(PasswordChangeForm):
         if authenticated is None or authenticated.pk != self.user.pk:
             raise ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
         return old_password
+
+# --- lab results from FHIR (fhir-labs.md, "Approval") ----------------------------------
+
+FHIR_FILE_MAX_BYTES = 20_000_000  # 2,000 entries of a verbose export
+
+
+class FhirLabsUploadForm(forms.Form):
+    file = forms.FileField(label=_("FHIR R4 JSON file (a Bundle or one Observation)"))
+
+    def clean_file(self) -> bytes:
+        upload = self.cleaned_data["file"]
+        if upload.size > FHIR_FILE_MAX_BYTES:
+            raise ValidationError(_("This file is too large for a FHIR export of one patient's lab results."))
+        return bytes(upload.read())
+
+
+class FhirLabsFetchForm(forms.Form):
+    # The hospital's patient identifier: used for the server's search, never stored.
+    identifier = forms.CharField(label=_("Patient identifier at the hospital (IPP)"), max_length=200,
+                                 widget=forms.TextInput(attrs={"autocomplete": "off"}))
+
+
+class LabProposalForm(_RowForm):
+    """One proposed lab row as it will be stored, correctable before it is approved."""
+
+    approve = forms.BooleanField(label=_("approve"), required=False)
+    value = DecimalCommaFloatField(label=_("value"), required=False)
+    unit = forms.ChoiceField(label=_("unit"), required=False)
+    uln = DecimalCommaFloatField(label=_("ULN"), required=False)
+    date = _date(_("date"))
+
+    def __init__(self, *args: Any, test: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.test = test
+        self.fields["unit"].choices = [(u, UNIT_LABELS.get(u, u)) for u in units.accepted_units(test)]
+        self.fields["unit"].widget.attrs["class"] += " proposal-unit"
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("approve"):
+            for name in ("value", "unit", "date"):
+                if cleaned.get(name) in (None, "") and name not in self.errors:
+                    self.add_error(name, _("Needed to approve this row."))
+        return cleaned
+
+
+class LabProposalForms:
+    """A form per proposal, in the proposals' order (their number is fixed by the signed
+    proposals, not by the request)."""
+
+    def __init__(self, proposals: list[dict[str, Any]], data: Any = None) -> None:
+        self.forms = [LabProposalForm(data=data, prefix=f"proposal-{i}", test=p["test"], initial={
+            "value": p["value"], "unit": p["unit"], "uln": p["uln"], "date": p["date"]})
+            for i, p in enumerate(proposals)]
+
+    def approved(self) -> list[int]:
+        """The rows ticked for approval (each then validated, with its messages)."""
+        return [i for i, form in enumerate(self.forms) if form.is_bound and form["approve"].value()]
+
+    def rows(self) -> list[dict[str, Any] | None]:
+        """Each row as the page would store it now (None where the typed values are refused)."""
+        rows: list[dict[str, Any] | None] = []
+        for form in self.forms:
+            if not form.is_bound:
+                rows.append({"test": form.test, **{name: form.initial.get(name)
+                                                   for name in ("value", "unit", "uln", "date")}})
+                continue
+            cleaned = form.cleaned_data if form.is_valid() else {}
+            if cleaned.get("value") is None or cleaned.get("date") is None or not cleaned.get("unit"):
+                rows.append(None)
+                continue
+            rows.append({"test": form.test, "value": cleaned["value"], "unit": cleaned["unit"],
+                         "uln": cleaned.get("uln"), "date": cleaned["date"]})
+        return rows

@@ -377,6 +377,50 @@ class LabResult(_ScreeningPart):
         return f"{self.test} {self.value:g} {self.unit} on {self.date}"
 
 
+class LabSourceKind(models.TextChoices):
+    FILE = "file", _("file")
+    SERVER = "server", _("FHIR server")
+
+
+@pghistory.track(*_row_events())
+class LabResultSource(models.Model):
+    """Where an imported lab row came from (fhir-labs.md, "Approval"): the FHIR
+    Observation, its LOINC code, its value and unit as received, the file or server, and
+    who approved it and when. Written once, with the row, by the approval; a typed row has
+    none. Deleted with its row (the history keeps both)."""
+
+    lab = models.OneToOneField(LabResult, on_delete=models.CASCADE, related_name="source",
+                               verbose_name=_("lab result"))
+    # The screening of the row, so that the screening's history lists the source too.
+    screening = models.ForeignKey(Screening, on_delete=models.CASCADE, related_name="+")
+    observation = models.CharField(_("FHIR Observation"), max_length=200, blank=True,
+                                   help_text=_("its id, or its JSON Pointer in the input when it has none"))
+    loinc = models.CharField(_("LOINC code"), max_length=16)
+    value_received = models.CharField(_("value as received"), max_length=40)
+    unit_received = models.CharField(_("unit as received"), max_length=40)
+    origin_kind = models.CharField(_("from"), max_length=8, choices=LabSourceKind.choices)
+    origin = models.CharField(_("file or server"), max_length=255)
+    approved_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("approved by"))
+    approved_at = models.DateTimeField(_("approved at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("lab result source")
+        constraints = [
+            models.CheckConstraint(condition=Q(origin_kind__in=LabSourceKind.values), name="lab_source_kind_valid"),
+            # (An Observation without id that is the whole input is named by the pointer "".)
+            models.CheckConstraint(condition=~Q(loinc="") & ~Q(value_received="")
+                                   & ~Q(unit_received="") & ~Q(origin=""), name="lab_source_given"),
+        ]
+        indexes = [models.Index(fields=["screening", "observation"], name="lab_source_observation")]
+        triggers = [
+            # A source says what was received and approved: it is never rewritten.
+            pgtrigger.Protect(name="lab_source_never_changed", operation=pgtrigger.Update),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.observation} (LOINC {self.loinc}) {self.value_received} {self.unit_received}"
+
+
 @pghistory.track(*_row_events())
 class PregnancyTest(_ScreeningPart):
     class Result(models.TextChoices):

@@ -15,7 +15,8 @@ from django.http import Http404
 from django.utils.text import capfirst
 
 from screening.documents import JUDGMENT_FIELDS, LIST_FIELDS
-from screening.models import LIST_MODELS, Evaluation, Role, Screening, Site, Status, User
+from screening.fhir.labs import LabsOnFile, PatientOnFile
+from screening.models import LIST_MODELS, Evaluation, LabResult, LabResultSource, Role, Screening, Site, Status, User
 
 
 def sites_visible_to(user: User) -> QuerySet[Site]:
@@ -54,6 +55,37 @@ def screening_rows(screening: Screening) -> dict[str, list[dict[str, Any]]]:
     return {name: list(model.objects.filter(screening=screening).order_by("position", "id")
                        .values(*LIST_FIELDS[name][1]))
             for name, model in LIST_MODELS.items()}
+
+
+def lab_rows(screening: Screening) -> list[tuple[dict[str, Any], LabResultSource | None]]:
+    """The screening's lab rows in entry order, as the document's fields, each with its
+    source (None: typed), read in one query so that rows and sources always pair up."""
+    fields = LIST_FIELDS["labs"][1]
+    rows = LabResult.objects.filter(screening=screening).order_by("position", "id").select_related(
+        "source__approved_by")
+    return [({f: getattr(row, f) for f in fields}, getattr(row, "source", None)) for row in rows]
+
+
+def lab_sources(screening: Screening) -> list[LabResultSource | None]:
+    """The source of each of the screening's lab rows, in the rows' order (None: typed)."""
+    return [source for _row, source in lab_rows(screening)]
+
+
+def labs_on_file(screening: Screening) -> LabsOnFile:
+    """What a FHIR input's Observations are compared with for ``duplicate`` (fhir-labs.md):
+    the stored rows, and the ids of the Observations they came from."""
+    rows = LabResult.objects.filter(screening=screening).values_list("test", "date", "value", "unit")
+    # An Observation without id is named by its JSON Pointer in its own input, which says
+    # nothing of another input's.
+    ids = LabResultSource.objects.filter(screening=screening).exclude(observation="").exclude(
+        observation__startswith="/").values_list(
+        "observation", flat=True)
+    return LabsOnFile(rows=frozenset((test, day, float(value), unit) for test, day, value, unit in rows),
+                      observations=frozenset(ids))
+
+
+def patient_on_file(screening: Screening) -> PatientOnFile:
+    return PatientOnFile(date_of_birth=screening.date_of_birth, sex=screening.sex or None)
 
 
 def can_edit(user: User, screening: Screening) -> bool:

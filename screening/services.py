@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import json
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -27,6 +29,8 @@ from screening.models import (
     LIST_MODELS,
     ChecklistPrint,
     Evaluation,
+    LabResult,
+    LabResultSource,
     LabTest,
     Role,
     SaveKind,
@@ -175,13 +179,30 @@ def screening_document(*, screening: Screening, with_version: bool = False) -> d
     someone else's save is refused; the document an evaluation keeps does not (the rules
     never read it).
     """
+    lists = selectors.screening_rows(screening)
+    labs = selectors.lab_rows(screening) if with_version else []
+    if with_version:
+        lists["labs"] = [row for row, _source in labs]
     document = documents.build_document(
         site_code=screening.site.code, screening_id=screening.number,
-        value_of=lambda field: getattr(screening, field), lists=selectors.screening_rows(screening),
+        value_of=lambda field: getattr(screening, field), lists=lists,
     )
     if with_version:
         document["record_version"] = screening.version
+        # Each lab row's source (fhir-labs.md, "Approval"): only in the export, the
+        # evaluated document keeps its shape.
+        for lab, (_row, source) in zip(document["labs"], labs, strict=True):
+            if source is not None:
+                lab["source"] = lab_source_document(source)
     return document
+
+
+def lab_source_document(source: LabResultSource) -> dict[str, Any]:
+    """A lab row's source as an export writes it (``labs[].source``; rules/document.py LabSource)."""
+    return {"observation": source.observation, "loinc": source.loinc,
+            "value": json.loads(source.value_received), "unit": source.unit_received, "origin": source.origin,
+            "approved_by": source.approved_by.username,
+            "approved_at": timezone.localtime(source.approved_at).isoformat(timespec="seconds")}
 
 
 def _blank(value: Any) -> bool:
@@ -553,6 +574,102 @@ def screening_import(
     except ScreeningNumberRefused as exc:
         path = "/screening_id" if doc.screening_id is not None else ""
         raise exchange.RefusedDocument([exchange.DocumentError(path, exc.message)]) from None
+
+
+@dataclass(frozen=True)
+class ApprovedLab:
+    """A lab row a coordinator approved from a FHIR input (as corrected on the page), with its source."""
+
+    test: str
+    value: float
+    unit: str
+    date: datetime.date
+    uln: float | None
+    observation: str
+    loinc: str
+    value_received: str  # the number as written in the input
+    unit_received: str
+    origin_kind: str
+    origin: str
+
+    def row(self) -> dict[str, Any]:
+        row: dict[str, Any] = {"test": self.test, "value": self.value, "unit": self.unit,
+                               "date": self.date.isoformat()}
+        if self.uln is not None:
+            row["uln"] = self.uln
+        return row
+
+
+class LabRowsRefused(ApplicationError):
+    """Approved rows the exchange format refuses (an implausible value, a missing ULN...):
+    nothing was stored. ``by_row`` holds the errors of each approved row, by its index
+    among the approved rows, as (field, message); ``other`` the rest."""
+
+    def __init__(self, by_row: dict[int, list[tuple[str | None, str]]], other: list[exchange.DocumentError]) -> None:
+        super().__init__(_("Correct the lab results marked below before approving them; nothing was stored."))
+        self.by_row = by_row
+        self.other = other
+
+
+def lab_rows_refusal(errors: list[exchange.DocumentError], *, first: int) -> LabRowsRefused:
+    """The exchange format's errors of a document whose rows from ``/labs/<first>`` on are the added ones."""
+    by_row: dict[int, list[tuple[str | None, str]]] = {}
+    other = []
+    for error in errors:
+        list_name, index, field_name = documents.field_for_path(error.path)
+        if list_name == "labs" and index is not None and index >= first:
+            by_row.setdefault(index - first, []).append((field_name, error.message))
+        else:
+            other.append(error)
+    return LabRowsRefused(by_row, other)
+
+
+def screening_add_lab_results(
+    *, screening: Screening, labs: Sequence[ApprovedLab], expected_version: int | None, by: User,
+    save_key: uuid.UUID | None = None,
+) -> Evaluation:
+    """Add approved lab rows to a screening in one save, each keeping its source
+    (fhir-labs.md, "Approval"); nothing else in the screening changes.
+
+    The rows are added after the stored ones and saved by :func:`screening_save`, as the
+    form's would be: validated by the exchange format (:class:`LabRowsRefused`), evaluated,
+    recorded in the history, refused when someone saved since ``expected_version``
+    (:class:`StaleScreening`) or the screening is locked; idempotent by ``save_key``. On
+    any refusal nothing is stored.
+    """
+    if not labs:
+        raise ApplicationError(_("Approve at least one lab result to save."))
+    with transaction.atomic(), pghistory.context(user=by.pk):
+        current = Screening.objects.select_for_update().select_related("site", "updated_by").get(pk=screening.pk)
+        # A repeated approval is answered before the version it changed is compared.
+        _replayed(save_key, by=by, screening=current)
+        if current.locked:
+            raise ScreeningLocked(current)
+        if expected_version is None:
+            raise VersionRequired(current)
+        if current.version != expected_version:
+            raise StaleScreening(current, expected_version=expected_version)
+        # Built from the locked row: exactly what is stored, with the approved rows added.
+        document = screening_document(screening=current)
+        first = len(document["labs"])
+        document["labs"] = [*document["labs"], *(lab.row() for lab in labs)]
+        try:
+            parsed = exchange.parse_screening(document, today=timezone.localdate(), known_sites=known_site_codes())
+        except exchange.RefusedDocument as refused:
+            raise lab_rows_refusal(refused.errors, first=first) from None
+        evaluation = screening_save(screening=current, document=parsed, expected_version=expected_version, by=by,
+                                    save_key=save_key)
+        added = list(LabResult.objects.filter(screening=current, position__gte=first).order_by("position", "id"))
+        if [(r.test, r.date) for r in added] != [(lab.test, lab.date) for lab in labs]:
+            # The stored rows are kept as they are and the approved ones appended, in order.
+            raise AssertionError(f"added rows {added} are not the approved {labs}")
+        LabResultSource.objects.bulk_create(LabResultSource(
+            lab=row, screening=current, observation=lab.observation, loinc=lab.loinc,
+            value_received=lab.value_received, unit_received=lab.unit_received, origin_kind=lab.origin_kind,
+            origin=lab.origin, approved_by=by) for row, lab in zip(added, labs, strict=True))
+        return evaluation
+
+
 
 
 _MEANING_FOR_STATUS = {

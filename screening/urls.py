@@ -2,7 +2,16 @@
 
 from django.urls import path
 
-from screening.views import checklist, history, review, screening_form, screening_list, screening_log, transfer
+from screening.views import (
+    checklist,
+    fhir_labs,
+    history,
+    review,
+    screening_form,
+    screening_list,
+    screening_log,
+    transfer,
+)
 
 app_name = "screening"
 
@@ -18,6 +27,9 @@ urlpatterns = [
     path("screenings/<str:number>/export.json", transfer.screening_export, name="export"),
     path("screenings/<str:number>/import/", transfer.screening_import, name="import"),
     path("screenings/<str:number>/evaluations/<int:pk>/", screening_form.evaluation_detail, name="evaluation"),
+    path("screenings/<str:number>/labs/fhir/", fhir_labs.fhir_labs_upload, name="fhir_labs_upload"),
+    path("screenings/<str:number>/labs/fhir/fetch/", fhir_labs.fhir_labs_fetch, name="fhir_labs_fetch"),
+    path("screenings/<str:number>/labs/fhir/approve/", fhir_labs.fhir_labs_approve, name="fhir_labs_approve"),
     path("review/", review.review_queue, name="review_queue"),
     path("screenings/<str:number>/sign/", review.screening_sign, name="sign"),
     path("screenings/<str:number>/unlock/", review.screening_unlock, name="unlock"),

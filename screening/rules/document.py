@@ -97,6 +97,21 @@ class Lvef(_Part):
     date: datetime.date | None = None
 
 
+class LabSource(_Part):
+    """Not clinical data: where an imported lab row came from (fhir-labs.md, "Approval"),
+    as an export writes it (ALTER Screen's addition to the format, like record_version).
+    The rules never read it; an import accepts it back and does not store it (a source
+    records an approval made in ALTER Screen), and the rows it leaves unchanged keep theirs."""
+
+    observation: str | None = None
+    loinc: str | None = None
+    value: float | None = None
+    unit: str | None = None
+    origin: str | None = None
+    approved_by: str | None = None
+    approved_at: str | None = None
+
+
 class LabResult(_Part):
     # Required by the format; None only so that exchange.py can name each absent one.
     test: LabTest | None = None
@@ -104,6 +119,7 @@ class LabResult(_Part):
     unit: str | None = None
     date: datetime.date | None = None
     uln: float | None = None
+    source: LabSource | None = None
 
 
 class Support(_Part):

@@ -36,6 +36,7 @@ CREATININE_UMOL_L_PER_MG_DL: Final = Fraction("88.4")
 HEMOGLOBIN_MMOL_L_PER_G_DL: Final = Fraction("0.6206")
 
 _EXACT_INTEGERS: Final = 2.0**53  # below this every integer is a float of its own
+_FLOAT_OVERFLOW: Final = 2**1024 - 2**970  # an exact value from here on rounds to infinity
 
 
 def exact(value: Number) -> Fraction:
@@ -290,7 +291,7 @@ def to_canonical(test: str, value: float, unit: str, uln: float | None = None) -
         return float(value)  # the float nearest to the decimal written is the float decoded
     canonical = exact_canonical(test, value, unit, uln)
     n, d = canonical.numerator, canonical.denominator
-    if abs(n) >= d << 1024:  # beyond the largest float (1e300 with a ULN of 1e-300)
+    if abs(n) >= d * _FLOAT_OVERFLOW:  # beyond the largest float (1e300 with a ULN of 1e-300)
         return math.inf if n > 0 else -math.inf
     return n / d  # int / int: correctly rounded
 

@@ -19,7 +19,7 @@ from screening import selectors
 # (who saved is the row's "Who"; the site is the screening's).
 _QUIET = {"updated_at", "updated_by", "updated_by_id", "created_by", "created_by_id", "site_id", "version",
           "position", "status", "failed_count", "missing_count", "value_canonical",
-          "failed_criteria", "missing_criteria"}
+          "failed_criteria", "missing_criteria", "lab", "lab_id", "approved_by", "approved_by_id"}
 _LABELS = {"insert": _("created"), "update": _("changed"), "delete": _("deleted")}
 
 

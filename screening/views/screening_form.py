@@ -11,6 +11,7 @@ import json
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import OperationalError
@@ -54,6 +55,10 @@ def _validated(entry: ScreeningEntry, *, site_code: str, number: str | None) -> 
 def _render(request: HttpRequest, *, entry: ScreeningEntry, screening: Screening | None, site: Site | None,
             editable: bool, status: int = 200, conflict: Screening | None = None, **extra: Any) -> HttpResponse:
     latest = screening.evaluations.first() if screening is not None else None
+    if screening is not None and not entry.form.is_bound:
+        # Each stored lab row with its source (fhir-labs.md): the formset's rows are the stored rows, in order.
+        for form, source in zip(entry.formsets["labs"].forms, selectors.lab_sources(screening), strict=False):
+            form.lab_source = source
     signature = screening.signatures.select_related("signed_by").first() if screening is not None else None
     user = request.user
     return render(request, "screening/form.html", {
@@ -64,7 +69,7 @@ def _render(request: HttpRequest, *, entry: ScreeningEntry, screening: Screening
         and selectors.can_edit(user, screening),  # type: ignore[arg-type]
         "entry": entry, "screening": screening, "site": site, "editable": editable,
         "entry_sites": selectors.sites_for_entry(request.user),  # type: ignore[arg-type]
-        "conflict": conflict, "import_key": uuid.uuid4(), **extra,
+        "conflict": conflict, "import_key": uuid.uuid4(), "fhir_server": bool(settings.FHIR_BASE_URL), **extra,
         "units_json": json.dumps({test: [[u, str(UNIT_LABELS.get(u, u))] for u in units.accepted_units(test)]
                                   for test in units.LAB_UNITS}),
         "evaluations": screening.evaluations.select_related("created_by")[:20] if screening else [],

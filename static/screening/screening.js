@@ -54,8 +54,28 @@
     if (table.dataset.units) { restrictUnits(body.lastElementChild, unitsFor(table)); }
   }
 
+  // FHIR lab proposals: "select all" ticks every ready row; correcting a row that needed
+  // it lets it be ticked (the server checks it again when saving).
+  function wireProposals() {
+    document.querySelectorAll("[data-select-all]").forEach(function (all) {
+      var name = all.dataset.selectAll;
+      all.addEventListener("change", function () {
+        document.querySelectorAll("input[data-approve='" + name + "']:not(:disabled)").forEach(function (box) {
+          box.checked = all.checked;
+        });
+      });
+    });
+    document.querySelectorAll("input[data-needs-correction]").forEach(function (box) {
+      var row = box.closest("tr");
+      row.addEventListener("input", function (event) {
+        if (event.target !== box) { box.disabled = false; }
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     wireLabs(document);
+    wireProposals();
     applySex();
     var sex = document.getElementById("id_sex");
     if (sex) { sex.addEventListener("change", applySex); }

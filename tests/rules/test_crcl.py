@@ -125,7 +125,7 @@ def test_crcl_female_is_085_of_male() -> None:
     female = evaluate_dict(_patient("female", "1981-07-14", 70, 0.9)).crcl
     male = evaluate_dict(_patient("male", "1981-07-14", 70, 0.9)).crcl
     assert female is not None and male is not None
-    assert female.crcl_ml_min == pytest.approx(male.crcl_ml_min * 0.85, abs=1e-8)
+    assert female.crcl_ml_min == male.crcl_ml_min * Fraction("0.85")  # exactly
 
 
 @pytest.mark.criterion("INC-07-CRCL")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -10,10 +11,12 @@ from django.utils import timezone
 from pytest_django.fixtures import Settings
 
 from screening import exchange, services
+from screening.fhir.labs import labs_from_fhir
 from screening.management.commands.seed_demo import DEMO_PASSWORD, DEMO_SCREENINGS, DEMO_USERS
-from screening.models import Evaluation, LabResult, Role, Screening, Site, SiteMembership, User
+from screening.models import Evaluation, LabResult, LabResultSource, Role, Screening, Site, SiteMembership, User
 from screening.rules import units
 from screening.rules.ruleset import evaluate
+from screening.selectors import labs_on_file, patient_on_file
 
 
 @pytest.fixture(autouse=True)
@@ -115,3 +118,35 @@ def test_seed_screenings_on_one_site_continues_its_numbers() -> None:
     seeded = Screening.objects.filter(created_by__username="loadtest").order_by("sequence")
     assert [s.number for s in seeded] == ["IGR-0004", "IGR-0005", "IGR-0006", "IGR-0007", "IGR-0008"]
     assert Site.objects.get(code="IGR").last_screening_sequence == 8
+
+
+@pytest.mark.django_db
+def test_seed_demo_writes_a_fhir_file_the_demo_screening_imports(tmp_path: Path) -> None:
+    """docs/demo-fhir-labs.json: the eight lab results of the demo screening without any,
+    three Observations skipped, the AST without a ULN to type; approved, she is eligible."""
+    path = tmp_path / "demo-fhir-labs.json"
+    call_command("seed_demo", fhir_file=str(path), stdout=StringIO())
+    screening = Screening.objects.get(initials="LF")
+    assert screening.status == "incomplete"
+
+    result = labs_from_fhir(path.read_bytes(), today=timezone.localdate(), zone=timezone.get_default_timezone(),
+                            on_file=labs_on_file(screening), patient=patient_on_file(screening))
+
+    assert sorted(p.test for p in result.proposed) == sorted(units.LAB_UNITS)
+    assert [(s.observation, s.code) for s in result.skipped] == [
+        ("demo-creat-copy", "duplicate"), ("demo-hb-prelim", "not_final"), ("demo-na", "not_a_screening_test")]
+    assert [p.test for p in result.proposed if p.uln is None and p.test in ("alt", "ast", "total_bilirubin")] == [
+        "ast"]
+    coordinator = User.objects.get(username="coord.ipc")
+    labs = [services.ApprovedLab(test=p.test, value=p.value, unit=p.unit, date=p.date,
+                                 uln=40 if p.test == "ast" else p.uln, observation=p.source.observation,
+                                 loinc=p.source.loinc, value_received=str(p.source.value),
+                                 unit_received=p.source.unit, origin_kind="file", origin=path.name)
+            for p in result.proposed]
+    evaluation = services.screening_add_lab_results(screening=screening, labs=labs,
+                                                    expected_version=screening.version, by=coordinator)
+    assert evaluation.status == "eligible"
+    assert LabResultSource.objects.filter(screening=screening).count() == 8
+    # Re-run: the same file again, nothing else changes.
+    call_command("seed_demo", fhir_file=str(path), stdout=StringIO())
+    assert LabResultSource.objects.filter(screening=screening).count() == 8

@@ -1,20 +1,27 @@
 """``manage.py seed_demo``: demo users and a few demo screenings (demonstration only).
 
 Creates, once, the demo accounts printed below (one password for all: a demo, never a
-hospital's database) and six screenings at IPC and IGR, each entered through
+hospital's database) and seven screenings at IPC and IGR, each entered through
 ``services.screening_import`` like any other, so that each has its evaluation and its
 history; one of them is entered incomplete by its coordinator and then completed by the
 investigator, so that its history shows an edit. Re-running changes nothing that is
 already there.
+
+One IPC screening (initials LF) has no lab results yet: the hospital's come as a FHIR
+file, ``docs/demo-fhir-labs.json``, written on every run for that screening's patient and
+dated a few days ago, to import with "Import lab results (FHIR)" (fhir-labs.md).
 """
 
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -110,7 +117,12 @@ DEMO_SCREENINGS: Final = (
     DemoScreening("IGR", "CT", "incomplete", edits=(
         _set("judgment", "eligible_for_sg_and_tdxd", value=None),
         _set("judgment", "willing_and_able_to_comply", value=None))),
+    # Incomplete: no lab results yet; they come from the hospital as a FHIR file (FHIR_DEMO below).
+    DemoScreening("IPC", "LF", "incomplete", edits=(_set("labs", value=[]),)),
 )
+
+FHIR_DEMO: Final = ("IPC", "LF")
+FHIR_DEMO_FILE: Final = Path("docs") / "demo-fhir-labs.json"
 
 
 def demo_document(*, site: str, initials: str, planned: datetime.date, age_years: int = 44) -> dict[str, Any]:
@@ -178,7 +190,11 @@ class Command(BaseCommand):
         "entered through the screening services. Demonstration only; safe to re-run (nothing is duplicated)."
     )
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--fhir-file", metavar="PATH", default=str(settings.BASE_DIR / FHIR_DEMO_FILE),
+                            help=f"where to write the demo FHIR bundle of lab results (default {FHIR_DEMO_FILE})")
+
+    def handle(self, *args: Any, fhir_file: str, **options: Any) -> None:
         missing = {"IPC", "IGR"} - set(Site.objects.values_list("code", flat=True))
         if missing:
             raise CommandError(f"sites {', '.join(sorted(missing))} do not exist: run `manage.py migrate` first")
@@ -188,6 +204,11 @@ class Command(BaseCommand):
             planned = timezone.localdate() + datetime.timedelta(days=3)
             for demo in DEMO_SCREENINGS:
                 self._screening(demo, users, planned)
+        site, initials = FHIR_DEMO
+        target = Screening.objects.get(site__code=site, initials=initials, created_by=users[f"coord.{site.lower()}"])
+        Path(fhir_file).write_text(json.dumps(demo_fhir_bundle(target, today=timezone.localdate()), indent=2,
+                                              ensure_ascii=False) + "\n", encoding="utf-8")
+        self.stdout.write(f"wrote   {fhir_file}: the hospital's lab results of {target.number}, to import as FHIR")
         self.stdout.write("Demo accounts (demonstration only; every password is the same):")
         for demo in DEMO_USERS:
             where = "all sites" if demo.sites == ("*",) else ", ".join(demo.sites) or "staff superuser"
@@ -232,3 +253,60 @@ class Command(BaseCommand):
                                f"expected {demo.expected_status}: {evaluation.result_document['failed']} "
                                f"{evaluation.result_document['missing']}")
         self.stdout.write(f"created screening {evaluation.screening.number} ({demo.initials}, {evaluation.status})")
+
+
+def _fhir_observation(id_: str, loinc: str, display: str, when: str, value: dict[str, Any], *,
+                      status: str = "final", high: dict[str, Any] | None = None) -> dict[str, Any]:
+    observation: dict[str, Any] = {
+        "resourceType": "Observation", "id": id_, "status": status,
+        "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                                  "code": "laboratory"}]}],
+        "code": {"coding": [{"system": "http://loinc.org", "code": loinc, "display": display}]},
+        "subject": {"reference": "Patient/demo-patient"}, "effectiveDateTime": when, "valueQuantity": value}
+    if high is not None:
+        observation["referenceRange"] = [{"high": high}]
+    return observation
+
+
+def _ucum(value: float, code: str, printed: str | None = None) -> dict[str, Any]:
+    return {"value": value, "unit": printed or code, "system": "http://unitsofmeasure.org", "code": code}
+
+
+def demo_fhir_bundle(screening: Screening, *, today: datetime.date) -> dict[str, Any]:
+    """The hospital's lab results of a demo screening, as a FHIR R4 Bundle: its patient,
+    the eight screening tests sampled two days before its reference date (or today), in
+    the units hospitals write, and what the import skips (a preliminary result, a test
+    that is not a screening test, a copy of one result)."""
+    reference = screening.planned_randomization_date or screening.assessment_date
+    sampled = min(today, reference) - datetime.timedelta(days=2)
+    when = f"{sampled.isoformat()}T07:45:00+01:00"
+    later = f"{(sampled + datetime.timedelta(days=1)).isoformat()}T08:10:00+01:00"
+    observations = [
+        _fhir_observation("demo-hb", "718-7", "Hemoglobin [Mass/volume] in Blood", when, _ucum(11.8, "g/dL")),
+        _fhir_observation("demo-anc", "751-8", "Neutrophils [#/volume] in Blood by Automated count", when,
+                          _ucum(3.1, "10*9/L")),
+        _fhir_observation("demo-plt", "777-3", "Platelets [#/volume] in Blood by Automated count", when,
+                          {"value": 254, "unit": "G/L"}),
+        _fhir_observation("demo-bili", "14631-6", "Bilirubin.total [Moles/volume] in Serum or Plasma", when,
+                          _ucum(8, "umol/L", "µmol/L"), high=_ucum(21, "umol/L", "µmol/L")),
+        _fhir_observation("demo-alt", "1742-6", "Alanine aminotransferase [Enzymatic activity/volume]", when,
+                          {"value": 22, "unit": "UI/L"}, high={"value": 40, "unit": "UI/L"}),
+        # No reference range in the export: the coordinator types the ULN from the report.
+        _fhir_observation("demo-ast", "1920-8", "Aspartate aminotransferase [Enzymatic activity/volume]", when,
+                          _ucum(27, "[IU]/L", "UI/L")),
+        _fhir_observation("demo-alb", "1751-7", "Albumin [Mass/volume] in Serum or Plasma", when, _ucum(39, "g/L")),
+        _fhir_observation("demo-creat", "14682-9", "Creatinine [Moles/volume] in Serum or Plasma", when,
+                          _ucum(64, "umol/L", "µmol/L")),
+        _fhir_observation("demo-creat-copy", "14682-9", "Creatinine [Moles/volume] in Serum or Plasma", when,
+                          _ucum(64, "umol/L", "µmol/L")),
+        _fhir_observation("demo-hb-prelim", "718-7", "Hemoglobin [Mass/volume] in Blood", later,
+                          _ucum(11.6, "g/dL"), status="preliminary"),
+        _fhir_observation("demo-na", "2951-2", "Sodium [Moles/volume] in Serum or Plasma", when,
+                          _ucum(139, "mmol/L")),
+    ]
+    patient: dict[str, Any] = {"resourceType": "Patient", "id": "demo-patient", "gender": screening.sex or "unknown"}
+    if screening.date_of_birth is not None:
+        patient["birthDate"] = screening.date_of_birth.isoformat()
+    return {"resourceType": "Bundle", "type": "collection",
+            "entry": [{"fullUrl": "urn:uuid:demo-patient", "resource": patient}]
+            + [{"fullUrl": f"urn:uuid:{o['id']}", "resource": o} for o in observations]}
