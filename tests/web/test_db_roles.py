@@ -30,7 +30,17 @@ from pghistory.models import Context, Event
 from pytest_django.fixtures import Settings
 
 from screening import db_roles, services
-from screening.models import Evaluation, Screening, ScreeningEvent, Signature, Site, SiteEvent, Unlock, User
+from screening.models import (
+    Evaluation,
+    LabResultSource,
+    Screening,
+    ScreeningEvent,
+    Signature,
+    Site,
+    SiteEvent,
+    Unlock,
+    User,
+)
 from tests.conftest import PASSWORD
 from tests.web.conftest import stored_state
 from tests.web.formdata import form_data
@@ -337,8 +347,10 @@ def test_grants_cover_every_table_of_every_installed_app() -> None:
     assert {t for t, granted in rights.items() if granted == db_roles.APPEND_ONLY} == (
         event_tables | APPEND_ONLY_MODEL_TABLES)
     assert rights[Screening._meta.db_table] == {"SELECT", "INSERT", "UPDATE"}
+    # A lab row's FHIR source is never rewritten, and goes with its row.
+    assert rights[LabResultSource._meta.db_table] == {"SELECT", "INSERT", "DELETE"}
     assert {t for t, granted in rights.items() if granted == db_roles.ALL_RIGHTS} == (
-        tables - event_tables - APPEND_ONLY_MODEL_TABLES - {Screening._meta.db_table})
+        tables - event_tables - APPEND_ONLY_MODEL_TABLES - {Screening._meta.db_table, LabResultSource._meta.db_table})
 
 
 @pytest.mark.django_db

@@ -27,6 +27,7 @@ from pytest_django.fixtures import Settings
 
 from screening import services
 from screening.models import LabResult, LabResultSource, Screening, User
+from tests.conftest import PASSWORD
 from tests.fhir.builders import bundle, observation, patient, quantity
 from tests.web.conftest import stored_state, text
 
@@ -380,9 +381,11 @@ def test_who_may_import_lab_results(request: pytest.FixtureRequest, client: Clie
 
 
 @pytest.mark.django_db
-def test_a_locked_screening_takes_no_lab_results(client: Client, coordinator_ipc: User, screening_ipc: Screening,
-                                                 page: Any) -> None:
-    Screening.objects.filter(pk=screening_ipc.pk).update(locked=True)
+def test_a_locked_screening_takes_no_lab_results(client: Client, coordinator_ipc: User, investigator_ipc: User,
+                                                 screening_ipc: Screening, page: Any) -> None:
+    # Locked the only way the database allows: an investigator's signature.
+    services.screening_sign(screening=screening_ipc, by=investigator_ipc, password=PASSWORD,
+                            meaning="eligibility_confirmed")
     before = stored_state()
 
     response = approve(client, screening_ipc, approval(page, approve=[ALT]))
