@@ -9,14 +9,17 @@ from typing import Final, NamedTuple
 
 from screening.rules.dates import age_years
 from screening.rules.document import Patient, Reproductive
-from screening.rules.units import Number, exact, half_up
+from screening.rules.units import Number, exact, half_up, integer_ratio
 
 # Registry: postmenopausal is "Age ≥ 60 years" or "≥ 12 continuous months of amenorrhea
 # with no identified cause other than menopause".
 POSTMENOPAUSAL_AGE_YEARS: Final = 60
 AMENORRHEA_POSTMENOPAUSAL_MONTHS: Final = 12
 
-COCKCROFT_GAULT_FEMALE_FACTOR: Final = Fraction("0.85")
+# Written as the registry writes it (pages print it); the formula uses its exact value,
+# read like any number of a document: 17/20.
+COCKCROFT_GAULT_FEMALE_FACTOR: Final = 0.85
+_FEMALE_NUMERATOR, _FEMALE_DENOMINATOR = integer_ratio(COCKCROFT_GAULT_FEMALE_FACTOR)
 # Spec: "displays round (CrCl to 1 decimal)"; the inputs are shown as the rules show them.
 CRCL_DISPLAY_DECIMALS: Final = 1
 WEIGHT_DISPLAY_DECIMALS: Final = 1
@@ -131,8 +134,8 @@ def cockcroft_gault(
     numerator = (140 - age) * weight.numerator * creatinine.denominator
     denominator = 72 * weight.denominator * creatinine.numerator
     if sex == "female":
-        numerator *= COCKCROFT_GAULT_FEMALE_FACTOR.numerator
-        denominator *= COCKCROFT_GAULT_FEMALE_FACTOR.denominator
+        numerator *= _FEMALE_NUMERATOR
+        denominator *= _FEMALE_DENOMINATOR
     crcl = Fraction(numerator, denominator)
     return CockcroftGault(
         crcl_ml_min=crcl,

@@ -33,7 +33,7 @@ ALBUMIN_MIN_G_DL: Final = Fraction("2.5")
 CRCL_MIN_ML_MIN: Final = Fraction(30)
 LVEF_MIN_PERCENT: Final = Fraction(55)
 
-# The thresholds as the reasons write them, once (Fractions are slow to format).
+# The thresholds as the reasons write them: written once, not for every screening.
 _LIMIT_TEXT: Final = {
     "INC-03-HR": number_text(HORMONE_RECEPTOR_MAX_PERCENT),
     "INC-07-HB": number_text(HEMOGLOBIN_MIN_G_DL),

@@ -258,8 +258,6 @@ def _canonical_ratio(test: str, value: float, unit: str, uln: float | None) -> t
     return n * divisor.denominator, d * divisor.numerator
 
 
-# Converted by the import's checks (to_canonical) and again by the rules: remembered.
-@lru_cache(maxsize=1024)
 def exact_canonical(test: str, value: float, unit: str, uln: float | None = None) -> Fraction:
     """The exact value of a result in the canonical unit of ``test`` (× ULN for
     bilirubin, ALT, AST), from the decimals written: what the rules compare.
@@ -289,8 +287,7 @@ def to_canonical(test: str, value: float, unit: str, uln: float | None = None) -
         return value / float(spec.divisors[unit])
     if (test, unit) in _UNCONVERTED:
         return float(value)  # the float nearest to the decimal written is the float decoded
-    canonical = exact_canonical(test, value, unit, uln)
-    n, d = canonical.numerator, canonical.denominator
+    n, d = _canonical_ratio(test, value, unit, uln)
     if abs(n) >= d * _FLOAT_OVERFLOW:  # beyond the largest float (1e300 with a ULN of 1e-300)
         return math.inf if n > 0 else -math.inf
     return n / d  # int / int: correctly rounded
@@ -312,7 +309,7 @@ def unit_slip_hint(test: str, value: float, unit: str) -> list[str]:
     hints = []
     for other in accepted_units(test):
         divisor = spec.divisors[other]
-        if divisor not in tried and is_plausible(test, value / divisor):
+        if divisor not in tried and is_plausible(test, to_canonical(test, value, other)):
             hints.append(other)
         tried.add(divisor)  # umol/L and µmol/L are one suggestion, not two
     return hints
