@@ -42,6 +42,7 @@ from screening import selectors
 from screening.models import Evaluation, LabTest, Screening, Sex, Signature, User
 from screening.panel import CRITERION_FIELDS
 from screening.reasons import CRITERION_TITLES, STATUS_LABELS, localized_reason
+from screening.rules import units
 from screening.rules.dates import age_years
 from screening.rules.derived import COCKCROFT_GAULT_FEMALE_FACTOR
 
@@ -138,13 +139,13 @@ def _localized(text: str) -> str:
 
 
 def _number(value: float | int) -> str:
-    """A value as entered: as precise as it is, up to 3 decimals (as the rules show it)."""
-    return _localized(format(round(value, 3), ",.10g"))
+    """A value as entered: the decimal as written (as the rules show it)."""
+    return _localized(units.number_text(value))
 
 
 def _fixed(value: float, decimals: int) -> str:
-    """A computed value to ``decimals`` places, as the reasons show it (creatinine 0.70)."""
-    return _localized(format(value, f",.{decimals}f"))
+    """A computed value to ``decimals`` places, rounded half up as the reasons are (creatinine 0.70)."""
+    return _localized(units.number_text(value, decimals))
 
 
 def _unit(unit: str) -> str:
