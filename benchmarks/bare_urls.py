@@ -33,9 +33,9 @@ def bare_list(request: HttpRequest) -> HttpResponse:
     if query:
         screenings = screenings.filter(Q(number__icontains=query) | Q(initials__iexact=query))
     page = max(int(request.GET.get("page") or 1), 1)
-    rows = (screenings.order_by("-updated_at", "-id")
-            .values_list("number", "initials", "assessment_date", "status", "failed_count", "missing_count",
-                         "updated_at")[(page - 1) * PAGE_SIZE:page * PAGE_SIZE])
+    rows = screenings.order_by("-updated_at", "-id").values_list(
+        "number", "initials", "assessment_date", "status", "failed_count", "missing_count", "updated_at"
+    )[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     return HttpResponse("\n".join(" ".join(map(str, row)) for row in rows), content_type="text/plain")
 
 

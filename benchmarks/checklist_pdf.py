@@ -71,9 +71,16 @@ BENCH_SETTINGS: dict[str, Any] = {
 PASSWORD = secrets.token_urlsafe(16)
 EXAMPLE = ROOT.parent / "shared" / "examples" / "eligible-ipc-0007.json"
 # Plausible values, in each test's unit as the example enters it.
-LAB_VALUES = {"hemoglobin": (11.2, "g/dL", None), "anc": (2.4, "10^9/L", None), "platelets": (231, "10^9/L", None),
-              "total_bilirubin": (9, "umol/L", 21), "alt": (25, "U/L", 40), "ast": (31, "U/L", 40),
-              "albumin": (38, "g/L", None), "creatinine": (68, "umol/L", None)}
+LAB_VALUES = {
+    "hemoglobin": (11.2, "g/dL", None),
+    "anc": (2.4, "10^9/L", None),
+    "platelets": (231, "10^9/L", None),
+    "total_bilirubin": (9, "umol/L", 21),
+    "alt": (25, "U/L", 40),
+    "ast": (31, "U/L", 40),
+    "albumin": (38, "g/L", None),
+    "creatinine": (68, "umol/L", None),
+}
 
 
 def document_with_labs(count: int) -> dict[str, Any]:
@@ -85,8 +92,12 @@ def document_with_labs(count: int) -> dict[str, Any]:
     for n in range(max(count - len(document["labs"]), 0)):
         test = list(LAB_VALUES)[n % len(LAB_VALUES)]
         value, unit, uln = LAB_VALUES[test]
-        row = {"test": test, "value": round(value * (1 + 0.01 * (n % 7)), 2), "unit": unit,
-               "date": (newest - datetime.timedelta(days=3 * (1 + n // len(LAB_VALUES)))).isoformat()}
+        row = {
+            "test": test,
+            "value": round(value * (1 + 0.01 * (n % 7)), 2),
+            "unit": unit,
+            "date": (newest - datetime.timedelta(days=3 * (1 + n // len(LAB_VALUES)))).isoformat(),
+        }
         if uln is not None:
             row["uln"] = uln
         extra.append(row)
@@ -120,10 +131,12 @@ def bare_html(pdf: bytes) -> tuple[str, int]:
 
 def run(counts: list[int], number: int, repeat: int) -> None:
     site = Site.objects.get(code="IPC")
-    coordinator = User.objects.create_user(username="bench.coord", password=PASSWORD, role=Role.COORDINATOR,
-                                           first_name="Bench", last_name="Coordinator")
-    investigator = User.objects.create_user(username="bench.inv", password=PASSWORD, role=Role.INVESTIGATOR,
-                                            first_name="Bench", last_name="Investigator")
+    coordinator = User.objects.create_user(
+        username="bench.coord", password=PASSWORD, role=Role.COORDINATOR, first_name="Bench", last_name="Coordinator"
+    )
+    investigator = User.objects.create_user(
+        username="bench.inv", password=PASSWORD, role=Role.INVESTIGATOR, first_name="Bench", last_name="Investigator"
+    )
     for user in (coordinator, investigator):
         SiteMembership.objects.create(user=user, site=site)
     print(f"best of {repeat} rounds of {number} PDFs each")
@@ -137,8 +150,7 @@ def one(labs: int, number: int, repeat: int, *, coordinator: User, investigator:
     document["screening_id"] = None  # a new screening, numbered by its site
     evaluation = services.screening_import(raw=document, by=coordinator)
     screening = evaluation.screening
-    services.screening_sign(screening=screening, by=investigator, password=PASSWORD,
-                            meaning="eligibility_confirmed")
+    services.screening_sign(screening=screening, by=investigator, password=PASSWORD, meaning="eligibility_confirmed")
 
     client = Client()
     client.force_login(investigator)
@@ -156,14 +168,19 @@ def one(labs: int, number: int, repeat: int, *, coordinator: User, investigator:
     if evaluation.status != "eligible" or printed != 1 + repeat * number:
         raise SystemExit(f"{screening.number}: {evaluation.status}, {printed} printouts recorded")
     label = f"{len(evaluation.input_document['labs'])} labs"
-    print(f"{label:<16} {page_count:>5} {len(pdf) / 1024:>4.0f} {query_count:>7} {real * 1000:8.0f} "
-          f"{bare * 1000:8.0f} {real / bare:6.2f}")
+    print(
+        f"{label:<16} {page_count:>5} {len(pdf) / 1024:>4.0f} {query_count:>7} {real * 1000:8.0f} "
+        f"{bare * 1000:8.0f} {real / bare:6.2f}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--labs", default="8,100", help="lab results of each screening, comma-separated "
-                        "(8: the spec's example as it is)")
+    parser.add_argument(
+        "--labs",
+        default="8,100",
+        help="lab results of each screening, comma-separated (8: the spec's example as it is)",
+    )
     parser.add_argument("--number", type=int, default=5, help="PDFs per timed round")
     parser.add_argument("--repeat", type=int, default=3, help="rounds; the best is kept")
     args = parser.parse_args()

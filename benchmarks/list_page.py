@@ -111,8 +111,10 @@ def main() -> None:
             raise SystemExit(f"no user {args.user!r}: run `manage.py seed_demo` (and seed_screenings) first")
         visible = selectors.screenings_visible_to(user).count()
         if visible < 50 * 50:
-            print(f"warning: {args.user} sees {visible} screenings, fewer than 50 pages: "
-                  "run `manage.py seed_screenings --count 100000` first")
+            print(
+                f"warning: {args.user} sees {visible} screenings, fewer than 50 pages: "
+                "run `manage.py seed_screenings --count 100000` first"
+            )
         client = Client()
         client.force_login(user)
         print(f"{args.user} sees {visible:,} screenings; best of {args.repeat} rounds of {args.number} requests")
@@ -126,8 +128,10 @@ def main() -> None:
                 real = min(real, timed(client, real_url, args.number))
                 bare = min(bare, timed(client, bare_url, args.number))
             ratios.append(real / bare)
-            print(f"{label:<32} {real * 1000:8.2f} {bare * 1000:8.2f} {real / bare:6.2f} "
-                  f"{real_queries:>4}/{bare_queries:<3}")
+            print(
+                f"{label:<32} {real * 1000:8.2f} {bare * 1000:8.2f} {real / bare:6.2f} "
+                f"{real_queries:>4}/{bare_queries:<3}"
+            )
         print(f"ratio real / bare: from {min(ratios):.2f} to {max(ratios):.2f} (1.0: as fast as the bare view)")
 
 

@@ -66,12 +66,16 @@ def report(stats_csv: Path, failures_csv: Path) -> None:
         row = rows.get(name)
         if row is None:
             continue
-        print(f"{name:<16} {row['Request Count']:>6} {row['Failure Count']:>5} {row['50%']:>10} {row['95%']:>8} "
-              f"{float(row['Requests/s']):6.1f}")
+        print(
+            f"{name:<16} {row['Request Count']:>6} {row['Failure Count']:>5} {row['50%']:>10} {row['95%']:>8} "
+            f"{float(row['Requests/s']):6.1f}"
+        )
     for real, bare in PAIRS:
         if real in rows and bare in rows and float(rows[bare]["50%"]) > 0:
-            print(f"ratio {real} / {bare}: median {float(rows[real]['50%']) / float(rows[bare]['50%']):.1f}, "
-                  f"p95 {float(rows[real]['95%']) / max(float(rows[bare]['95%']), 1):.1f}")
+            print(
+                f"ratio {real} / {bare}: median {float(rows[real]['50%']) / float(rows[bare]['50%']):.1f}, "
+                f"p95 {float(rows[real]['95%']) / max(float(rows[bare]['95%']), 1):.1f}"
+            )
     with failures_csv.open(newline="") as f:
         for row in csv.DictReader(f):
             print(f"failures: {row['Occurrences']} x {row['Method']} {row['Name']}: {row['Error']}")
@@ -83,11 +87,32 @@ def run_locust(args: argparse.Namespace, env: dict[str, str], tmp: Path) -> Path
     log = tmp / "locust.log"
     with log.open("wb") as output:
         locust = subprocess.run(
-            [str(BIN / "locust"), "-f", str(ROOT / "benchmarks" / "locustfile.py"), "--headless",
-             "-u", str(args.users), "-r", str(args.spawn_rate), "--run-time", args.run_time,
-             "--host", f"http://{HOST}:{args.port}", "--csv", str(stats), "--only-summary", "--stop-timeout", "10"],
-            cwd=ROOT, env=env, timeout=run_time_seconds(args.run_time) + 120, check=False, stdout=output,
-            stderr=output)
+            [
+                str(BIN / "locust"),
+                "-f",
+                str(ROOT / "benchmarks" / "locustfile.py"),
+                "--headless",
+                "-u",
+                str(args.users),
+                "-r",
+                str(args.spawn_rate),
+                "--run-time",
+                args.run_time,
+                "--host",
+                f"http://{HOST}:{args.port}",
+                "--csv",
+                str(stats),
+                "--only-summary",
+                "--stop-timeout",
+                "10",
+            ],
+            cwd=ROOT,
+            env=env,
+            timeout=run_time_seconds(args.run_time) + 120,
+            check=False,
+            stdout=output,
+            stderr=output,
+        )
     # locust exits 1 when some requests failed (reported with the figures), 2 and more when it failed itself.
     if locust.returncode > 1 or not Path(f"{stats}_stats.csv").exists():
         sys.stdout.write(log.read_text()[-5000:])
@@ -106,25 +131,48 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="alter-load-") as tmp_name:
         tmp = Path(tmp_name)
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "benchmarks.settings", "DEBUG": "false",
-               "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": HOST, "SECURE_SSL_REDIRECT": "false",
-               "STATIC_ROOT": str(tmp / "static"), "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
-        subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env,
-                       check=True)
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "benchmarks.settings",
+            "DEBUG": "false",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": HOST,
+            "SECURE_SSL_REDIRECT": "false",
+            "STATIC_ROOT": str(tmp / "static"),
+            "LOG_LEVEL": "WARNING",
+            "PYTHONPATH": str(ROOT),
+        }
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+        )
         # The server's log (Django logs each 409 conflict as a warning) goes to a file, shown if it fails.
         with (tmp / "gunicorn.log").open("wb") as server_log:
             server = subprocess.Popen(
-                [str(BIN / "gunicorn"), "alter.wsgi:application", "--bind", f"{HOST}:{args.port}",
-                 "--workers", str(args.workers), "--log-level", "warning"],
-                cwd=ROOT, env=env, stdout=server_log, stderr=server_log)
+                [
+                    str(BIN / "gunicorn"),
+                    "alter.wsgi:application",
+                    "--bind",
+                    f"{HOST}:{args.port}",
+                    "--workers",
+                    str(args.workers),
+                    "--log-level",
+                    "warning",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=server_log,
+                stderr=server_log,
+            )
             try:
                 try:
                     wait_until_serving(args.port, server)
                 except SystemExit:
                     sys.stdout.write((tmp / "gunicorn.log").read_text()[-5000:])
                     raise
-                print(f"gunicorn on {HOST}:{args.port} ({args.workers} workers); locust: {args.users} users "
-                      f"for {args.run_time}")
+                print(
+                    f"gunicorn on {HOST}:{args.port} ({args.workers} workers); locust: {args.users} users "
+                    f"for {args.run_time}"
+                )
                 stats = run_locust(args, env, tmp)
             finally:
                 server.terminate()  # gunicorn's master stops its workers on SIGTERM

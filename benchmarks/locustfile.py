@@ -142,8 +142,12 @@ class Coordinator(HttpUser):
     def on_start(self) -> None:
         self.username = next(USERNAMES)
         page = self.client.get("/accounts/login/", name="login form")
-        response = self.client.post("/accounts/login/", name="login", allow_redirects=False, data={
-            "username": self.username, "password": PASSWORD, "csrfmiddlewaretoken": _csrf(page.text)})
+        response = self.client.post(
+            "/accounts/login/",
+            name="login",
+            allow_redirects=False,
+            data={"username": self.username, "password": PASSWORD, "csrfmiddlewaretoken": _csrf(page.text)},
+        )
         if response.status_code != 302:
             raise RuntimeError(f"{self.username} could not sign in ({response.status_code}): run seed_demo")
         self.numbers: list[str] = []
@@ -166,8 +170,9 @@ class Coordinator(HttpUser):
                 opened.failure(str(exc))
                 return
         self.client.get(f"/bare/screenings/{number}/", name="bare open")
-        with self.client.post(action or url, data=fields, name="save+evaluate", allow_redirects=False,
-                              catch_response=True) as saved:
+        with self.client.post(
+            action or url, data=fields, name="save+evaluate", allow_redirects=False, catch_response=True
+        ) as saved:
             if saved.status_code == 302:
                 saved.success()
             elif saved.status_code == 409:

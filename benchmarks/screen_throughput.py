@@ -71,8 +71,10 @@ def main() -> None:
         bare = min(bare, best_time(bare_round_trip, lines))
         ours = min(ours, best_time(screen_all, lines))
     n = len(lines)
-    print(f"documents: {n} ({', '.join(f'{k} {v}' for k, v in sorted(statuses.items()))}), "
-          f"mean size {sum(map(len, lines)) // n} bytes")
+    print(
+        f"documents: {n} ({', '.join(f'{k} {v}' for k, v in sorted(statuses.items()))}), "
+        f"mean size {sum(map(len, lines)) // n} bytes"
+    )
     print(f"bare json.loads + json.dumps : {n / bare:10,.0f} documents/s")
     print(f"screen (parse+evaluate+encode): {n / ours:10,.0f} documents/s")
     print(f"ratio screen / bare          : {bare / ours:10.2f}")
@@ -82,16 +84,31 @@ def main() -> None:
         path.write_bytes(b"\n".join(lines) + b"\n")
         env = {**os.environ, "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none"}  # proves no DB is used
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import json,sys\n"
-                        "for line in open(sys.argv[1]): sys.stdout.write(json.dumps(json.loads(line)) + '\\n')",
-                        str(path)], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import json,sys\n"
+                "for line in open(sys.argv[1]): sys.stdout.write(json.dumps(json.loads(line)) + '\\n')",
+                str(path),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         bare_cmd = time.perf_counter() - start
         start = time.perf_counter()
-        subprocess.run([sys.executable, str(ROOT / "manage.py"), "screen", str(path)], check=True,
-                       stdout=subprocess.DEVNULL, env=env, cwd=ROOT)
+        subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), "screen", str(path)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            env=env,
+            cwd=ROOT,
+        )
         screen_cmd = time.perf_counter() - start
-    print(f"end to end, process start-up included: bare {n / bare_cmd:,.0f}/s, "
-          f"manage.py screen {n / screen_cmd:,.0f}/s, ratio {bare_cmd / screen_cmd:.2f}")
+    print(
+        f"end to end, process start-up included: bare {n / bare_cmd:,.0f}/s, "
+        f"manage.py screen {n / screen_cmd:,.0f}/s, ratio {bare_cmd / screen_cmd:.2f}"
+    )
 
 
 if __name__ == "__main__":

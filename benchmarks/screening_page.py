@@ -41,8 +41,18 @@ sys.path.insert(0, str(ROOT))
 # The exchange format's list limits (shared/spec/exchange-format.md, "Limits"); plain Python.
 from screening.rules.document import DRUGS_MAX, LABS_MAX, PREGNANCY_TESTS_MAX, TUMOUR_SAMPLES_MAX  # noqa: E402
 
-_DRUG_NAMES = ("paclitaxel", "capecitabine", "pembrolizumab", "carboplatin", "eribulin", "doxorubicin",
-               "gemcitabine", "olaparib", "nab-paclitaxel", "cyclophosphamide")
+_DRUG_NAMES = (
+    "paclitaxel",
+    "capecitabine",
+    "pembrolizumab",
+    "carboplatin",
+    "eribulin",
+    "doxorubicin",
+    "gemcitabine",
+    "olaparib",
+    "nab-paclitaxel",
+    "cyclophosphamide",
+)
 
 
 def _days_before(day: str, days: int) -> str:
@@ -55,16 +65,21 @@ def largest_document(base: dict[str, Any]) -> dict[str, Any]:
     samples and pregnancy tests, and 50 prior drugs. Plain Python: no Django needed."""
     doc = copy.deepcopy(base)
     labs = doc["labs"]
-    doc["labs"] = [{**labs[i % len(labs)], "date": _days_before(labs[i % len(labs)]["date"], i // len(labs))}
-                   for i in range(LABS_MAX)]
+    doc["labs"] = [
+        {**labs[i % len(labs)], "date": _days_before(labs[i % len(labs)]["date"], i // len(labs))}
+        for i in range(LABS_MAX)
+    ]
     sample = doc["tumour_samples"][0]
-    doc["tumour_samples"] = [{**sample, "date": _days_before(sample["date"], 30 * i)}
-                             for i in range(TUMOUR_SAMPLES_MAX)]
+    doc["tumour_samples"] = [
+        {**sample, "date": _days_before(sample["date"], 30 * i)} for i in range(TUMOUR_SAMPLES_MAX)
+    ]
     test = doc["reproductive"]["pregnancy_tests"][0]
-    doc["reproductive"]["pregnancy_tests"] = [{**test, "date": _days_before(test["date"], 7 * i)}
-                                              for i in range(PREGNANCY_TESTS_MAX)]
-    doc["prior_therapy"]["drugs"] = [f"{_DRUG_NAMES[i % len(_DRUG_NAMES)]} (line {i // len(_DRUG_NAMES) + 1})"
-                                     for i in range(DRUGS_MAX)]
+    doc["reproductive"]["pregnancy_tests"] = [
+        {**test, "date": _days_before(test["date"], 7 * i)} for i in range(PREGNANCY_TESTS_MAX)
+    ]
+    doc["prior_therapy"]["drugs"] = [
+        f"{_DRUG_NAMES[i % len(_DRUG_NAMES)]} (line {i // len(_DRUG_NAMES) + 1})" for i in range(DRUGS_MAX)
+    ]
     return doc
 
 
@@ -117,8 +132,10 @@ def _save_unchanged(client: Any, screening: Any) -> None:
     elapsed = time.perf_counter() - start
     screening.refresh_from_db()
     unchanged = services.screening_document(screening=screening) == stored
-    print(f"largest saved unchanged through the form: {response.status_code} in {elapsed * 1000:.0f} ms, "
-          f"version {screening.version}, stored document {'unchanged' if unchanged else 'CHANGED'}")
+    print(
+        f"largest saved unchanged through the form: {response.status_code} in {elapsed * 1000:.0f} ms, "
+        f"version {screening.version}, stored document {'unchanged' if unchanged else 'CHANGED'}"
+    )
     if response.status_code != 302 or not unchanged:
         raise SystemExit("saving the largest screening unchanged did not work")
 
@@ -150,16 +167,27 @@ def main() -> None:
         client = Client()
         client.force_login(user)
         rows = {name: len(r) for name, r in selectors.screening_rows(largest).items()}
-        print(f"typical {typical.number}: {sum(len(r) for r in selectors.screening_rows(typical).values())} rows; "
-              f"largest {largest.number}: {rows}")
+        print(
+            f"typical {typical.number}: {sum(len(r) for r in selectors.screening_rows(typical).values())} rows; "
+            f"largest {largest.number}: {rows}"
+        )
         cases: list[tuple[str, str, str, dict[str, str] | None]] = [
-            ("bare view (one row)", "GET", reverse("bare-detail", args=[typical.number]), None)]
+            ("bare view (one row)", "GET", reverse("bare-detail", args=[typical.number]), None)
+        ]
         for label, screening in (("typical", typical), ("largest", largest)):
             cases.append((f"page, {label}", "GET", reverse("screening:detail", args=[screening.number]), None))
-            cases.append((f"panel (htmx), {label}", "POST", reverse("screening:evaluate", args=[screening.number]),
-                          _form_post(screening)))
-        print(f"form fields posted: typical {len(cases[2][3] or {})}, largest {len(cases[4][3] or {})}; "
-              f"best of {args.repeat} rounds of {args.number} requests")
+            cases.append(
+                (
+                    f"panel (htmx), {label}",
+                    "POST",
+                    reverse("screening:evaluate", args=[screening.number]),
+                    _form_post(screening),
+                )
+            )
+        print(
+            f"form fields posted: typical {len(cases[2][3] or {})}, largest {len(cases[4][3] or {})}; "
+            f"best of {args.repeat} rounds of {args.number} requests"
+        )
         best = {label: (float("inf"), float("inf")) for label, *_ in cases}
         for _ in range(args.repeat):
             for label, method, url, data in cases:
@@ -169,8 +197,10 @@ def main() -> None:
         for label, *_ in cases:
             elapsed, cpu = best[label]
             print(f"{label:<26} {elapsed * 1000:8.2f} {cpu * 1000:8.2f} {elapsed / bare:14.2f}")
-        print(f"ratio largest / typical: page {best['page, largest'][0] / best['page, typical'][0]:.2f}, "
-              f"panel {best['panel (htmx), largest'][0] / best['panel (htmx), typical'][0]:.2f}")
+        print(
+            f"ratio largest / typical: page {best['page, largest'][0] / best['page, typical'][0]:.2f}, "
+            f"panel {best['panel (htmx), largest'][0] / best['panel (htmx), typical'][0]:.2f}"
+        )
         _save_unchanged(client, largest)
         transaction.set_rollback(True)
 

@@ -3,8 +3,8 @@ from django.db.models.signals import post_migrate
 
 
 class ScreeningConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'screening'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "screening"
 
     def ready(self) -> None:
         from screening import db_roles  # noqa: PLC0415 - it imports models, not loaded before ready()

@@ -50,9 +50,11 @@ from screening.rules.derived import COCKCROFT_GAULT_FEMALE_FACTOR
 TRIAL: Final = {
     "acronym": "ALTER",
     # The registry's title, spelling included ("Alterning"): the record is quoted, not edited.
-    "title": ("Testing Two Different Drugs (Sacituzumab-govitecan and Trastuzumab-deruxtecan) Combinations "
-              "Prescribed in an Alterning Pattern to Patients With Metastatic or Locally Advanced "
-              "Triple-negative Breast Cancer"),
+    "title": (
+        "Testing Two Different Drugs (Sacituzumab-govitecan and Trastuzumab-deruxtecan) Combinations "
+        "Prescribed in an Alterning Pattern to Patients With Metastatic or Locally Advanced "
+        "Triple-negative Breast Cancer"
+    ),
     "nct": "NCT07151586",
     "eu_ct": "2025-521909-40-00",
     "sponsor": "UNICANCER",
@@ -69,8 +71,14 @@ OUTCOME_WORDS: Final = {
 }
 
 # Units as a document writes them -> as printed (the glossary's G/L and UI/L in French).
-_UNITS_EN: Final = {"10^9/L": "10⁹/L", "/mm3": "/mm³", "/uL": "/µL", "/\u03bcL": "/µL", "umol/L": "µmol/L",
-                    "\u03bcmol/L": "µmol/L"}
+_UNITS_EN: Final = {
+    "10^9/L": "10⁹/L",
+    "/mm3": "/mm³",
+    "/uL": "/µL",
+    "/\u03bcL": "/µL",
+    "umol/L": "µmol/L",
+    "\u03bcmol/L": "µmol/L",
+}
 _UNITS_FR: Final = {**_UNITS_EN, "10^9/L": "G/L", "U/L": "UI/L", "IU/L": "UI/L"}
 
 TEMPLATE: Final = "screening/checklist.html"
@@ -85,8 +93,9 @@ class NothingToPrint(Exception):  # noqa: N818 - the domain's word
 
 CANONICAL_FORM: Final = _(
     "SHA-256 of the UTF-8 bytes of the result document as canonical JSON: object keys sorted by "
-    "code point at every level, no whitespace (separators \",\" and \":\"), non-ASCII characters "
-    "written as themselves, numbers as stored.")
+    'code point at every level, no whitespace (separators "," and ":"), non-ASCII characters '
+    "written as themselves, numbers as stored."
+)
 
 
 def canonical_json(document: Any) -> bytes:
@@ -97,8 +106,9 @@ def canonical_json(document: Any) -> bytes:
     (×, ≥, µ) as themselves rather than ``\\u`` escapes, numbers as Python writes the
     stored value (``2400.0`` keeps its ``.0``). README, "The eligibility checklist (PDF)".
     """
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False).encode("utf-8")
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode(
+        "utf-8"
+    )
 
 
 def result_sha256(document: Any) -> str:
@@ -107,6 +117,7 @@ def result_sha256(document: Any) -> str:
 
 
 # --- no network: only the app's own static files --------------------------------------
+
 
 class LocalOnlyFetcher(URLFetcher):
     """WeasyPrint's fetcher, refusing every URL but a file under the static folders.
@@ -131,6 +142,7 @@ class LocalOnlyFetcher(URLFetcher):
 
 
 # --- what is printed ------------------------------------------------------------------
+
 
 def _localized(text: str) -> str:
     """Python's "1,234.5" with the active language's separators ("1 234,5" in French)."""
@@ -170,8 +182,7 @@ class LabRow:
     used_by: tuple[str, ...]
 
 
-def _lab_rows(document: Mapping[str, Any], criteria: list[dict[str, Any]],
-              crcl_index: int | None) -> list[LabRow]:
+def _lab_rows(document: Mapping[str, Any], criteria: list[dict[str, Any]], crcl_index: int | None) -> list[LabRow]:
     used: dict[int, list[str]] = {}
     for criterion in criteria:
         index = criterion.get("values", {}).get("lab_index")
@@ -181,21 +192,27 @@ def _lab_rows(document: Mapping[str, Any], criteria: list[dict[str, Any]],
         used.setdefault(crcl_index, []).append("INC-07-CRCL")
     rows = []
     for index, lab in enumerate(document.get("labs") or []):
-        rows.append(LabRow(
-            number=index + 1,
-            test=str(LabTest(lab["test"]).label) if lab.get("test") in LabTest.values else str(lab.get("test")),
-            value=_number(lab["value"]) if isinstance(lab.get("value"), int | float) else "—",
-            unit=_unit(str(lab.get("unit") or "")),
-            uln=_number(lab["uln"]) if isinstance(lab.get("uln"), int | float) else "",
-            date=_day(lab.get("date")),
-            used_by=tuple(used.get(index, ())),
-        ))
+        rows.append(
+            LabRow(
+                number=index + 1,
+                test=str(LabTest(lab["test"]).label) if lab.get("test") in LabTest.values else str(lab.get("test")),
+                value=_number(lab["value"]) if isinstance(lab.get("value"), int | float) else "—",
+                unit=_unit(str(lab.get("unit") or "")),
+                uln=_number(lab["uln"]) if isinstance(lab.get("uln"), int | float) else "",
+                date=_day(lab.get("date")),
+                used_by=tuple(used.get(index, ())),
+            )
+        )
     return rows
 
 
 def _lab_text(row: LabRow) -> str:
     text = gettext("lab result no. %(number)s: %(test)s %(value)s %(unit)s") % {
-        "number": row.number, "test": row.test, "value": row.value, "unit": row.unit}
+        "number": row.number,
+        "test": row.test,
+        "value": row.value,
+        "unit": row.unit,
+    }
     if row.uln:
         text += gettext(", ULN %(uln)s") % {"uln": row.uln}
     if row.date is not None:
@@ -216,8 +233,11 @@ def _crcl_index(document: Mapping[str, Any], values: Mapping[str, Any]) -> int |
     creatinine rows of that date, the rules use the one listed last."""
     if values.get("crcl_ml_min") is None or values.get("date") is None:
         return None
-    found = [i for i, lab in enumerate(document.get("labs") or [])
-             if lab.get("test") == "creatinine" and lab.get("date") == values["date"]]
+    found = [
+        i
+        for i, lab in enumerate(document.get("labs") or [])
+        if lab.get("test") == "creatinine" and lab.get("date") == values["date"]
+    ]
     return found[-1] if found else None
 
 
@@ -225,21 +245,31 @@ def _crcl_formula(result: Mapping[str, Any], values: Mapping[str, Any]) -> str:
     """Cockcroft-Gault with the values the rules used, as the registry writes it."""
     female = values.get("sex") == Sex.FEMALE
     text = "[(140 − {age}) × {weight} kg] / [72 × {creatinine} mg/dL]".format(
-        age=values["age_years"], weight=_number(values["weight_kg"]),
-        creatinine=_fixed(values["creatinine_mg_dl"], 2))
+        age=values["age_years"], weight=_number(values["weight_kg"]), creatinine=_fixed(values["creatinine_mg_dl"], 2)
+    )
     if female:
         text += f" × {_number(COCKCROFT_GAULT_FEMALE_FACTOR)}"
     # The result's own CrCl, rounded to 1 decimal as the rules report it.
     shown = result.get("crcl_ml_min")
     crcl = _fixed(shown if isinstance(shown, int | float) else values["crcl_ml_min"], 1)
-    return gettext("CrCl (Cockcroft-Gault) = %(formula)s = %(crcl)s mL/min (%(sex)s, age %(age)s y at the "
-                   "date of the creatinine result)") % {
-        "formula": text, "crcl": crcl, "sex": Sex(values["sex"]).label if values.get("sex") in Sex.values else "?",
-        "age": values["age_years"]}
+    return gettext(
+        "CrCl (Cockcroft-Gault) = %(formula)s = %(crcl)s mL/min (%(sex)s, age %(age)s y at the "
+        "date of the creatinine result)"
+    ) % {
+        "formula": text,
+        "crcl": crcl,
+        "sex": Sex(values["sex"]).label if values.get("sex") in Sex.values else "?",
+        "age": values["age_years"],
+    }
 
 
-def _details(criterion: Mapping[str, Any], document: Mapping[str, Any], result: Mapping[str, Any],
-             labs: list[LabRow], judgments: Mapping[str, selectors.JudgmentAnswer]) -> list[str]:
+def _details(
+    criterion: Mapping[str, Any],
+    document: Mapping[str, Any],
+    result: Mapping[str, Any],
+    labs: list[LabRow],
+    judgments: Mapping[str, selectors.JudgmentAnswer],
+) -> list[str]:
     """The values that decided a criterion, beyond its reason: the source rows as entered."""
     cid, values = criterion["id"], criterion.get("values") or {}
     lines = []
@@ -254,29 +284,44 @@ def _details(criterion: Mapping[str, Any], document: Mapping[str, Any], result: 
             lines.append(gettext("Creatinine used: %(lab)s") % {"lab": _lab_text(labs[index])})
     if cid == "INC-02" and values.get("age_years") is not None and values.get("assessment_date"):
         # The age only: the date of birth identifies the patient and is never printed.
-        lines.append(ngettext("Age %(age)s year at the assessment date (%(date)s)",
-                              "Age %(age)s years at the assessment date (%(date)s)", values["age_years"]) % {
-            "age": values["age_years"], "date": _date(values["assessment_date"])})
+        lines.append(
+            ngettext(
+                "Age %(age)s year at the assessment date (%(date)s)",
+                "Age %(age)s years at the assessment date (%(date)s)",
+                values["age_years"],
+            )
+            % {"age": values["age_years"], "date": _date(values["assessment_date"])}
+        )
     if cid == "INC-08" and values.get("date"):
         lines.append(gettext("LVEF measured on %(date)s") % {"date": _date(values["date"])})
     test_index = values.get("test_index")
     tests = (document.get("reproductive") or {}).get("pregnancy_tests") or []
     if isinstance(test_index, int) and 0 <= test_index < len(tests):
         test = tests[test_index]
-        lines.append(gettext("Used: pregnancy test no. %(number)s, %(result)s, %(type)s, on %(date)s") % {
-            "number": test_index + 1, "result": _word(_TEST_RESULTS, test.get("result")),
-            "type": _word(_TEST_TYPES, test.get("type")), "date": _date(test["date"])})
+        lines.append(
+            gettext("Used: pregnancy test no. %(number)s, %(result)s, %(type)s, on %(date)s")
+            % {
+                "number": test_index + 1,
+                "result": _word(_TEST_RESULTS, test.get("result")),
+                "type": _word(_TEST_TYPES, test.get("type")),
+                "date": _date(test["date"]),
+            }
+        )
     field = CRITERION_FIELDS.get(cid, "").removeprefix("id_")
     if field in judgments:
         lines.append(_answered(judgments[field]))
     return lines
 
 
-_TEST_RESULTS: Final = {"negative": pgettext_lazy("pregnancy test", "negative"),
-                        "positive": pgettext_lazy("pregnancy test", "positive")}
-_TEST_TYPES: Final = {"serum": pgettext_lazy("pregnancy test", "serum"),
-                      "urine": pgettext_lazy("pregnancy test", "urine"),
-                      None: pgettext_lazy("pregnancy test", "type not given")}
+_TEST_RESULTS: Final = {
+    "negative": pgettext_lazy("pregnancy test", "negative"),
+    "positive": pgettext_lazy("pregnancy test", "positive"),
+}
+_TEST_TYPES: Final = {
+    "serum": pgettext_lazy("pregnancy test", "serum"),
+    "urine": pgettext_lazy("pregnancy test", "urine"),
+    None: pgettext_lazy("pregnancy test", "type not given"),
+}
 
 
 def _word(words: Mapping[Any, Any], key: Any) -> str:
@@ -315,8 +360,11 @@ class Subject:
 def checklist_subject(screening: Screening) -> Subject:
     """The signed evaluation of a signed (locked) screening, else the latest evaluation."""
     if screening.locked:
-        signature = (screening.signatures.select_related("signed_by", "evaluation__created_by")
-                     .order_by("-signed_at", "-id").first())
+        signature = (
+            screening.signatures.select_related("signed_by", "evaluation__created_by")
+            .order_by("-signed_at", "-id")
+            .first()
+        )
         if signature is not None:
             return Subject(signature.evaluation, signature)
     latest = screening.evaluations.select_related("created_by").order_by("-created_at", "-id").first()
@@ -325,8 +373,9 @@ def checklist_subject(screening: Screening) -> Subject:
     return Subject(latest, None)
 
 
-def checklist_context(*, screening: Screening, subject: Subject, by: User,
-                      generated_at: datetime.datetime) -> dict[str, Any]:
+def checklist_context(
+    *, screening: Screening, subject: Subject, by: User, generated_at: datetime.datetime
+) -> dict[str, Any]:
     """Everything the template prints, in the active language."""
     evaluation, signature = subject.evaluation, subject.signature
     document, result = evaluation.input_document, evaluation.result_document
@@ -335,21 +384,30 @@ def checklist_context(*, screening: Screening, subject: Subject, by: User,
     labs = _lab_rows(document, criteria, _crcl_index(document, crcl.get("values") or {}) if crcl else None)
     answers = selectors.judgment_answers(screening, evaluation=evaluation)
     judgments = {a.field: a for a in answers}
-    rows = [{
-        "id": c["id"], "kind": c.get("kind"),
-        "title": CRITERION_TITLES.get(c["id"], c["id"]),
-        "outcome": c["outcome"], "outcome_label": OUTCOME_WORDS.get(c["outcome"], c["outcome"]),
-        "reason": localized_reason(c),
-        "details": _details(c, document, result, labs, judgments),
-    } for c in criteria]
+    rows = [
+        {
+            "id": c["id"],
+            "kind": c.get("kind"),
+            "title": CRITERION_TITLES.get(c["id"], c["id"]),
+            "outcome": c["outcome"],
+            "outcome_label": OUTCOME_WORDS.get(c["outcome"], c["outcome"]),
+            "reason": localized_reason(c),
+            "details": _details(c, document, result, labs, judgments),
+        }
+        for c in criteria
+    ]
     order = list(screening.evaluations.order_by("created_at", "id").values_list("pk", flat=True))
     patient = document.get("patient") or {}
     born, assessed = _day(patient.get("date_of_birth")), _day(document.get("assessment_date"))
-    withdrawn = [(s, s.unlocks.order_by("unlocked_at", "id").select_related("unlocked_by").first())
-                 for s in evaluation.signatures.select_related("signed_by").order_by("signed_at", "id")
-                 if signature is None or s.pk != signature.pk]
+    withdrawn = [
+        (s, s.unlocks.order_by("unlocked_at", "id").select_related("unlocked_by").first())
+        for s in evaluation.signatures.select_related("signed_by").order_by("signed_at", "id")
+        if signature is None or s.pk != signature.pk
+    ]
     return {
-        "trial": TRIAL, "screening": screening, "site": screening.site,
+        "trial": TRIAL,
+        "screening": screening,
+        "site": screening.site,
         "initials": patient.get("initials") or "",
         "sex_label": Sex(patient["sex"]).label if patient.get("sex") in Sex.values else "",
         # The date of birth identifies the patient: the checklist gives the age instead.
@@ -358,29 +416,46 @@ def checklist_context(*, screening: Screening, subject: Subject, by: User,
         "planned_randomization_date": _day(document.get("planned_randomization_date")),
         "reference_date": _day(result.get("reference_date")),
         "valid_until": _day(result.get("valid_until")),
-        "evaluation": evaluation, "evaluation_n": order.index(evaluation.pk) + 1, "evaluation_total": len(order),
-        "evaluation_at": _moment(evaluation.created_at), "evaluation_by": person(evaluation.created_by),
+        "evaluation": evaluation,
+        "evaluation_n": order.index(evaluation.pk) + 1,
+        "evaluation_total": len(order),
+        "evaluation_at": _moment(evaluation.created_at),
+        "evaluation_by": person(evaluation.created_by),
         "ruleset": result.get("ruleset", evaluation.ruleset),
-        "status": result.get("status"), "status_label": STATUS_LABELS.get(result.get("status", ""), ""),
+        "status": result.get("status"),
+        "status_label": STATUS_LABELS.get(result.get("status", ""), ""),
         "wocbp": result.get("wocbp"),
-        "groups": [(_("Inclusion criteria"), [r for r in rows if r["kind"] == "inclusion"]),
-                   (_("Exclusion criteria"), [r for r in rows if r["kind"] == "exclusion"])],
+        "groups": [
+            (_("Inclusion criteria"), [r for r in rows if r["kind"] == "inclusion"]),
+            (_("Exclusion criteria"), [r for r in rows if r["kind"] == "exclusion"]),
+        ],
         "criteria_count": len(rows),
         "failed": [r for r in rows if r["outcome"] == "fail"],
         "missing": [r for r in rows if r["outcome"] == "missing"],
         "labs": labs,
-        "judgments": [{"label": a.label, "value": a.value,
-                       "by": person(a.answered_by) if a.answered_by is not None else "",
-                       "at": _moment(a.answered_at) if a.value is not None and a.answered_at is not None else ""}
-                      for a in answers],
+        "judgments": [
+            {
+                "label": a.label,
+                "value": a.value,
+                "by": person(a.answered_by) if a.answered_by is not None else "",
+                "at": _moment(a.answered_at) if a.value is not None and a.answered_at is not None else "",
+            }
+            for a in answers
+        ],
         "signature": signature,
         "signed_by": person(signature.signed_by) if signature else "",
         "signed_at": _moment(signature.signed_at) if signature else "",
-        "withdrawn": [{"signed": f"{person(s.signed_by)}, {_moment(s.signed_at)}, {s.get_meaning_display()}",
-                       "unlocked": (f"{person(u.unlocked_by)}, {_moment(u.unlocked_at)}: {u.reason}"
-                                    if u is not None else "")} for s, u in withdrawn],
-        "generated_at": _moment(generated_at), "generated_by": person(by),
-        "sha256": result_sha256(result), "canonical_form": CANONICAL_FORM,
+        "withdrawn": [
+            {
+                "signed": f"{person(s.signed_by)}, {_moment(s.signed_at)}, {s.get_meaning_display()}",
+                "unlocked": (f"{person(u.unlocked_by)}, {_moment(u.unlocked_at)}: {u.reason}" if u is not None else ""),
+            }
+            for s, u in withdrawn
+        ],
+        "generated_at": _moment(generated_at),
+        "generated_by": person(by),
+        "sha256": result_sha256(result),
+        "canonical_form": CANONICAL_FORM,
         "language": get_language() or settings.LANGUAGE_CODE,
     }
 
@@ -416,6 +491,10 @@ def checklist_build(*, screening: Screening, by: User, generated_at: datetime.da
     """The checklist of ``screening`` as a PDF, generated by ``by`` at ``generated_at``."""
     subject = checklist_subject(screening)
     context = checklist_context(screening=screening, subject=subject, by=by, generated_at=generated_at)
-    return Checklist(pdf=render_pdf(checklist_html(context)), evaluation=subject.evaluation,
-                     signature=subject.signature, sha256=context["sha256"], language=context["language"])
-
+    return Checklist(
+        pdf=render_pdf(checklist_html(context)),
+        evaluation=subject.evaluation,
+        signature=subject.signature,
+        sha256=context["sha256"],
+        language=context["language"],
+    )

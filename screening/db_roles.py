@@ -106,20 +106,29 @@ def _grants_sql(role: str, database: str, tables: list[str]) -> sql.Composed:
         sql.SQL("REVOKE ALL ON SCHEMA {schema} FROM {role}").format(schema=ident(SCHEMA), role=ident(role)),
         sql.SQL("GRANT USAGE ON SCHEMA {schema} TO {role}").format(schema=ident(SCHEMA), role=ident(role)),
         sql.SQL("REVOKE ALL ON ALL SEQUENCES IN SCHEMA {schema} FROM {role}").format(
-            schema=ident(SCHEMA), role=ident(role)),
+            schema=ident(SCHEMA), role=ident(role)
+        ),
         sql.SQL("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {role}").format(
-            schema=ident(SCHEMA), role=ident(role)),
+            schema=ident(SCHEMA), role=ident(role)
+        ),
     ]
     for table in tables:
         name = ident(SCHEMA, table)
         granted = sorted(rights.get(table, {"SELECT"}))
         statements.append(sql.SQL("REVOKE ALL ON TABLE {} FROM {}").format(name, ident(role)))
-        statements.append(sql.SQL("GRANT {rights} ON TABLE {table} TO {role}").format(
-            rights=sql.SQL(", ").join(sql.SQL(right) for right in granted), table=name, role=ident(role)))
+        statements.append(
+            sql.SQL("GRANT {rights} ON TABLE {table} TO {role}").format(
+                rights=sql.SQL(", ").join(sql.SQL(right) for right in granted), table=name, role=ident(role)
+            )
+        )
     if Context._meta.db_table in tables:  # not yet, after `migrate auth` on an empty database
-        statements.append(sql.SQL("GRANT UPDATE ({columns}) ON TABLE {table} TO {role}").format(
-            columns=sql.SQL(", ").join(ident(column) for column in CONTEXT_UPDATABLE_COLUMNS),
-            table=ident(SCHEMA, Context._meta.db_table), role=ident(role)))
+        statements.append(
+            sql.SQL("GRANT UPDATE ({columns}) ON TABLE {table} TO {role}").format(
+                columns=sql.SQL(", ").join(ident(column) for column in CONTEXT_UPDATABLE_COLUMNS),
+                table=ident(SCHEMA, Context._meta.db_table),
+                role=ident(role),
+            )
+        )
     return sql.SQL(";\n").join(statements)
 
 
@@ -129,13 +138,18 @@ def _ignore_guard_sql(tables: list[str]) -> sql.Composed:
     function = sql.Identifier(SCHEMA, IGNORE_GUARD_FUNCTION)
     for table in tables:
         name = sql.Identifier(SCHEMA, table)
-        statements.append(sql.SQL(
-            "CREATE OR REPLACE TRIGGER {trigger} BEFORE INSERT OR UPDATE OR DELETE ON {table} FOR EACH ROW "
-            "WHEN ({ignore_set}) EXECUTE FUNCTION {function}()").format(
-                trigger=sql.Identifier(row), table=name, ignore_set=sql.SQL(_IGNORE_SET), function=function))
-        statements.append(sql.SQL(
-            "CREATE OR REPLACE TRIGGER {trigger} AFTER INSERT OR UPDATE OR DELETE ON {table} FOR EACH STATEMENT "
-            "EXECUTE FUNCTION {function}()").format(trigger=sql.Identifier(statement), table=name, function=function))
+        statements.append(
+            sql.SQL(
+                "CREATE OR REPLACE TRIGGER {trigger} BEFORE INSERT OR UPDATE OR DELETE ON {table} FOR EACH ROW "
+                "WHEN ({ignore_set}) EXECUTE FUNCTION {function}()"
+            ).format(trigger=sql.Identifier(row), table=name, ignore_set=sql.SQL(_IGNORE_SET), function=function)
+        )
+        statements.append(
+            sql.SQL(
+                "CREATE OR REPLACE TRIGGER {trigger} AFTER INSERT OR UPDATE OR DELETE ON {table} FOR EACH STATEMENT "
+                "EXECUTE FUNCTION {function}()"
+            ).format(trigger=sql.Identifier(statement), table=name, function=function)
+        )
     return sql.SQL(";\n").join(statements)
 
 
@@ -154,22 +168,33 @@ def apply_runtime_grants(*, using: str) -> bool:
         cursor.execute("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = %s", [role])
         found = cursor.fetchone()
         if found is None:
-            logger.warning("Database role %r (DATABASE_RUNTIME_ROLE) does not exist: its rights were not granted. "
-                           "Create it (docs/operations.md, \"Database roles\") and run migrate again.", role)
+            logger.warning(
+                "Database role %r (DATABASE_RUNTIME_ROLE) does not exist: its rights were not granted. "
+                'Create it (docs/operations.md, "Database roles") and run migrate again.',
+                role,
+            )
         elif role == current_user:
-            logger.warning("migrate is connected as the runtime role %r: nothing granted. Run migrate as the owner "
-                           "(MIGRATION_DATABASE_URL).", role)
+            logger.warning(
+                "migrate is connected as the runtime role %r: nothing granted. Run migrate as the owner "
+                "(MIGRATION_DATABASE_URL).",
+                role,
+            )
             return False
         elif found[0]:
-            raise ImproperlyConfigured(f"The runtime role {role!r} is a superuser or bypasses row security: it could "
-                                       "switch off every guard. Give the application a role without these rights.")
-        cursor.execute("""
+            raise ImproperlyConfigured(
+                f"The runtime role {role!r} is a superuser or bypasses row security: it could "
+                "switch off every guard. Give the application a role without these rights."
+            )
+        cursor.execute(
+            """
             SELECT c.relname,
                    EXISTS (SELECT FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
                            WHERE t.tgrelid = c.oid AND NOT t.tgisinternal
                              AND p.prosrc LIKE '%%_pgtrigger_should_ignore%%')
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = %s AND c.relkind IN ('r', 'p') ORDER BY c.relname""", [SCHEMA])
+            WHERE n.nspname = %s AND c.relkind IN ('r', 'p') ORDER BY c.relname""",
+            [SCHEMA],
+        )
         tables = cursor.fetchall()
         with transaction.atomic(using=using):
             guarded = [name for name, has_pgtrigger in tables if has_pgtrigger]

@@ -73,8 +73,10 @@ JUDGMENT_FIELDS: Final = tuple(field for field, path in SCALAR_FIELDS if path[0]
 
 # list name -> (path of the list in the document, fields of one row)
 LIST_FIELDS: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
-    "tumour_samples": (("tumour_samples",),
-                       ("site", "laterality", "date", "er_percent", "pr_percent", "her2_ihc", "her2_ish")),
+    "tumour_samples": (
+        ("tumour_samples",),
+        ("site", "laterality", "date", "er_percent", "pr_percent", "her2_ihc", "her2_ish"),
+    ),
     "labs": (("labs",), ("test", "value", "unit", "uln", "date")),
     "pregnancy_tests": (("reproductive", "pregnancy_tests"), ("result", "type", "date")),
     "drugs": (("prior_therapy", "drugs"), ("name",)),
@@ -118,8 +120,9 @@ def build_document(
         if name == "drugs":
             target[path[-1]] = [row["name"] for row in rows]
         else:
-            target[path[-1]] = [{f: _json_value(row.get(f)) for f in fields if _json_value(row.get(f)) is not None}
-                                for row in rows]
+            target[path[-1]] = [
+                {f: _json_value(row.get(f)) for f in fields if _json_value(row.get(f)) is not None} for row in rows
+            ]
     return doc
 
 
@@ -148,8 +151,10 @@ def list_rows(doc: ScreeningDocument) -> dict[str, list[dict[str, Any]]]:
         if name == "drugs":
             rows[name] = [{"name": item} for item in items]
         else:
-            rows[name] = [{f: ("" if getattr(item, f) is None and f in _CHOICE_ROW_FIELDS else getattr(item, f))
-                           for f in fields} for item in items]
+            rows[name] = [
+                {f: ("" if getattr(item, f) is None and f in _CHOICE_ROW_FIELDS else getattr(item, f)) for f in fields}
+                for item in items
+            ]
     return rows
 
 
@@ -167,7 +172,7 @@ def field_for_path(path: str) -> tuple[str | None, int | None, str | None]:
     for name, (list_path, _fields) in LIST_FIELDS.items():
         prefix = "/" + "/".join(list_path) + "/"
         if path.startswith(prefix):
-            parts = path[len(prefix):].split("/")
+            parts = path[len(prefix) :].split("/")
             if parts[0].isdigit():
                 field = parts[1] if len(parts) > 1 else None
                 return name, int(parts[0]), ("name" if name == "drugs" else field)

@@ -38,7 +38,9 @@ from typing import TYPE_CHECKING, Any, Final, NamedTuple
 import msgspec
 
 if TYPE_CHECKING:  # Django has no type information here (no django-stubs): what is used of it
+
     def _django_gettext(message: str) -> str: ...
+
     apps: Any
 else:
     from django.apps import apps
@@ -81,9 +83,12 @@ _BILIRUBIN_ULN_MG_DL: Final = (0.1, 20.0)
 _BILIRUBIN_ULN_UMOL_L: Final = (1.71, 342.0)  # 0.1 and 20 mg/dL × 17.1, written exactly (no float product)
 _TRANSAMINASE_ULN_U_L: Final = (1.0, 1_000.0)
 RELATIVE_ULN_RANGES: Final[dict[str, dict[str, tuple[float, float]]]] = {
-    "total_bilirubin": {"mg/dL": _BILIRUBIN_ULN_MG_DL, "umol/L": _BILIRUBIN_ULN_UMOL_L,
-                        units.MICRO_SIGN + "mol/L": _BILIRUBIN_ULN_UMOL_L,
-                        units.GREEK_MU + "mol/L": _BILIRUBIN_ULN_UMOL_L},
+    "total_bilirubin": {
+        "mg/dL": _BILIRUBIN_ULN_MG_DL,
+        "umol/L": _BILIRUBIN_ULN_UMOL_L,
+        units.MICRO_SIGN + "mol/L": _BILIRUBIN_ULN_UMOL_L,
+        units.GREEK_MU + "mol/L": _BILIRUBIN_ULN_UMOL_L,
+    },
     "alt": {"U/L": _TRANSAMINASE_ULN_U_L, "IU/L": _TRANSAMINASE_ULN_U_L},
     "ast": {"U/L": _TRANSAMINASE_ULN_U_L, "IU/L": _TRANSAMINASE_ULN_U_L},
 }
@@ -99,6 +104,7 @@ class DocumentError(NamedTuple):
 # never calls gettext. Messages chosen from a table are marked with gettext_noop here
 # and translated where they are used.
 
+
 def gettext(message: str) -> str:
     """``message`` in the active language; as written (English) when Django is not set up
     (exchange used as plain Python, as benchmarks/screen_throughput.py does)."""
@@ -113,8 +119,14 @@ def gettext_noop(message: str) -> str:
 
 # The labels of units.LAB_UNITS (screening/rules has no Django), for the catalogue.
 _LAB_LABELS: Final = (
-    gettext_noop("hemoglobin"), gettext_noop("ANC"), gettext_noop("platelets"), gettext_noop("creatinine"),
-    gettext_noop("albumin"), gettext_noop("total bilirubin"), gettext_noop("ALT"), gettext_noop("AST"),
+    gettext_noop("hemoglobin"),
+    gettext_noop("ANC"),
+    gettext_noop("platelets"),
+    gettext_noop("creatinine"),
+    gettext_noop("albumin"),
+    gettext_noop("total bilirubin"),
+    gettext_noop("ALT"),
+    gettext_noop("AST"),
 )
 _LAB_NEEDS: Final = {
     "test": gettext_noop("a lab result needs its test"),
@@ -138,8 +150,10 @@ class RefusedDocument(Exception):  # noqa: N818 - a refused document is the doma
     """A document that is not a valid `alter-screening/1`; nothing of it may be stored."""
 
     def __init__(self, errors: list[DocumentError]) -> None:
-        errors = [e if e.path.isascii() and e.message.isascii() else
-                  DocumentError(_printable(e.path), _printable(e.message)) for e in errors]
+        errors = [
+            e if e.path.isascii() and e.message.isascii() else DocumentError(_printable(e.path), _printable(e.message))
+            for e in errors
+        ]
         super().__init__("; ".join(f"{e.path or '/'}: {e.message}" for e in errors))
         self.errors = errors
 
@@ -172,9 +186,15 @@ def parse_screening(
     else:
         body = _as_bytes(raw)
         if len(body) > DOCUMENT_MAX_BYTES:
-            raise RefusedDocument([DocumentError("", gettext(
-                "the document is %(size)s bytes; at most %(max)s bytes (1 MiB) are accepted")
-                % {"size": len(body), "max": DOCUMENT_MAX_BYTES})])
+            raise RefusedDocument(
+                [
+                    DocumentError(
+                        "",
+                        gettext("the document is %(size)s bytes; at most %(max)s bytes (1 MiB) are accepted")
+                        % {"size": len(body), "max": DOCUMENT_MAX_BYTES},
+                    )
+                ]
+            )
         try:
             doc = _DECODER.decode(body)
             # msgspec refuses a raw NUL and every lone surrogate: only an escaped NUL can be
@@ -186,8 +206,9 @@ def parse_screening(
 
     if doc is not None:
         refused = {e.path for e in errors} if errors else _NO_REFUSALS
-        errors.extend(_check_values(doc, today=today, known_sites=known_sites, refused=refused,
-                                    check_texts=check_texts))
+        errors.extend(
+            _check_values(doc, today=today, known_sites=known_sites, refused=refused, check_texts=check_texts)
+        )
     errors = _without_repeats(errors)
     if errors or doc is None:
         raise RefusedDocument(errors or [DocumentError("", gettext("not a screening document"))])
@@ -244,8 +265,11 @@ def _parse_reporting_every_error(
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            return None, [DocumentError("", gettext("not valid JSON: not UTF-8 text (byte %(position)s)")
-                                        % {"position": exc.start})]
+            return None, [
+                DocumentError(
+                    "", gettext("not valid JSON: not UTF-8 text (byte %(position)s)") % {"position": exc.start}
+                )
+            ]
         too_deep, shallow = _too_deep_in_text(text)
         errors.extend(too_deep)
         if shallow is None:
@@ -329,8 +353,9 @@ def _shallow(text: str) -> bool:
 
 
 def _too_deep_message() -> str:
-    return gettext("nested more than %(max)s levels deep (lists and objects within each other); at most %(max)s "
-                   "are accepted") % {"max": DEPTH_MAX}
+    return gettext(
+        "nested more than %(max)s levels deep (lists and objects within each other); at most %(max)s are accepted"
+    ) % {"max": DEPTH_MAX}
 
 
 def _too_deep_in_text(text: str) -> tuple[list[DocumentError], str | None]:
@@ -367,10 +392,13 @@ def _too_deep_in_text(text: str) -> tuple[list[DocumentError], str | None]:
             errors.append(DocumentError(f"{prefix}/{frames[-1].token}", message))
             end = _end_of_container(tokens, first)
             if end is None:
-                errors.append(DocumentError("", gettext(
-                    "not valid JSON: a list or object is never closed, or closed by the wrong bracket")))
+                errors.append(
+                    DocumentError(
+                        "", gettext("not valid JSON: a list or object is never closed, or closed by the wrong bracket")
+                    )
+                )
                 return errors, None
-            pieces.extend((text[rest:match.start()], "null"))
+            pieces.extend((text[rest : match.start()], "null"))
             rest = end
         elif first in "]}":
             if not frames:
@@ -471,15 +499,17 @@ def _walk(value: Any, t: msgspec.inspect.Type, path: str, errors: _Found) -> Any
         return _walk(value, msgspec.inspect.FloatType(), path, errors)
     if isinstance(t, msgspec.inspect.StructType):
         if not isinstance(value, dict):
-            errors.append(DocumentError(path, errors.tr("must be an object, not %(kind)s")
-                                        % {"kind": _json_kind(value)}))
+            errors.append(
+                DocumentError(path, errors.tr("must be an object, not %(kind)s") % {"kind": _json_kind(value)})
+            )
             return _DROP
         fields = {f.encode_name: f for f in t.fields}
         cleaned = {}
         for key, item in value.items():
             if key not in fields:
-                errors.append(DocumentError(f"{path}/{_escape(key)}",
-                                            errors.tr("unknown field %(key)s") % {"key": repr(key)}))
+                errors.append(
+                    DocumentError(f"{path}/{_escape(key)}", errors.tr("unknown field %(key)s") % {"key": repr(key)})
+                )
                 continue
             checked = _walk(item, fields[key].type, f"{path}/{_escape(key)}", errors)
             if checked is not _DROP:
@@ -494,14 +524,19 @@ def _walk(value: Any, t: msgspec.inspect.Type, path: str, errors: _Found) -> Any
         if value in t.values and isinstance(value, str):
             return value
         allowed = ", ".join(repr(v) for v in t.values)
-        errors.append(DocumentError(path, errors.tr("must be one of %(allowed)s, not %(value)s")
-                                    % {"allowed": allowed, "value": _shown(value)}))
+        errors.append(
+            DocumentError(
+                path,
+                errors.tr("must be one of %(allowed)s, not %(value)s") % {"allowed": allowed, "value": _shown(value)},
+            )
+        )
         return _DROP
     if isinstance(t, msgspec.inspect.BoolType):
         if isinstance(value, bool):
             return value
-        errors.append(DocumentError(path, errors.tr("must be true or false (or null), not %(value)s")
-                                    % {"value": _shown(value)}))
+        errors.append(
+            DocumentError(path, errors.tr("must be true or false (or null), not %(value)s") % {"value": _shown(value)})
+        )
         return _DROP
     if isinstance(t, msgspec.inspect.FloatType):
         if _is_number(value):
@@ -515,14 +550,18 @@ def _walk(value: Any, t: msgspec.inspect.Type, path: str, errors: _Found) -> Any
         return _walk_str(value, t, path, errors)
     if isinstance(t, msgspec.inspect.DateType):
         if not isinstance(value, str) or not _DATE_SHAPE.fullmatch(value):
-            errors.append(DocumentError(path, errors.tr("must be a date written YYYY-MM-DD, not %(value)s")
-                                        % {"value": _shown(value)}))
+            errors.append(
+                DocumentError(
+                    path, errors.tr("must be a date written YYYY-MM-DD, not %(value)s") % {"value": _shown(value)}
+                )
+            )
             return _DROP
         try:
             datetime.date.fromisoformat(value)
         except ValueError:
-            errors.append(DocumentError(path, errors.tr("%(value)s is not a date that exists")
-                                        % {"value": repr(value)}))
+            errors.append(
+                DocumentError(path, errors.tr("%(value)s is not a date that exists") % {"value": repr(value)})
+            )
             return _DROP
         return value
     raise TypeError(f"no check for {t!r} at {path}")  # a type added to document.py without one here
@@ -534,8 +573,13 @@ def _walk_list(value: Any, t: msgspec.inspect.ListType, path: str, errors: _Foun
         return _DROP
     if t.max_length is not None and len(value) > t.max_length:
         # Refused as a whole: its items are not read (each would be inside a refused field).
-        errors.append(DocumentError(path, errors.tr("at most %(max)s items are accepted, not %(count)s")
-                                    % {"max": t.max_length, "count": len(value)}))
+        errors.append(
+            DocumentError(
+                path,
+                errors.tr("at most %(max)s items are accepted, not %(count)s")
+                % {"max": t.max_length, "count": len(value)},
+            )
+        )
         return _DROP
     items = []
     for i, item in enumerate(value):
@@ -664,7 +708,11 @@ def _without_repeats(errors: list[DocumentError]) -> list[DocumentError]:
 
 
 def _check_values(
-    doc: ScreeningDocument, *, today: datetime.date, known_sites: Collection[str], refused: Collection[str],
+    doc: ScreeningDocument,
+    *,
+    today: datetime.date,
+    known_sites: Collection[str],
+    refused: Collection[str],
     check_texts: bool = True,
 ) -> Iterator[DocumentError]:
     """Checks beyond types: site, screening number, texts, integers, plausibility, units,
@@ -674,8 +722,11 @@ def _check_values(
     (1.0 -> 1) in place."""
     site = None if "/site" in refused or doc.site not in known_sites else doc.site
     if site is None and "/site" not in refused:
-        yield DocumentError("/site", gettext("unknown site code %(code)s; known: %(known)s")
-                            % {"code": repr(doc.site), "known": ", ".join(sorted(known_sites))})
+        yield DocumentError(
+            "/site",
+            gettext("unknown site code %(code)s; known: %(known)s")
+            % {"code": repr(doc.site), "known": ", ".join(sorted(known_sites))},
+        )
     if check_texts:
         yield from _check_texts(doc, refused)
     yield from _check_drug_names(doc, refused)
@@ -705,7 +756,8 @@ def _bad_text(text: str) -> str | None:
         return gettext("must not contain a NUL character")
     if not text.isascii() and (surrogate := _LONE_SURROGATE.search(text)) is not None:
         return gettext("must not contain a lone surrogate (%(code)s): it is not a character") % {
-            "code": f"\\u{ord(surrogate.group()):04x}"}
+            "code": f"\\u{ord(surrogate.group()):04x}"
+        }
     return None
 
 
@@ -732,8 +784,12 @@ def _check_drug_names(doc: ScreeningDocument, refused: Collection[str]) -> Itera
     for i, drug in enumerate(drugs or ()):
         if 0 < len(drug) <= DRUG_NAME_MAX_CHARS or (refused and f"/prior_therapy/drugs/{i}" in refused):
             continue
-        yield DocumentError(f"/prior_therapy/drugs/{i}", gettext("must not be empty") if not drug else
-                            gettext("at most %(n)s characters") % {"n": DRUG_NAME_MAX_CHARS})
+        yield DocumentError(
+            f"/prior_therapy/drugs/{i}",
+            gettext("must not be empty")
+            if not drug
+            else gettext("at most %(n)s characters") % {"n": DRUG_NAME_MAX_CHARS},
+        )
 
 
 # "screening_id: when present: the document's site code, -, then 4 to 6 ASCII digits, not
@@ -751,11 +807,11 @@ def _check_screening_id(doc: ScreeningDocument, site: str | None) -> Iterator[Do
     if match is not None and match.group(2).strip("0") and (site is None or match.group(1) == site):
         return
     if site is None:
-        message = gettext("must be the site code, '-', then 4 to 6 digits 0-9, not all zero (e.g. IPC-0007); "
-                          "not %(value)s")
+        message = gettext(
+            "must be the site code, '-', then 4 to 6 digits 0-9, not all zero (e.g. IPC-0007); not %(value)s"
+        )
     else:
-        message = gettext("must be %(site)s-, then 4 to 6 digits 0-9, not all zero (e.g. %(site)s-0007); "
-                          "not %(value)s")
+        message = gettext("must be %(site)s-, then 4 to 6 digits 0-9, not all zero (e.g. %(site)s-0007); not %(value)s")
     yield DocumentError("/screening_id", message % {"site": site, "value": _shown(number)})
 
 
@@ -765,9 +821,11 @@ def _check_record_version(doc: ScreeningDocument) -> Iterator[DocumentError]:
         return
     version = _integer(doc.record_version)
     if version is None or not 1 <= version <= RECORD_VERSION_MAX:
-        yield DocumentError("/record_version", gettext("must be a whole number from 1 (the version of the "
-                                                       "exported record), not %(value)s")
-                            % {"value": format(doc.record_version, "g")})
+        yield DocumentError(
+            "/record_version",
+            gettext("must be a whole number from 1 (the version of the exported record), not %(value)s")
+            % {"value": format(doc.record_version, "g")},
+        )
     else:
         doc.record_version = version
 
@@ -782,8 +840,10 @@ def _years_after(day: datetime.date, years: int) -> datetime.date:
 
 
 def _too_early(path: str, day: datetime.date) -> DocumentError:
-    return DocumentError(path, gettext("%(date)s is before %(earliest)s") % {
-        "date": day.isoformat(), "earliest": EARLIEST_DATE.isoformat()})
+    return DocumentError(
+        path,
+        gettext("%(date)s is before %(earliest)s") % {"date": day.isoformat(), "earliest": EARLIEST_DATE.isoformat()},
+    )
 
 
 class _DateChecks:
@@ -798,20 +858,28 @@ class _DateChecks:
         self.today = today
         self.visit_errors: list[DocumentError] = []
         latest_visit = _years_after(today, VISIT_YEARS_AHEAD_MAX)
-        self.assessment = (None if "/assessment_date" in refused else
-                           self._visit("/assessment_date", doc.assessment_date, latest_visit))
+        self.assessment = (
+            None
+            if "/assessment_date" in refused
+            else self._visit("/assessment_date", doc.assessment_date, latest_visit)
+        )
         planned_refused = "/planned_randomization_date" in refused
-        self.planned = (None if planned_refused else
-                        self._visit("/planned_randomization_date", doc.planned_randomization_date, latest_visit))
+        self.planned = (
+            None
+            if planned_refused
+            else self._visit("/planned_randomization_date", doc.planned_randomization_date, latest_visit)
+        )
         if doc.planned_randomization_date is None and not planned_refused:
             self.reference: datetime.date | None = (
-                None if self.assessment is None else reference_date(self.assessment, None))
+                None if self.assessment is None else reference_date(self.assessment, None)
+            )
         else:
             self.reference = self.planned  # None when refused: R is then unknown
         # When R precedes A only that error is reported for the date order.
         self.order_broken = self.planned is not None and self.assessment is not None and self.planned < self.assessment
-        self.latest_observation = (min(today, self.reference) if self.reference is not None and not self.order_broken
-                                   else today)
+        self.latest_observation = (
+            min(today, self.reference) if self.reference is not None and not self.order_broken else today
+        )
 
     def _visit(self, path: str, day: datetime.date | None, latest: datetime.date) -> datetime.date | None:
         """``day`` when within the limits, else None with its error."""
@@ -821,19 +889,28 @@ class _DateChecks:
             self.visit_errors.append(_too_early(path, day))
             return None
         if day > latest:
-            self.visit_errors.append(DocumentError(path, gettext(
-                "%(date)s is more than %(years)s years after today (%(today)s); at most %(latest)s")
-                % {"date": day.isoformat(), "years": VISIT_YEARS_AHEAD_MAX, "today": self.today.isoformat(),
-                   "latest": latest.isoformat()}))
+            self.visit_errors.append(
+                DocumentError(
+                    path,
+                    gettext("%(date)s is more than %(years)s years after today (%(today)s); at most %(latest)s")
+                    % {
+                        "date": day.isoformat(),
+                        "years": VISIT_YEARS_AHEAD_MAX,
+                        "today": self.today.isoformat(),
+                        "latest": latest.isoformat(),
+                    },
+                )
+            )
             return None
         return day
 
     def order(self) -> Iterator[DocumentError]:
         if self.order_broken and self.planned is not None and self.assessment is not None:
-            yield DocumentError("/planned_randomization_date",
-                                gettext("planned randomization date %(planned)s is before the "
-                                        "assessment date %(assessment)s")
-                                % {"planned": self.planned.isoformat(), "assessment": self.assessment.isoformat()})
+            yield DocumentError(
+                "/planned_randomization_date",
+                gettext("planned randomization date %(planned)s is before the assessment date %(assessment)s")
+                % {"planned": self.planned.isoformat(), "assessment": self.assessment.isoformat()},
+            )
 
     def observed(self, path: str, day: datetime.date | None) -> Iterator[DocumentError]:
         """An observation may not be dated before 1900, after today, nor after the reference date R."""
@@ -842,13 +919,23 @@ class _DateChecks:
         if day < EARLIEST_DATE:
             yield _too_early(path, day)
         elif day > self.today:
-            yield DocumentError(path, gettext("%(date)s is after today (%(today)s)")
-                                % {"date": day.isoformat(), "today": self.today.isoformat()})
+            yield DocumentError(
+                path,
+                gettext("%(date)s is after today (%(today)s)")
+                % {"date": day.isoformat(), "today": self.today.isoformat()},
+            )
         elif day > self.latest_observation and self.reference is not None:
-            message = (gettext("%(date)s is after the reference date %(reference)s (planned randomization date): "
-                               "only results available by then count") if self.planned is not None else
-                       gettext("%(date)s is after the reference date %(reference)s (assessment date): "
-                               "only results available by then count"))
+            message = (
+                gettext(
+                    "%(date)s is after the reference date %(reference)s (planned randomization date): "
+                    "only results available by then count"
+                )
+                if self.planned is not None
+                else gettext(
+                    "%(date)s is after the reference date %(reference)s (assessment date): "
+                    "only results available by then count"
+                )
+            )
             yield DocumentError(path, message % {"date": day.isoformat(), "reference": self.reference.isoformat()})
 
 
@@ -865,33 +952,45 @@ def _check_patient(doc: ScreeningDocument, dates: _DateChecks) -> Iterator[Docum
         if _INITIALS.fullmatch(initials):
             p.initials = initials
         else:
-            yield DocumentError("/patient/initials", gettext(
-                "initials are 1 to %(max)s letters (a hyphen or space allowed), not %(value)s")
-                % {"max": INITIALS_MAX_CHARS, "value": _shown(p.initials)})
+            yield DocumentError(
+                "/patient/initials",
+                gettext("initials are 1 to %(max)s letters (a hyphen or space allowed), not %(value)s")
+                % {"max": INITIALS_MAX_CHARS, "value": _shown(p.initials)},
+            )
     dob = p.date_of_birth
     if dob is not None:
         if dob < EARLIEST_DATE:
             yield _too_early("/patient/date_of_birth", dob)
         elif dob > dates.today:
-            yield DocumentError("/patient/date_of_birth",
-                                gettext("%(date)s is after today") % {"date": dob.isoformat()})
+            yield DocumentError(
+                "/patient/date_of_birth", gettext("%(date)s is after today") % {"date": dob.isoformat()}
+            )
         # The order and the age need the assessment date: skipped when it is refused or absent.
         elif dates.assessment is not None and dob > dates.assessment:
-            yield DocumentError("/patient/date_of_birth",
-                                gettext("%(date)s is after the assessment date %(assessment)s")
-                                % {"date": dob.isoformat(), "assessment": dates.assessment.isoformat()})
+            yield DocumentError(
+                "/patient/date_of_birth",
+                gettext("%(date)s is after the assessment date %(assessment)s")
+                % {"date": dob.isoformat(), "assessment": dates.assessment.isoformat()},
+            )
         elif dates.assessment is not None and (age := age_years(dob, dates.assessment)) > AGE_YEARS_MAX:
-            yield DocumentError("/patient/date_of_birth",
-                                gettext("age %(age)s y at the assessment date is implausible (0 – %(max)s years)")
-                                % {"age": age, "max": AGE_YEARS_MAX})
+            yield DocumentError(
+                "/patient/date_of_birth",
+                gettext("age %(age)s y at the assessment date is implausible (0 – %(max)s years)")
+                % {"age": age, "max": AGE_YEARS_MAX},
+            )
     weight = p.weight_kg
     if weight is not None and not WEIGHT_KG_MIN <= weight <= WEIGHT_KG_MAX:
         grams = WEIGHT_KG_MIN <= weight / 1000 <= WEIGHT_KG_MAX
-        message = (gettext("weight %(weight)s kg is implausible (%(min)s – %(max)s kg); did you mean grams? "
-                           "give kilograms") if grams else
-                   gettext("weight %(weight)s kg is implausible (%(min)s – %(max)s kg)"))
-        yield DocumentError("/patient/weight_kg", message % {
-            "weight": format(weight, "g"), "min": format(WEIGHT_KG_MIN, "g"), "max": format(WEIGHT_KG_MAX, "g")})
+        message = (
+            gettext("weight %(weight)s kg is implausible (%(min)s – %(max)s kg); did you mean grams? give kilograms")
+            if grams
+            else gettext("weight %(weight)s kg is implausible (%(min)s – %(max)s kg)")
+        )
+        yield DocumentError(
+            "/patient/weight_kg",
+            message
+            % {"weight": format(weight, "g"), "min": format(WEIGHT_KG_MIN, "g"), "max": format(WEIGHT_KG_MAX, "g")},
+        )
 
 
 def _check_clinical(doc: ScreeningDocument, dates: _DateChecks, refused: Collection[str]) -> Iterator[DocumentError]:
@@ -899,8 +998,10 @@ def _check_clinical(doc: ScreeningDocument, dates: _DateChecks, refused: Collect
     if doc.consent is not None:
         yield from dates.observed("/consent/date", doc.consent.date)
     if doc.disease is not None and doc.disease.brain_metastases is not None:
-        yield from dates.observed("/disease/brain_metastases/last_local_treatment_date",
-                                  doc.disease.brain_metastases.last_local_treatment_date)
+        yield from dates.observed(
+            "/disease/brain_metastases/last_local_treatment_date",
+            doc.disease.brain_metastases.last_local_treatment_date,
+        )
     for i, sample in enumerate(doc.tumour_samples or ()):
         if refused and f"/tumour_samples/{i}" in refused:
             continue
@@ -908,27 +1009,33 @@ def _check_clinical(doc: ScreeningDocument, dates: _DateChecks, refused: Collect
         for name in ("er_percent", "pr_percent"):
             value = getattr(sample, name)
             if value is not None and not RECEPTOR_PERCENT_MIN <= value <= RECEPTOR_PERCENT_MAX:
-                yield DocumentError(f"/tumour_samples/{i}/{name}",
-                                    gettext("%(value)s%% is implausible (0 – 100 %%)") % {"value": format(value, "g")})
+                yield DocumentError(
+                    f"/tumour_samples/{i}/{name}",
+                    gettext("%(value)s%% is implausible (0 – 100 %%)") % {"value": format(value, "g")},
+                )
     if doc.ecog is not None:
         ecog = _integer(doc.ecog)
         if ecog is None:
-            yield DocumentError("/ecog", gettext("ECOG must be a whole number, not %(value)s")
-                                % {"value": format(doc.ecog, "g")})
+            yield DocumentError(
+                "/ecog", gettext("ECOG must be a whole number, not %(value)s") % {"value": format(doc.ecog, "g")}
+            )
         elif not ECOG_MIN <= ecog <= ECOG_MAX:
-            yield DocumentError("/ecog", gettext("ECOG %(value)s is not a performance status for screening (0 – 4)")
-                                % {"value": ecog})
+            yield DocumentError(
+                "/ecog", gettext("ECOG %(value)s is not a performance status for screening (0 – 4)") % {"value": ecog}
+            )
         else:
             doc.ecog = ecog
     if doc.lvef is not None:
         percent = doc.lvef.percent
         if percent is not None and not LVEF_PERCENT_MIN <= percent <= LVEF_PERCENT_MAX:
-            message = (gettext("LVEF %(value)s%% is implausible (5 – 90 %%); did you mean %(suggestion)s%%? "
-                               "give a percentage")
-                       if LVEF_PERCENT_MIN <= percent * 100 <= LVEF_PERCENT_MAX else
-                       gettext("LVEF %(value)s%% is implausible (5 – 90 %%)"))
-            yield DocumentError("/lvef/percent", message % {
-                "value": format(percent, "g"), "suggestion": format(percent * 100, "g")})
+            message = (
+                gettext("LVEF %(value)s%% is implausible (5 – 90 %%); did you mean %(suggestion)s%%? give a percentage")
+                if LVEF_PERCENT_MIN <= percent * 100 <= LVEF_PERCENT_MAX
+                else gettext("LVEF %(value)s%% is implausible (5 – 90 %%)")
+            )
+            yield DocumentError(
+                "/lvef/percent", message % {"value": format(percent, "g"), "suggestion": format(percent * 100, "g")}
+            )
         yield from dates.observed("/lvef/date", doc.lvef.date)
     if doc.support is not None:
         for name in ("rbc_transfusion_date", "gcsf_date", "platelet_transfusion_date"):
@@ -946,13 +1053,17 @@ def _check_reproductive(
     if rep.amenorrhea_months is not None:
         months = _integer(rep.amenorrhea_months)
         if months is None:
-            yield DocumentError("/reproductive/amenorrhea_months",
-                                gettext("must be a whole number of months, not %(value)s")
-                                % {"value": format(rep.amenorrhea_months, "g")})
+            yield DocumentError(
+                "/reproductive/amenorrhea_months",
+                gettext("must be a whole number of months, not %(value)s")
+                % {"value": format(rep.amenorrhea_months, "g")},
+            )
         elif not AMENORRHEA_MONTHS_MIN <= months <= AMENORRHEA_MONTHS_MAX:
-            yield DocumentError("/reproductive/amenorrhea_months",
-                                gettext("%(months)s months is implausible (0 – %(max)s)")
-                                % {"months": months, "max": AMENORRHEA_MONTHS_MAX})
+            yield DocumentError(
+                "/reproductive/amenorrhea_months",
+                gettext("%(months)s months is implausible (0 – %(max)s)")
+                % {"months": months, "max": AMENORRHEA_MONTHS_MAX},
+            )
         else:
             rep.amenorrhea_months = months
     for i, test in enumerate(rep.pregnancy_tests or ()):
@@ -1027,47 +1138,73 @@ def _check_lab(path: str, lab: LabResult) -> Iterator[DocumentError]:
             yield DocumentError(f"{path}/{name}", gettext(_LAB_NEEDS[name]))
     uln_usable = lab.uln is not None and lab.uln > 0
     if lab.uln is not None and not uln_usable:
-        yield DocumentError(f"{path}/uln",
-                            gettext("ULN %(uln)s must be greater than 0") % {"uln": format(lab.uln, "g")})
+        yield DocumentError(
+            f"{path}/uln", gettext("ULN %(uln)s must be greater than 0") % {"uln": format(lab.uln, "g")}
+        )
     if lab.test is None:
         return
     spec = units.LAB_UNITS[lab.test]
     if spec.needs_uln and lab.uln is None:
-        yield DocumentError(f"{path}/uln",
-                            gettext("%(label)s needs its ULN (upper limit of normal), in the unit of the value")
-                            % {"label": gettext(spec.label)})
+        yield DocumentError(
+            f"{path}/uln",
+            gettext("%(label)s needs its ULN (upper limit of normal), in the unit of the value")
+            % {"label": gettext(spec.label)},
+        )
     if lab.unit is None:
         return
     if not units.is_accepted(lab.test, lab.unit):
         accepted = ", ".join(units.accepted_units(lab.test))
         slip = units.unit_case_slip(lab.test, lab.unit)
-        message = (gettext("unit %(unit)s is not accepted for %(test)s; did you mean %(suggestion)s? "
-                           "accepted: %(accepted)s") if slip else
-                   gettext("unit %(unit)s is not accepted for %(test)s; accepted: %(accepted)s"))
-        yield DocumentError(f"{path}/unit", message % {
-            "unit": repr(lab.unit), "test": lab.test, "suggestion": slip, "accepted": accepted})
+        message = (
+            gettext("unit %(unit)s is not accepted for %(test)s; did you mean %(suggestion)s? accepted: %(accepted)s")
+            if slip
+            else gettext("unit %(unit)s is not accepted for %(test)s; accepted: %(accepted)s")
+        )
+        yield DocumentError(
+            f"{path}/unit",
+            message % {"unit": repr(lab.unit), "test": lab.test, "suggestion": slip, "accepted": accepted},
+        )
         return
     if lab.uln is not None and uln_usable and not _uln_is_plausible(lab.test, lab.unit, lab.uln):
         uln_usable = False
         bounds = _uln_range(lab.test, lab.unit)
-        plausible = (units.plausible_range_text(lab.test) if bounds is None else
-                     f"{units.plain_number_text(bounds[0])} – {units.plain_number_text(bounds[1])} {lab.unit}")
-        yield DocumentError(f"{path}/uln", gettext(
-            "ULN %(uln)s %(unit)s is implausible for %(label)s (plausible: %(range)s)") % {
-            "uln": units.plain_number_text(lab.uln), "unit": lab.unit, "label": gettext(spec.label),
-            "range": plausible})
+        plausible = (
+            units.plausible_range_text(lab.test)
+            if bounds is None
+            else f"{units.plain_number_text(bounds[0])} – {units.plain_number_text(bounds[1])} {lab.unit}"
+        )
+        yield DocumentError(
+            f"{path}/uln",
+            gettext("ULN %(uln)s %(unit)s is implausible for %(label)s (plausible: %(range)s)")
+            % {
+                "uln": units.plain_number_text(lab.uln),
+                "unit": lab.unit,
+                "label": gettext(spec.label),
+                "range": plausible,
+            },
+        )
     # A × ULN value is judged against its ULN: not against a refused or absent one.
     if lab.value is None or (spec.needs_uln and not uln_usable):
         return
     if not _is_plausible(lab.test, lab.value, lab.unit, lab.uln):
         slips = units.unit_slip_hint(lab.test, lab.value, lab.unit)
-        message = (gettext("%(label)s %(value)s %(unit)s is implausible (plausible: %(range)s); "
-                           "did you mean %(units)s?") if slips else
-                   gettext("%(label)s %(value)s %(unit)s is implausible (plausible: %(range)s)"))
+        message = (
+            gettext("%(label)s %(value)s %(unit)s is implausible (plausible: %(range)s); did you mean %(units)s?")
+            if slips
+            else gettext("%(label)s %(value)s %(unit)s is implausible (plausible: %(range)s)")
+        )
         canonical_unit = gettext("× ULN") if spec.needs_uln else spec.canonical
-        yield DocumentError(f"{path}/value", message % {
-            "label": gettext(spec.label), "value": units.plain_number_text(lab.value), "unit": lab.unit,
-            "range": units.plausible_range_text(lab.test, unit=canonical_unit), "units": _either(slips)})
+        yield DocumentError(
+            f"{path}/value",
+            message
+            % {
+                "label": gettext(spec.label),
+                "value": units.plain_number_text(lab.value),
+                "unit": lab.unit,
+                "range": units.plausible_range_text(lab.test, unit=canonical_unit),
+                "units": _either(slips),
+            },
+        )
 
 
 def _either(choices: list[str]) -> str:
@@ -1121,14 +1258,16 @@ def as_json_data(document: ScreeningResult | dict[str, Any]) -> Any:
 def refused_document(errors: list[DocumentError], *, file: str) -> dict[str, Any]:
     """The refusal printed in a refused document's place (a file name that is not text, as
     POSIX allows, shown with its undecodable bytes escaped)."""
-    return {"format": RESULT_FORMAT, "file": _printable(file),
-            "errors": [{"path": _printable(e.path), "message": _printable(e.message)} for e in errors]}
+    return {
+        "format": RESULT_FORMAT,
+        "file": _printable(file),
+        "errors": [{"path": _printable(e.path), "message": _printable(e.message)} for e in errors],
+    }
 
 
 def encode(document: ScreeningResult | dict[str, Any]) -> bytes:
     """A result or refusal as one line of JSON (no newline)."""
     return _ENCODER.encode(document)
-
 
 
 def screen(

@@ -47,11 +47,20 @@ class Review:
 def review_input(*, screening: Screening, raw: bytes | dict[str, Any], origin_kind: str, origin: str) -> Review:
     """The proposals of a FHIR input for ``screening``, or ``labs.RefusedInput``
     (malformed, or about another patient)."""
-    result = labs.labs_from_fhir(raw, today=timezone.localdate(), zone=timezone.get_default_timezone(),
-                                 on_file=selectors.labs_on_file(screening),
-                                 patient=selectors.patient_on_file(screening))
-    review = Review(number=screening.number, origin_kind=origin_kind, origin=origin, proposed=result.proposed,
-                    skipped=result.skipped)
+    result = labs.labs_from_fhir(
+        raw,
+        today=timezone.localdate(),
+        zone=timezone.get_default_timezone(),
+        on_file=selectors.labs_on_file(screening),
+        patient=selectors.patient_on_file(screening),
+    )
+    review = Review(
+        number=screening.number,
+        origin_kind=origin_kind,
+        origin=origin,
+        proposed=result.proposed,
+        skipped=result.skipped,
+    )
     review.problems = problems(screening, [proposal_row(p) for p in review.proposed])
     return review
 
@@ -60,15 +69,25 @@ def fetch_from_server(*, screening: Screening, identifier: str) -> Review:
     """The same, for the patient's recent Observations on the configured FHIR server
     (``server.FetchFailed`` when it does not give them). The identifier is used for the
     searches only: it is in nothing returned or stored."""
-    bundle = server.fetch_recent_labs(base_url=settings.FHIR_BASE_URL, identifier=identifier,
-                                      today=timezone.localdate(), timeout=settings.FHIR_TIMEOUT_SECONDS)
-    return review_input(screening=screening, raw=bundle, origin_kind=LabSourceKind.SERVER,
-                        origin=settings.FHIR_BASE_URL)
+    bundle = server.fetch_recent_labs(
+        base_url=settings.FHIR_BASE_URL,
+        identifier=identifier,
+        today=timezone.localdate(),
+        timeout=settings.FHIR_TIMEOUT_SECONDS,
+    )
+    return review_input(
+        screening=screening, raw=bundle, origin_kind=LabSourceKind.SERVER, origin=settings.FHIR_BASE_URL
+    )
 
 
 def proposal_row(proposal: labs.Proposal) -> dict[str, Any]:
-    return {"test": proposal.test, "value": proposal.value, "unit": proposal.unit, "uln": proposal.uln,
-            "date": proposal.date}
+    return {
+        "test": proposal.test,
+        "value": proposal.value,
+        "unit": proposal.unit,
+        "uln": proposal.uln,
+        "date": proposal.date,
+    }
 
 
 def problems(screening: Screening, rows: list[dict[str, Any]]) -> dict[int, list[tuple[str | None, str]]]:
@@ -76,8 +95,13 @@ def problems(screening: Screening, rows: list[dict[str, Any]]) -> dict[int, list
     screening: (field, message) by row index."""
     document = services.screening_document(screening=screening)
     first = len(document["labs"])
-    document["labs"] = [*document["labs"], *({k: (v.isoformat() if isinstance(v, datetime.date) else v)
-                                               for k, v in row.items() if v is not None} for row in rows)]
+    document["labs"] = [
+        *document["labs"],
+        *(
+            {k: (v.isoformat() if isinstance(v, datetime.date) else v) for k, v in row.items() if v is not None}
+            for row in rows
+        ),
+    ]
     try:
         exchange.parse_screening(document, today=timezone.localdate(), known_sites=services.known_site_codes())
     except exchange.RefusedDocument as refused:
@@ -86,12 +110,25 @@ def problems(screening: Screening, rows: list[dict[str, Any]]) -> dict[int, list
 
 
 def sign(review: Review) -> str:
-    return signing.dumps({
-        "number": review.number, "origin_kind": review.origin_kind, "origin": review.origin,
-        "proposed": [p.as_json() for p in review.proposed],
-        "skipped": [{"observation": s.observation, "code": s.code, "template": s.reason.template,
-                     "params": dict(s.reason.params)} for s in review.skipped],
-    }, salt=_SALT, compress=True)
+    return signing.dumps(
+        {
+            "number": review.number,
+            "origin_kind": review.origin_kind,
+            "origin": review.origin,
+            "proposed": [p.as_json() for p in review.proposed],
+            "skipped": [
+                {
+                    "observation": s.observation,
+                    "code": s.code,
+                    "template": s.reason.template,
+                    "params": dict(s.reason.params),
+                }
+                for s in review.skipped
+            ],
+        },
+        salt=_SALT,
+        compress=True,
+    )
 
 
 def unsign(token: str, *, screening: Screening) -> Review:
@@ -101,13 +138,28 @@ def unsign(token: str, *, screening: Screening) -> Review:
         raise PayloadRefused(_("These proposals expired or were altered: import the lab results again.")) from None
     if data["number"] != screening.number:
         raise PayloadRefused(_("These proposals are of another screening: import the lab results again."))
-    proposed = [labs.Proposal(
-        test=p["test"], value=p["value"], unit=p["unit"], date=datetime.date.fromisoformat(p["date"]),
-        uln=p.get("uln"), source=labs.Source(**p["source"])) for p in data["proposed"]]
-    skipped = [labs.Skip(observation=s["observation"], code=s["code"], reason=Text(s["template"], s["params"]))
-               for s in data["skipped"]]
-    return Review(number=data["number"], origin_kind=data["origin_kind"], origin=data["origin"],
-                  proposed=proposed, skipped=skipped)
+    proposed = [
+        labs.Proposal(
+            test=p["test"],
+            value=p["value"],
+            unit=p["unit"],
+            date=datetime.date.fromisoformat(p["date"]),
+            uln=p.get("uln"),
+            source=labs.Source(**p["source"]),
+        )
+        for p in data["proposed"]
+    ]
+    skipped = [
+        labs.Skip(observation=s["observation"], code=s["code"], reason=Text(s["template"], s["params"]))
+        for s in data["skipped"]
+    ]
+    return Review(
+        number=data["number"],
+        origin_kind=data["origin_kind"],
+        origin=data["origin"],
+        proposed=proposed,
+        skipped=skipped,
+    )
 
 
 def number_text(value: float) -> str:

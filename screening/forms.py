@@ -46,7 +46,9 @@ def _number_text(value: str) -> str:
     if _AMBIGUOUS_THOUSANDS.match(text):
         raise ValidationError(
             _("“%(value)s” is ambiguous: write 1500 for fifteen hundred, or 1,5 for one and a half."),
-            code="ambiguous", params={"value": value})
+            code="ambiguous",
+            params={"value": value},
+        )
     return text.replace(",", ".")
 
 
@@ -74,22 +76,30 @@ class DecimalCommaIntegerField(forms.IntegerField):
 
 def _attrs_html(attrs: dict[str, Any]) -> str:
     """django/forms/widgets/attrs.html, in Python."""
-    return "".join(f" {conditional_escape(name)}" if value is True else
-                   f' {conditional_escape(name)}="{conditional_escape(value)}"'
-                   for name, value in attrs.items() if value is not False)
+    return "".join(
+        f" {conditional_escape(name)}"
+        if value is True
+        else f' {conditional_escape(name)}="{conditional_escape(value)}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
 
 
 def _input_html(widget: dict[str, Any]) -> str:
     """django/forms/widgets/input.html (text, date, hidden, checkbox...), in Python."""
     value = "" if widget["value"] is None else f' value="{conditional_escape(widget["value"])}"'
-    return (f'<input type="{conditional_escape(widget["type"])}" name="{conditional_escape(widget["name"])}"'
-            f'{value}{_attrs_html(widget["attrs"])}>')
+    return (
+        f'<input type="{conditional_escape(widget["type"])}" name="{conditional_escape(widget["name"])}"'
+        f"{value}{_attrs_html(widget['attrs'])}>"
+    )
 
 
 def _option_html(value: Any, label: Any, *, selected: bool) -> str:
     # select_option.html ends with a newline, which its include keeps.
-    return (f'\n  <option value="{conditional_escape(value)}"{" selected" if selected else ""}>'
-            f'{conditional_escape(label)}</option>\n')
+    return (
+        f'\n  <option value="{conditional_escape(value)}"{" selected" if selected else ""}>'
+        f"{conditional_escape(label)}</option>\n"
+    )
 
 
 # (opening, [(option, option selected)], closing) per group of a select's options.
@@ -103,10 +113,19 @@ def _groups_html(optgroups: list[Any]) -> _Groups:
         for option in group_choices:
             if option["template_name"] != _OPTION_TEMPLATE or set(option["attrs"]) - {"selected"}:
                 raise _NotInPython
-            options.append((_option_html(option["value"], option["label"], selected=False),
-                            _option_html(option["value"], option["label"], selected=True)))
-        groups.append((f'\n  <optgroup label="{conditional_escape(group_name)}">' if group_name else "", options,
-                       "\n  </optgroup>" if group_name else ""))
+            options.append(
+                (
+                    _option_html(option["value"], option["label"], selected=False),
+                    _option_html(option["value"], option["label"], selected=True),
+                )
+            )
+        groups.append(
+            (
+                f'\n  <optgroup label="{conditional_escape(group_name)}">' if group_name else "",
+                options,
+                "\n  </optgroup>" if group_name else "",
+            )
+        )
     return groups
 
 
@@ -127,8 +146,10 @@ def _select_html(widget: dict[str, Any]) -> str:
     # Which option is selected is Django's choice (ChoiceWidget.optgroups).
     for (opening, options, closing), (_name, group_choices, _index) in zip(groups, widget["optgroups"], strict=True):
         parts.append(opening)
-        parts.extend(selected if option["attrs"].get("selected") else plain
-                     for (plain, selected), option in zip(options, group_choices, strict=True))
+        parts.extend(
+            selected if option["attrs"].get("selected") else plain
+            for (plain, selected), option in zip(options, group_choices, strict=True)
+        )
         parts.append(closing)
     parts.append("\n</select>")
     return "".join(parts)
@@ -146,8 +167,10 @@ class _NotInPython(Exception):
 
 _OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
 _PYTHON_WIDGETS = {
-    **{f"django/forms/widgets/{name}.html": _input_html
-       for name in ("input", "text", "date", "hidden", "checkbox", "number")},
+    **{
+        f"django/forms/widgets/{name}.html": _input_html
+        for name in ("input", "text", "date", "hidden", "checkbox", "number")
+    },
     "django/forms/widgets/select.html": _select_html,
     "django/forms/widgets/textarea.html": _textarea_html,
 }
@@ -181,14 +204,21 @@ YES_NO_UNKNOWN = [("", _("not yet known")), ("true", _("yes")), ("false", _("no"
 
 def _yes_no(label: Any) -> forms.TypedChoiceField:
     return forms.TypedChoiceField(
-        label=label, required=False, choices=YES_NO_UNKNOWN, empty_value=None,
+        label=label,
+        required=False,
+        choices=YES_NO_UNKNOWN,
+        empty_value=None,
         coerce=lambda v: {"true": True, "false": False}[v],
     )
 
 
 def _date(label: Any, required: bool = False) -> forms.DateField:
-    return forms.DateField(label=label, required=required, input_formats=DATE_INPUT_FORMATS,
-                           widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    return forms.DateField(
+        label=label,
+        required=required,
+        input_formats=DATE_INPUT_FORMATS,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
 
 
 class ScreeningForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -200,12 +230,18 @@ class ScreeningForm(forms.ModelForm):  # type: ignore[type-arg]
     # A fresh key per page: a repeated POST of the same page is the same save (idempotent).
     save_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
     reason_for_change = forms.CharField(
-        label=_("Reason for change"), required=False, max_length=REASON_MAX_LENGTH,
+        label=_("Reason for change"),
+        required=False,
+        max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Needed when you change or delete a value saved before (not when you fill a blank or add a "
-                    "row); recorded with each change in the history."))
+        help_text=_(
+            "Needed when you change or delete a value saved before (not when you fill a blank or add a "
+            "row); recorded with each change in the history."
+        ),
+    )
     confirm_identity_correction = forms.BooleanField(
-        label=_("This corrects the identity of the same patient (initials, date of birth or sex)"), required=False)
+        label=_("This corrects the identity of the same patient (initials, date of birth or sex)"), required=False
+    )
 
     class Meta:
         model = Screening
@@ -227,14 +263,19 @@ class ScreeningForm(forms.ModelForm):  # type: ignore[type-arg]
             elif name == "amenorrhea_months":
                 self.fields[name] = DecimalCommaIntegerField(label=label, required=False)
         self.fields["ecog"] = forms.TypedChoiceField(
-            label=_("ECOG performance status"), required=False, empty_value=None, coerce=int,
-            choices=[("", _("not yet known"))] + [(str(i), str(i)) for i in range(5)])
+            label=_("ECOG performance status"),
+            required=False,
+            empty_value=None,
+            coerce=int,
+            choices=[("", _("not yet known"))] + [(str(i), str(i)) for i in range(5)],
+        )
         for name in self.yes_no_fields:
             if name in self.initial:
                 value = self.initial[name]
                 self.initial[name] = "true" if value is True else "false" if value is False else ""
-        self.fields["initials"].widget.attrs.update({"autocomplete": "off", "class": "text-uppercase",
-                                                     "maxlength": str(exchange.INITIALS_MAX_CHARS)})
+        self.fields["initials"].widget.attrs.update(
+            {"autocomplete": "off", "class": "text-uppercase", "maxlength": str(exchange.INITIALS_MAX_CHARS)}
+        )
         self.fields["initials"].validators.append(MaxLengthValidator(exchange.INITIALS_MAX_CHARS))
         if not self.is_bound:
             self.initial["save_key"] = uuid.uuid4()
@@ -244,8 +285,8 @@ class ScreeningForm(forms.ModelForm):  # type: ignore[type-arg]
             self.fields["version"].initial = self.instance.version
             self.fields["version"].required = True
             self.fields["version"].error_messages["required"] = _(
-                "This page is missing the version it was opened at: reload the screening and enter your "
-                "changes again.")
+                "This page is missing the version it was opened at: reload the screening and enter your changes again."
+            )
 
     def clean_initials(self) -> str:
         # Initials, never a name: letters, with a hyphen or space for compound ones.
@@ -317,22 +358,25 @@ class _RowForm(forms.Form):
 
 
 class TumourSampleForm(_RowForm):
-    site = FixedChoiceField(label=_("sample site"), required=False,
-                             choices=[("", "—"), *TumourSample.SampleSite.choices])
-    laterality = FixedChoiceField(label=_("laterality"), required=False,
-                                   choices=[("", "—"), *TumourSample.Laterality.choices])
+    site = FixedChoiceField(
+        label=_("sample site"), required=False, choices=[("", "—"), *TumourSample.SampleSite.choices]
+    )
+    laterality = FixedChoiceField(
+        label=_("laterality"), required=False, choices=[("", "—"), *TumourSample.Laterality.choices]
+    )
     date = _date(_("date"))
     er_percent = DecimalCommaFloatField(label=_("ER (%)"), required=False)
     pr_percent = DecimalCommaFloatField(label=_("PR (%)"), required=False)
-    her2_ihc = FixedChoiceField(label=_("HER2 IHC"), required=False,
-                                 choices=[("", "—"), *TumourSample.Her2Ihc.choices])
-    her2_ish = FixedChoiceField(label=_("HER2 ISH"), required=False,
-                                 choices=[("", "—"), *TumourSample.Her2Ish.choices])
+    her2_ihc = FixedChoiceField(label=_("HER2 IHC"), required=False, choices=[("", "—"), *TumourSample.Her2Ihc.choices])
+    her2_ish = FixedChoiceField(label=_("HER2 ISH"), required=False, choices=[("", "—"), *TumourSample.Her2Ish.choices])
 
 
 # How units read on screen (the exchange format keeps its own spellings as values).
 UNIT_LABELS: dict[str, Any] = {
-    "IU/L": _("IU/L"), "U/L": _("U/L"), "10^9/L": "10⁹/L", "/mm3": "/mm³",
+    "IU/L": _("IU/L"),
+    "U/L": _("U/L"),
+    "10^9/L": "10⁹/L",
+    "/mm3": "/mm³",
 }
 
 
@@ -349,8 +393,9 @@ class LabResultForm(_RowForm):
     value = DecimalCommaFloatField(label=_("value"))
     # Computed once (the labels stay lazy, translated when shown): the page has a unit list per row.
     unit = FixedChoiceField(label=_("unit"), choices=_unit_choices())
-    uln = DecimalCommaFloatField(label=_("ULN"), required=False,
-                                 help_text=_("required for bilirubin, ALT and AST, in the unit of the value"))
+    uln = DecimalCommaFloatField(
+        label=_("ULN"), required=False, help_text=_("required for bilirubin, ALT and AST, in the unit of the value")
+    )
     date = _date(_("date"), required=True)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -394,31 +439,66 @@ FORMSETS: dict[str, Any] = {
 
 # The form's sections, in the order of the spec; a formset joins the section named after it.
 SECTIONS: list[tuple[str, Any, tuple[str, ...]]] = [
-    ("patient", _("Patient and dates"),
-     ("assessment_date", "planned_randomization_date", "initials", "sex", "date_of_birth", "weight_kg")),
+    (
+        "patient",
+        _("Patient and dates"),
+        ("assessment_date", "planned_randomization_date", "initials", "sex", "date_of_birth", "weight_kg"),
+    ),
     ("consent", _("Informed consent"), ("consent_signed", "consent_date", "consent_impartial_witness")),
-    ("disease", _("Disease and brain metastases"),
-     ("histologically_confirmed", "extent", "bilateral", "liver_metastases", "brain_metastases_present",
-      "brain_metastases_treated", "brain_metastases_symptomatic", "brain_metastases_corticosteroids_ongoing",
-      "brain_metastases_stable_on_mri", "brain_metastases_last_local_treatment_date")),
+    (
+        "disease",
+        _("Disease and brain metastases"),
+        (
+            "histologically_confirmed",
+            "extent",
+            "bilateral",
+            "liver_metastases",
+            "brain_metastases_present",
+            "brain_metastases_treated",
+            "brain_metastases_symptomatic",
+            "brain_metastases_corticosteroids_ongoing",
+            "brain_metastases_stable_on_mri",
+            "brain_metastases_last_local_treatment_date",
+        ),
+    ),
     ("tumour-samples", _("Tumour samples (HER2, ER, PR)"), ()),
     ("ecog-lvef", _("ECOG and LVEF"), ("ecog", "lvef_percent", "lvef_method", "lvef_date")),
     ("labs", _("Laboratory results"), ()),
-    ("support", _("Supportive care"),
-     ("rbc_transfusion_date", "gcsf_date", "platelet_transfusion_date", "gilbert_syndrome")),
-    ("reproductive", _("Reproductive status (women)"),
-     ("hysterectomy", "bilateral_oophorectomy", "amenorrhea_months", "amenorrhea_other_cause", "pregnant",
-      "breastfeeding", "plans_pregnancy")),
+    (
+        "support",
+        _("Supportive care"),
+        ("rbc_transfusion_date", "gcsf_date", "platelet_transfusion_date", "gilbert_syndrome"),
+    ),
+    (
+        "reproductive",
+        _("Reproductive status (women)"),
+        (
+            "hysterectomy",
+            "bilateral_oophorectomy",
+            "amenorrhea_months",
+            "amenorrhea_other_cause",
+            "pregnant",
+            "breastfeeding",
+            "plans_pregnancy",
+        ),
+    ),
     ("pregnancy-tests", _("Pregnancy tests"), ()),
     ("contraception", _("Contraception (men and women of childbearing potential)"), ("contraception_agreed",)),
     ("prior-therapy", _("Prior therapy"), ("prior_her2_or_trop2_adc",)),
     ("other-trial", _("Other therapeutic trial"), ("other_trial_enrolled", "other_trial_last_date")),
-    ("ild", _("Interstitial lung disease / pneumonitis"),
-     ("ild_history_requiring_steroids", "ild_current", "ild_suspected_not_ruled_out")),
+    (
+        "ild",
+        _("Interstitial lung disease / pneumonitis"),
+        ("ild_history_requiring_steroids", "ild_current", "ild_suspected_not_ruled_out"),
+    ),
     ("judgments", _("Investigator judgments"), documents.JUDGMENT_FIELDS),
 ]
-SECTION_FORMSETS = {"tumour-samples": "tumour_samples", "labs": "labs", "pregnancy-tests": "pregnancy_tests",
-                    "prior-therapy": "drugs"}
+SECTION_FORMSETS = {
+    "tumour-samples": "tumour_samples",
+    "labs": "labs",
+    "pregnancy-tests": "pregnancy_tests",
+    "prior-therapy": "drugs",
+}
 # Sections shown only for women (the page hides them for men; the rules ignore them then).
 WOMEN_ONLY_SECTIONS = frozenset({"reproductive", "pregnancy-tests"})
 
@@ -426,12 +506,19 @@ WOMEN_ONLY_SECTIONS = frozenset({"reproductive", "pregnancy-tests"})
 class ScreeningEntry:
     """The form and its four formsets, bound or not, handled as one."""
 
-    def __init__(self, *, data: Any = None, screening: Screening | None = None,
-                 initial: dict[str, Any] | None = None, rows: dict[str, list[dict[str, Any]]] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        data: Any = None,
+        screening: Screening | None = None,
+        initial: dict[str, Any] | None = None,
+        rows: dict[str, list[dict[str, Any]]] | None = None,
+    ) -> None:
         self.form = ScreeningForm(data=data, instance=screening, initial=initial)
         rows = rows or {}
-        self.formsets = {name: cls(data=data, prefix=name, initial=rows.get(name, []))
-                         for name, cls in FORMSETS.items()}
+        self.formsets = {
+            name: cls(data=data, prefix=name, initial=rows.get(name, [])) for name, cls in FORMSETS.items()
+        }
 
     def is_valid(self) -> bool:
         return all([self.form.is_valid(), *(fs.is_valid() for fs in self.formsets.values())])
@@ -450,14 +537,18 @@ class ScreeningEntry:
         """The `alter-screening/1` document of the valid form (exchange format)."""
         cleaned = self.form.cleaned_data
         return documents.build_document(
-            site_code=site_code, screening_id=screening_id, value_of=cleaned.get,
+            site_code=site_code,
+            screening_id=screening_id,
+            value_of=cleaned.get,
             lists={name: self.rows(name) for name in FORMSETS},
         )
 
     def add_document_errors(self, errors: list[Any]) -> None:
         """Show the exchange format's errors next to the fields they name."""
-        rows_by_list = {name: [f for f in fs.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
-                        for name, fs in self.formsets.items()}
+        rows_by_list = {
+            name: [f for f in fs.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+            for name, fs in self.formsets.items()
+        }
         for error in errors:
             list_name, index, field = documents.field_for_path(error.path)
             if list_name is not None and index is not None and index < len(rows_by_list[list_name]):
@@ -470,11 +561,16 @@ class ScreeningEntry:
 
     def sections(self) -> list[dict[str, Any]]:
         """The form's sections for the template: bound fields and the section's formset."""
-        return [{
-            "key": key, "title": title, "fields": [self.form[name] for name in names],
-            "formset": self.formsets.get(SECTION_FORMSETS.get(key, "")),
-            "women_only": key in WOMEN_ONLY_SECTIONS,
-        } for key, title, names in SECTIONS]
+        return [
+            {
+                "key": key,
+                "title": title,
+                "fields": [self.form[name] for name in names],
+                "formset": self.formsets.get(SECTION_FORMSETS.get(key, "")),
+                "women_only": key in WOMEN_ONLY_SECTIONS,
+            }
+            for key, title, names in SECTIONS
+        ]
 
     def _cleaned(self, name: str) -> Any:
         return self.form.cleaned_data.get(name) if hasattr(self.form, "cleaned_data") else None
@@ -504,7 +600,8 @@ class ImportForm(forms.Form):
     save_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
     reason_for_change = forms.CharField(label=_("Reason for change"), required=False, max_length=REASON_MAX_LENGTH)
     confirm_identity_correction = forms.BooleanField(
-        label=_("This corrects the identity of the same patient (initials, date of birth or sex)"), required=False)
+        label=_("This corrects the identity of the same patient (initials, date of birth or sex)"), required=False
+    )
 
     def clean_document(self) -> bytes:
         upload = self.cleaned_data["document"]
@@ -534,6 +631,7 @@ class LockoutPasswordChangeForm(PasswordChangeForm):
             raise ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
         return old_password
 
+
 # --- lab results from FHIR (fhir-labs.md, "Approval") ----------------------------------
 
 FHIR_FILE_MAX_BYTES = 20_000_000  # 2,000 entries of a verbose export
@@ -551,8 +649,11 @@ class FhirLabsUploadForm(forms.Form):
 
 class FhirLabsFetchForm(forms.Form):
     # The hospital's patient identifier: used for the server's search, never stored.
-    identifier = forms.CharField(label=_("Patient identifier at the hospital (IPP)"), max_length=200,
-                                 widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    identifier = forms.CharField(
+        label=_("Patient identifier at the hospital (IPP)"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
 
 
 class LabProposalForm(_RowForm):
@@ -584,9 +685,15 @@ class LabProposalForms:
     proposals, not by the request)."""
 
     def __init__(self, proposals: list[dict[str, Any]], data: Any = None) -> None:
-        self.forms = [LabProposalForm(data=data, prefix=f"proposal-{i}", test=p["test"], initial={
-            "value": p["value"], "unit": p["unit"], "uln": p["uln"], "date": p["date"]})
-            for i, p in enumerate(proposals)]
+        self.forms = [
+            LabProposalForm(
+                data=data,
+                prefix=f"proposal-{i}",
+                test=p["test"],
+                initial={"value": p["value"], "unit": p["unit"], "uln": p["uln"], "date": p["date"]},
+            )
+            for i, p in enumerate(proposals)
+        ]
 
     def approved(self) -> list[int]:
         """The rows ticked for approval (each then validated, with its messages)."""
@@ -597,13 +704,21 @@ class LabProposalForms:
         rows: list[dict[str, Any] | None] = []
         for form in self.forms:
             if not form.is_bound:
-                rows.append({"test": form.test, **{name: form.initial.get(name)
-                                                   for name in ("value", "unit", "uln", "date")}})
+                rows.append(
+                    {"test": form.test, **{name: form.initial.get(name) for name in ("value", "unit", "uln", "date")}}
+                )
                 continue
             cleaned = form.cleaned_data if form.is_valid() else {}
             if cleaned.get("value") is None or cleaned.get("date") is None or not cleaned.get("unit"):
                 rows.append(None)
                 continue
-            rows.append({"test": form.test, "value": cleaned["value"], "unit": cleaned["unit"],
-                         "uln": cleaned.get("uln"), "date": cleaned["date"]})
+            rows.append(
+                {
+                    "test": form.test,
+                    "value": cleaned["value"],
+                    "unit": cleaned["unit"],
+                    "uln": cleaned.get("uln"),
+                    "date": cleaned["date"],
+                }
+            )
         return rows

@@ -233,11 +233,13 @@ def screening_log(*, user: User, log_filter: LogFilter) -> ScreeningLog:
         total = _counts(screenings.aggregate(**_aggregates(failed_patients=True)))
         per_month = {
             row["month"]: _counts(row)
-            for row in screenings.annotate(month=TruncMonth("assessment_date")).values("month")
+            for row in screenings.annotate(month=TruncMonth("assessment_date"))
+            .values("month")
             .annotate(**_aggregates())
         }
         failures = list(
-            screenings.annotate(criterion=Unnest("failed_criteria")).values("criterion")
+            screenings.annotate(criterion=Unnest("failed_criteria"))
+            .values("criterion")
             .annotate(screenings=Count("pk"), patients=Count(PatientRoot(), distinct=True))
         )
     # Every month between the first and the last, a month without screenings included,
@@ -254,8 +256,12 @@ def screening_log(*, user: User, log_filter: LogFilter) -> ScreeningLog:
         by_site=[SiteRow(site, per_site.get(site.pk, Counts())) for site in sites_list],
         by_month=by_month,
         failures=[
-            FailureRow(criterion=row["criterion"], title=str(CRITERION_TITLES.get(row["criterion"], "")),
-                       screenings=row["screenings"], patients=row["patients"])
+            FailureRow(
+                criterion=row["criterion"],
+                title=str(CRITERION_TITLES.get(row["criterion"], "")),
+                screenings=row["screenings"],
+                patients=row["patients"],
+            )
             for row in failures
         ],
     )
@@ -283,13 +289,23 @@ def screenings_for_export(*, user: User, log_filter: LogFilter) -> QuerySet[Scre
         log_screenings(user=user, log_filter=log_filter)
         .annotate(entries=Subquery(latest, output_field=JSONField()))
         .order_by("site__code", "sequence")
-        .values("number", "site__code", "assessment_date", "status", "locked", "rescreening_of__number",
-                "failed_criteria", "missing_criteria", "entries")
+        .values(
+            "number",
+            "site__code",
+            "assessment_date",
+            "status",
+            "locked",
+            "rescreening_of__number",
+            "failed_criteria",
+            "missing_criteria",
+            "entries",
+        )
     )
 
 
-def screenings_export_rows(screenings: QuerySet[Screening, dict[str, Any]], *,
-                           chunk_size: int = 2000) -> Iterator[dict[str, Any]]:
+def screenings_export_rows(
+    screenings: QuerySet[Screening, dict[str, Any]], *, chunk_size: int = 2000
+) -> Iterator[dict[str, Any]]:
     """The export's rows, read in chunks from a server-side cursor, JIT off.
 
     Held in one transaction while the caller iterates: the cursor then streams, instead

@@ -60,7 +60,8 @@ class RejectNullCharactersMiddleware:
             if params is not None and any("\x00" in value for values in params.lists() for value in values[1]):
                 return HttpResponseBadRequest(
                     translation.gettext("A field of this request contains a NUL character, which is not allowed."),
-                    content_type="text/plain; charset=utf-8")
+                    content_type="text/plain; charset=utf-8",
+                )
         return self.get_response(request)
 
 
@@ -129,12 +130,18 @@ class OversizedRequestMiddleware:
             except (TooManyFieldsSent, TooManyFilesSent, RequestDataTooBig) as refused:
                 logger.warning("Request refused on %s %s: %s", request.method, request.path, refused)
                 too_big = isinstance(refused, RequestDataTooBig)
-                content = loader.render_to_string("request_too_large.html", {
-                    "number": faults._screening_number(request), "too_big": too_big,
-                    "max_fields": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS,
-                    "max_megabytes": settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1_000_000,
-                    "labs": LABS_MAX, "samples": TUMOUR_SAMPLES_MAX, "tests": PREGNANCY_TESTS_MAX,
-                    "drugs": DRUGS_MAX,
-                })
+                content = loader.render_to_string(
+                    "request_too_large.html",
+                    {
+                        "number": faults._screening_number(request),
+                        "too_big": too_big,
+                        "max_fields": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS,
+                        "max_megabytes": settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1_000_000,
+                        "labs": LABS_MAX,
+                        "samples": TUMOUR_SAMPLES_MAX,
+                        "tests": PREGNANCY_TESTS_MAX,
+                        "drugs": DRUGS_MAX,
+                    },
+                )
                 return HttpResponse(content, status=413 if too_big else 400)
         return self.get_response(request)

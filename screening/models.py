@@ -57,7 +57,9 @@ class Status(models.TextChoices):
 @pghistory.track(*_row_events())
 class Site(models.Model):
     code = models.CharField(
-        _("code"), max_length=8, unique=True,
+        _("code"),
+        max_length=8,
+        unique=True,
         validators=[RegexValidator(r"^[A-Z]{2,8}$", _("2 to 8 capital letters"))],
     )
     name = models.CharField(_("name"), max_length=200)
@@ -80,10 +82,13 @@ class User(AbstractUser):
     """A person who uses ALTER Screen, with a role and the sites they work for."""
 
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, blank=True)
-    sites = models.ManyToManyField(Site, through="SiteMembership", related_name="members", blank=True,
-                                   verbose_name=_("sites"))
+    sites = models.ManyToManyField(
+        Site, through="SiteMembership", related_name="members", blank=True, verbose_name=_("sites")
+    )
     language = models.CharField(
-        _("language"), max_length=8, blank=True,
+        _("language"),
+        max_length=8,
+        blank=True,
         choices=[("en", "English"), ("fr", "Français")],
         help_text=_("Interface language; empty follows the browser."),
     )
@@ -146,8 +151,14 @@ class Screening(models.Model):
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="screenings", verbose_name=_("site"))
     sequence = models.PositiveIntegerField(editable=False)
     number = models.CharField(_("screening number"), max_length=20, unique=True, editable=False)
-    rescreening_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                                       related_name="rescreenings", verbose_name=_("re-screening of"))
+    rescreening_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rescreenings",
+        verbose_name=_("re-screening of"),
+    )
 
     assessment_date = models.DateField(_("assessment date"))
     planned_randomization_date = models.DateField(_("planned randomization date"), null=True, blank=True)
@@ -174,7 +185,8 @@ class Screening(models.Model):
     brain_metastases_corticosteroids_ongoing = _nullable_bool(_("ongoing corticosteroids"))
     brain_metastases_stable_on_mri = _nullable_bool(_("stable on MRI"))
     brain_metastases_last_local_treatment_date = models.DateField(
-        _("last local treatment (surgery or radiation)"), null=True, blank=True)
+        _("last local treatment (surgery or radiation)"), null=True, blank=True
+    )
 
     ecog = models.PositiveSmallIntegerField(_("ECOG performance status"), null=True, blank=True)
     lvef_percent = models.FloatField(_("LVEF (%)"), null=True, blank=True)
@@ -243,19 +255,25 @@ class Screening(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["site", "sequence"], name="screening_sequence_unique_per_site"),
             # The contract's numbers: SITE-NNNN to SITE-NNNNNN, never 0 (exchange-format.md, Limits).
-            models.CheckConstraint(condition=Q(sequence__gte=1, sequence__lte=exchange.SCREENING_SEQUENCE_MAX),
-                                   name="screening_sequence_in_range"),
-            models.CheckConstraint(condition=Q(number__regex=r"^[A-Z]{2,8}-[0-9]{4,6}$"),
-                                   name="screening_number_format"),
-            models.CheckConstraint(condition=Q(initials__regex=rf"^.{{0,{exchange.INITIALS_MAX_CHARS}}}$"),
-                                   name="screening_initials_length"),
+            models.CheckConstraint(
+                condition=Q(sequence__gte=1, sequence__lte=exchange.SCREENING_SEQUENCE_MAX),
+                name="screening_sequence_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(number__regex=r"^[A-Z]{2,8}-[0-9]{4,6}$"), name="screening_number_format"
+            ),
+            models.CheckConstraint(
+                condition=Q(initials__regex=rf"^.{{0,{exchange.INITIALS_MAX_CHARS}}}$"),
+                name="screening_initials_length",
+            ),
             # A screen failure is re-screened once; a failed re-screening is re-screened in its turn.
             models.UniqueConstraint(fields=["rescreening_of"], name="screening_rescreened_once"),
             models.CheckConstraint(condition=Q(status__in=Status.values), name="screening_status_valid"),
             models.CheckConstraint(condition=Q(sex__in=["", *Sex.values]), name="screening_sex_valid"),
             models.CheckConstraint(condition=Q(extent__in=["", *Extent.values]), name="screening_extent_valid"),
-            models.CheckConstraint(condition=Q(lvef_method__in=["", *LvefMethod.values]),
-                                   name="screening_lvef_method_valid"),
+            models.CheckConstraint(
+                condition=Q(lvef_method__in=["", *LvefMethod.values]), name="screening_lvef_method_valid"
+            ),
             _between("ecog", exchange.ECOG_MIN, exchange.ECOG_MAX),
             _between("amenorrhea_months", exchange.AMENORRHEA_MONTHS_MIN, exchange.AMENORRHEA_MONTHS_MAX),
             _between("lvef_percent", exchange.LVEF_PERCENT_MIN, exchange.LVEF_PERCENT_MAX),
@@ -263,7 +281,8 @@ class Screening(models.Model):
             models.CheckConstraint(
                 condition=Q(planned_randomization_date__isnull=True)
                 | Q(planned_randomization_date__gte=models.F("assessment_date")),
-                name="screening_randomization_not_before_assessment"),
+                name="screening_randomization_not_before_assessment",
+            ),
         ]
         indexes = [
             # The list page: newest change first, within the user's sites or across all.
@@ -368,7 +387,8 @@ class LabResult(_ScreeningPart):
             models.CheckConstraint(condition=Q(uln__isnull=True) | Q(uln__gt=0), name="lab_uln_positive"),
             models.CheckConstraint(
                 condition=~Q(test__in=["total_bilirubin", "alt", "ast"]) | Q(uln__isnull=False),
-                name="lab_uln_required_for_relative_tests"),
+                name="lab_uln_required_for_relative_tests",
+            ),
             models.CheckConstraint(condition=~Q(unit=""), name="lab_unit_given"),
         ]
         indexes = [models.Index(fields=["screening", "test", "date"], name="lab_screening_test_date")]
@@ -389,12 +409,15 @@ class LabResultSource(models.Model):
     who approved it and when. Written once, with the row, by the approval; a typed row has
     none. Deleted with its row (the history keeps both)."""
 
-    lab = models.OneToOneField(LabResult, on_delete=models.CASCADE, related_name="source",
-                               verbose_name=_("lab result"))
+    lab = models.OneToOneField(LabResult, on_delete=models.CASCADE, related_name="source", verbose_name=_("lab result"))
     # The screening of the row, so that the screening's history lists the source too.
     screening = models.ForeignKey(Screening, on_delete=models.CASCADE, related_name="+")
-    observation = models.CharField(_("FHIR Observation"), max_length=200, blank=True,
-                                   help_text=_("its id, or its JSON Pointer in the input when it has none"))
+    observation = models.CharField(
+        _("FHIR Observation"),
+        max_length=200,
+        blank=True,
+        help_text=_("its id, or its JSON Pointer in the input when it has none"),
+    )
     loinc = models.CharField(_("LOINC code"), max_length=16)
     value_received = models.CharField(_("value as received"), max_length=40)
     unit_received = models.CharField(_("unit as received"), max_length=40)
@@ -408,8 +431,10 @@ class LabResultSource(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(origin_kind__in=LabSourceKind.values), name="lab_source_kind_valid"),
             # (An Observation without id that is the whole input is named by the pointer "".)
-            models.CheckConstraint(condition=~Q(loinc="") & ~Q(value_received="")
-                                   & ~Q(unit_received="") & ~Q(origin=""), name="lab_source_given"),
+            models.CheckConstraint(
+                condition=~Q(loinc="") & ~Q(value_received="") & ~Q(unit_received="") & ~Q(origin=""),
+                name="lab_source_given",
+            ),
         ]
         indexes = [models.Index(fields=["screening", "observation"], name="lab_source_observation")]
         triggers = [
@@ -437,8 +462,9 @@ class PregnancyTest(_ScreeningPart):
 
     class Meta(_ScreeningPart.Meta):
         verbose_name = _("pregnancy test")
-        constraints = [models.CheckConstraint(condition=Q(result__in=["negative", "positive"]),
-                                              name="pregnancy_test_result_valid")]
+        constraints = [
+            models.CheckConstraint(condition=Q(result__in=["negative", "positive"]), name="pregnancy_test_result_valid")
+        ]
 
     def __str__(self) -> str:
         return f"{self.result} {self.type} on {self.date}"
@@ -605,8 +631,9 @@ class ChecklistPrint(models.Model):
         ordering = ["-printed_at", "-id"]
         verbose_name = _("checklist print")
         constraints = [
-            models.CheckConstraint(condition=Q(result_sha256__regex=r"^[0-9a-f]{64}$"),
-                                   name="checklist_print_sha256_hex"),
+            models.CheckConstraint(
+                condition=Q(result_sha256__regex=r"^[0-9a-f]{64}$"), name="checklist_print_sha256_hex"
+            ),
             models.CheckConstraint(condition=~Q(language=""), name="checklist_print_language_given"),
         ]
         triggers = [

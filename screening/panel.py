@@ -67,16 +67,18 @@ def panel_context(result: dict[str, Any] | None, *, preview: bool) -> dict[str, 
         return {"result": None, "preview": preview}
     rows = []
     for criterion in result["criteria"]:
-        rows.append({
-            "id": criterion["id"],
-            "kind": criterion["kind"],
-            "title": CRITERION_TITLES.get(criterion["id"], criterion["id"]),
-            "outcome": criterion["outcome"],
-            "outcome_label": OUTCOME_LABELS.get(criterion["outcome"], criterion["outcome"]),
-            "badge": OUTCOME_BADGES.get(criterion["outcome"], "secondary"),
-            "reason": localized_reason(criterion),
-            "anchor": _anchor(criterion),
-        })
+        rows.append(
+            {
+                "id": criterion["id"],
+                "kind": criterion["kind"],
+                "title": CRITERION_TITLES.get(criterion["id"], criterion["id"]),
+                "outcome": criterion["outcome"],
+                "outcome_label": OUTCOME_LABELS.get(criterion["outcome"], criterion["outcome"]),
+                "badge": OUTCOME_BADGES.get(criterion["outcome"], "secondary"),
+                "reason": localized_reason(criterion),
+                "anchor": _anchor(criterion),
+            }
+        )
     crcl = next((c for c in result["criteria"] if c["id"] == "INC-07-CRCL"), None)
     return {
         "result": result,

@@ -103,8 +103,18 @@ STATUS_LABELS: Final[dict[str, Promise]] = {
 
 # --- templates: one per (criterion id, code), or (id, code, variant) -----------------
 
-_JUDGMENT_IDS: Final = ("INC-04", "INC-10", "INC-11",
-                        "EXC-02", "EXC-05", "EXC-06", "EXC-07", "EXC-08", "EXC-11", "EXC-12")
+_JUDGMENT_IDS: Final = (
+    "INC-04",
+    "INC-10",
+    "INC-11",
+    "EXC-02",
+    "EXC-05",
+    "EXC-06",
+    "EXC-07",
+    "EXC-08",
+    "EXC-11",
+    "EXC-12",
+)
 _TRANSAMINASE_IDS: Final = ("INC-07-ALT", "INC-07-AST")
 _SUPPORTED_COUNT_IDS: Final = ("INC-07-HB", "INC-07-ANC", "INC-07-PLT")
 _ULN_IDS: Final = ("INC-07-BILI", *_TRANSAMINASE_IDS)
@@ -123,14 +133,16 @@ _TRANSAMINASE_TEMPLATES: Final = {
     ("above_raised_limit", "raised_unknown"): _("%(name)s %(value)s × ULN (%(entered)s) ≥ %(raised_below)s × ULN"),
     "limit_depends_on_unknown": _(
         "%(name)s %(value)s × ULN (%(entered)s) between %(max)s and %(raised_below)s × ULN: "
-        "whether the patient has liver metastases decides it, and it is not given"),
+        "whether the patient has liver metastases decides it, and it is not given"
+    ),
 }
 
 TEMPLATES: Final[dict[tuple[str, ...], Promise]] = {
     ("INC-01", "not_signed"): _("Informed consent not signed"),
     ("INC-01", "consent_after_assessment"): _(
         "Consent dated %(consent_date)s, after the screening assessment of %(assessment_date)s: consent must "
-        "precede any trial procedure; the patient may be re-screened once consent precedes the assessment"),
+        "precede any trial procedure; the patient may be re-screened once consent precedes the assessment"
+    ),
     ("INC-01", "signed_unknown"): _("Informed consent: not known whether signed"),
     ("INC-01", "date_unknown"): _("Informed consent signed, date not given"),
     ("INC-01", "signed"): _("Informed consent signed on %(consent_date)s"),
@@ -140,7 +152,8 @@ TEMPLATES: Final[dict[tuple[str, ...], Promise]] = {
     ("INC-02", "minor"): _("Age %(age_years)s y < %(min)s"),
     ("INC-03-DISEASE", "not_confirmed"): _("Breast cancer not histologically confirmed"),
     ("INC-03-DISEASE", "extent_not_accepted"): _(
-        "Cancer %(extent)s: must be metastatic or locally advanced unresectable"),
+        "Cancer %(extent)s: must be metastatic or locally advanced unresectable"
+    ),
     ("INC-03-DISEASE", "unknown"): _("Not given: %(unknown)s"),
     ("INC-03-DISEASE", "confirmed"): _("Breast cancer histologically confirmed, %(extent)s"),
     ("INC-03-HER2", "no_samples"): _("No tumour sample with HER2 results"),
@@ -167,69 +180,89 @@ TEMPLATES: Final[dict[tuple[str, ...], Promise]] = {
     ("INC-06", "refused"): _("%(who)s: does not agree to use adequate contraception"),
     ("INC-07-HB", "support_in_window"): _(
         "RBC transfusion on %(support_date)s, within %(support_window)s days of %(support_window_start)s "
-        "(hemoglobin %(value)s g/dL)"),
+        "(hemoglobin %(value)s g/dL)"
+    ),
     ("INC-07-HB", "support_in_window", "no_result"): _(
         "RBC transfusion on %(support_date)s, within %(support_window)s days of %(support_window_start)s "
-        "(no usable hemoglobin result)"),
+        "(no usable hemoglobin result)"
+    ),
     ("INC-07-HB", "no_result"): _("No hemoglobin result on or before the reference date"),
     ("INC-07-HB", "result_too_old"): _(
-        "Latest hemoglobin result more than %(lab_window)s days before the reference date; repeat"),
+        "Latest hemoglobin result more than %(lab_window)s days before the reference date; repeat"
+    ),
     ("INC-07-HB", "at_least_min"): _("Hemoglobin %(value)s g/dL (%(entered)s) ≥ %(min)s"),
     ("INC-07-HB", "below_min"): _("Hemoglobin %(value)s g/dL (%(entered)s) < %(min)s"),
     ("INC-07-ANC", "support_in_window"): _(
-        "G-CSF on %(support_date)s, within %(support_window)s days of %(support_window_start)s "
-        "(ANC %(value)s/mm³)"),
+        "G-CSF on %(support_date)s, within %(support_window)s days of %(support_window_start)s (ANC %(value)s/mm³)"
+    ),
     ("INC-07-ANC", "support_in_window", "no_result"): _(
-        "G-CSF on %(support_date)s, within %(support_window)s days of %(support_window_start)s "
-        "(no usable ANC result)"),
+        "G-CSF on %(support_date)s, within %(support_window)s days of %(support_window_start)s (no usable ANC result)"
+    ),
     ("INC-07-ANC", "no_result"): _("No ANC result on or before the reference date"),
     ("INC-07-ANC", "result_too_old"): _(
-        "Latest ANC result more than %(lab_window)s days before the reference date; repeat"),
+        "Latest ANC result more than %(lab_window)s days before the reference date; repeat"
+    ),
     ("INC-07-ANC", "at_least_min"): _("ANC %(value)s/mm³ (%(entered)s) ≥ %(min)s"),
     ("INC-07-ANC", "below_min"): _("ANC %(value)s/mm³ (%(entered)s) < %(min)s"),
     ("INC-07-PLT", "support_in_window"): _(
         "Platelet transfusion on %(support_date)s, within %(support_window)s days of %(support_window_start)s "
-        "(platelets %(value)s/mm³)"),
+        "(platelets %(value)s/mm³)"
+    ),
     ("INC-07-PLT", "support_in_window", "no_result"): _(
         "Platelet transfusion on %(support_date)s, within %(support_window)s days of %(support_window_start)s "
-        "(no usable platelet result)"),
+        "(no usable platelet result)"
+    ),
     ("INC-07-PLT", "no_result"): _("No platelet result on or before the reference date"),
     ("INC-07-PLT", "result_too_old"): _(
-        "Latest platelet result more than %(lab_window)s days before the reference date; repeat"),
+        "Latest platelet result more than %(lab_window)s days before the reference date; repeat"
+    ),
     ("INC-07-PLT", "at_least_min"): _("Platelets %(value)s/mm³ (%(entered)s) ≥ %(min)s"),
     ("INC-07-PLT", "below_min"): _("Platelets %(value)s/mm³ (%(entered)s) < %(min)s"),
     ("INC-07-BILI", "no_result"): _("No total bilirubin result on or before the reference date"),
     ("INC-07-BILI", "result_too_old"): _(
-        "Latest total bilirubin result more than %(lab_window)s days before the reference date; repeat"),
+        "Latest total bilirubin result more than %(lab_window)s days before the reference date; repeat"
+    ),
     ("INC-07-BILI", "within_limit"): _("Total bilirubin %(value)s × ULN (%(entered)s) ≤ %(max)s × ULN"),
     ("INC-07-BILI", "above_limit"): _(
-        "Total bilirubin %(value)s × ULN (%(entered)s) > %(max)s × ULN (no liver metastases or Gilbert's syndrome)"),
+        "Total bilirubin %(value)s × ULN (%(entered)s) > %(max)s × ULN (no liver metastases or Gilbert's syndrome)"
+    ),
     ("INC-07-BILI", "below_raised_limit"): _(
-        "Total bilirubin %(value)s × ULN (%(entered)s) < %(raised_below)s × ULN (%(because)s)"),
+        "Total bilirubin %(value)s × ULN (%(entered)s) < %(raised_below)s × ULN (%(because)s)"
+    ),
     ("INC-07-BILI", "above_raised_limit"): _(
-        "Total bilirubin %(value)s × ULN (%(entered)s) ≥ %(raised_below)s × ULN (%(because)s)"),
+        "Total bilirubin %(value)s × ULN (%(entered)s) ≥ %(raised_below)s × ULN (%(because)s)"
+    ),
     ("INC-07-BILI", "above_raised_limit", "raised_unknown"): _(
-        "Total bilirubin %(value)s × ULN (%(entered)s) ≥ %(raised_below)s × ULN"),
+        "Total bilirubin %(value)s × ULN (%(entered)s) ≥ %(raised_below)s × ULN"
+    ),
     ("INC-07-BILI", "limit_depends_on_unknown"): _(
         "Total bilirubin %(value)s × ULN (%(entered)s) between %(max)s and %(raised_below)s × ULN: whether the "
-        "patient has liver metastases or Gilbert's syndrome decides it, and it is not given"),
-    **{(cid, *(key if isinstance(key, tuple) else (key,))): template
-       for cid in _TRANSAMINASE_IDS for key, template in _TRANSAMINASE_TEMPLATES.items()},
+        "patient has liver metastases or Gilbert's syndrome decides it, and it is not given"
+    ),
+    **{
+        (cid, *(key if isinstance(key, tuple) else (key,))): template
+        for cid in _TRANSAMINASE_IDS
+        for key, template in _TRANSAMINASE_TEMPLATES.items()
+    },
     ("INC-07-ALB", "no_result"): _("No albumin result on or before the reference date"),
     ("INC-07-ALB", "result_too_old"): _(
-        "Latest albumin result more than %(lab_window)s days before the reference date; repeat"),
+        "Latest albumin result more than %(lab_window)s days before the reference date; repeat"
+    ),
     ("INC-07-ALB", "at_least_min"): _("Albumin %(value)s g/dL (%(entered)s) ≥ %(min)s"),
     ("INC-07-ALB", "below_min"): _("Albumin %(value)s g/dL (%(entered)s) < %(min)s"),
     ("INC-07-CRCL", "no_result"): _("No creatinine result on or before the reference date"),
     ("INC-07-CRCL", "result_too_old"): _(
-        "Latest creatinine result more than %(lab_window)s days before the reference date; repeat"),
+        "Latest creatinine result more than %(lab_window)s days before the reference date; repeat"
+    ),
     ("INC-07-CRCL", "inputs_missing"): _("Creatinine clearance cannot be computed (not given: %(unknown)s)"),
     ("INC-07-CRCL", "at_least_min"): _(
         "Creatinine clearance %(crcl)s mL/min ≥ %(min)s (Cockcroft-Gault: %(sex)s, %(age_years)s y, "
-        "%(weight)s kg, creatinine %(creatinine)s mg/dL)"),
+        "%(weight)s kg, creatinine %(creatinine)s mg/dL)"
+    ),
     ("INC-07-CRCL", "below_min"): _(
         "Creatinine clearance %(crcl)s mL/min < %(min)s (Cockcroft-Gault: %(sex)s, %(age_years)s y, "
-        "%(weight)s kg, creatinine %(creatinine)s mg/dL)"),
+        "%(weight)s kg, creatinine %(creatinine)s mg/dL)"
+    ),
     ("INC-08", "not_given"): _("LVEF not given"),
     ("INC-08", "at_least_min"): _("LVEF %(percent)s (%(method)s) ≥ %(min)s"),
     ("INC-08", "below_min"): _("LVEF %(percent)s (%(method)s) < %(min)s"),
@@ -238,8 +271,8 @@ TEMPLATES: Final[dict[tuple[str, ...], Promise]] = {
     ("INC-09", "no_test"): _("No pregnancy test on or before the reference date"),
     ("INC-09", "positive"): _("%(test)s positive on %(date)s, %(days)s before %(reference)s"),
     ("INC-09", "test_too_old"): _(
-        "%(test)s negative on %(date)s, %(days)s before %(reference)s: older than %(pregnancy_window)s days; "
-        "repeat"),
+        "%(test)s negative on %(date)s, %(days)s before %(reference)s: older than %(pregnancy_window)s days; repeat"
+    ),
     ("INC-09", "negative_in_window"): _("%(test)s negative on %(date)s, %(days)s before %(reference)s"),
     ("EXC-01", "adc_in_drugs"): _("Prior HER2- or TROP2-directed ADC: %(adcs)s"),
     ("EXC-01", "adc_recorded"): _("Prior HER2- or TROP2-directed ADC recorded"),
@@ -251,24 +284,29 @@ TEMPLATES: Final[dict[tuple[str, ...], Promise]] = {
     ("EXC-03", "details_unknown", "presence_unknown"): _("Presence of brain metastases not given; %(details)s"),
     ("EXC-03", "controlled_if_present"): _(
         "Presence of brain metastases not given, but treated, asymptomatic, no ongoing corticosteroids, stable on "
-        "MRI, last local treatment on %(date)s, %(days)s before %(reference)s (≥ %(treatment_days)s)"),
+        "MRI, last local treatment on %(date)s, %(days)s before %(reference)s (≥ %(treatment_days)s)"
+    ),
     ("EXC-03", "treated_stable"): _(
         "Brain metastases treated, asymptomatic, no ongoing corticosteroids, stable on MRI, last local treatment "
-        "on %(date)s, %(days)s before %(reference)s (≥ %(treatment_days)s)"),
+        "on %(date)s, %(days)s before %(reference)s (≥ %(treatment_days)s)"
+    ),
     ("EXC-04", "present"): _("ILD/pneumonitis: %(present)s"),
     ("EXC-04", "not_answered"): _("ILD/pneumonitis not answered: %(unknown)s"),
     ("EXC-04", "absent"): _("No ILD/pneumonitis: no history requiring steroids, none current or suspected"),
     ("EXC-09", "not_enrolled"): _("Not enrolled in another therapeutic trial"),
     ("EXC-09", "outside_window"): _(
-        "Last therapeutic trial on %(last_date)s, %(days)s before %(reference)s (≥ %(trial_window)s)"),
+        "Last therapeutic trial on %(last_date)s, %(days)s before %(reference)s (≥ %(trial_window)s)"
+    ),
     ("EXC-09", "not_answered"): _("Enrolment in another therapeutic trial not answered"),
     ("EXC-09", "not_answered", "with_date"): _(
         "Enrolment in another therapeutic trial not answered (last therapeutic trial on %(last_date)s, "
-        "%(days)s before %(reference)s)"),
+        "%(days)s before %(reference)s)"
+    ),
     ("EXC-09", "last_date_unknown"): _("Enrolled in another therapeutic trial; date of the last one not given"),
     ("EXC-09", "within_window"): _(
         "Enrolled in another therapeutic trial, the last on %(last_date)s, %(days)s before %(reference)s "
-        "(< %(trial_window)s)"),
+        "(< %(trial_window)s)"
+    ),
     ("EXC-10", "male"): _("Male patient"),
     ("EXC-10", "present"): _("Exclusion criterion present: %(present)s"),
     ("EXC-10", "sex_unknown"): _("Sex not given"),
@@ -280,10 +318,13 @@ TEMPLATES: Final[dict[tuple[str, ...], Promise]] = {
 # The variant of a template, when one code reads differently with some values.
 _VARIANTS: Final[dict[tuple[str, str], Callable[[Mapping[str, Any]], str | None]]] = {
     ("INC-01", "signed"): lambda v: "witness" if v.get("impartial_witness") else None,
-    **{(cid, "support_in_window"): (lambda v: None if v.get("value") is not None else "no_result")
-       for cid in _SUPPORTED_COUNT_IDS},
-    **{(cid, "above_raised_limit"): (lambda v: None if v.get("raised_limit") else "raised_unknown")
-       for cid in _ULN_IDS},
+    **{
+        (cid, "support_in_window"): (lambda v: None if v.get("value") is not None else "no_result")
+        for cid in _SUPPORTED_COUNT_IDS
+    },
+    **{
+        (cid, "above_raised_limit"): (lambda v: None if v.get("raised_limit") else "raised_unknown") for cid in _ULN_IDS
+    },
     ("EXC-03", "details_unknown"): lambda v: "presence_unknown" if v.get("present") is None else None,
     ("EXC-09", "not_answered"): lambda v: "with_date" if v.get("last_date") is not None else None,
     ("EXC-10", "absent"): lambda v: "not_wocbp" if v.get("wocbp") is False else None,
@@ -345,7 +386,7 @@ def _reference(day: object, days_before: object) -> str:
 
 
 def _join(items: Iterable[str]) -> str:
-    """"a, b and c", in the active language."""
+    """ "a, b and c", in the active language."""
     *rest, last = items  # never empty: callers join what they found
     if not rest:
         return last
@@ -398,11 +439,26 @@ _RAISED_BECAUSE: Final = {
     "liver metastases and Gilbert's syndrome": pgettext_lazy("reason", "liver metastases and Gilbert's syndrome"),
 }
 # Lab units as written in a document -> as shown (glossary: G/L, UI/L).
-_UNIT: Final = {"10^9/L": "G/L", "/mm3": "/mm³", "/uL": "/µL", "/\u03bcL": "/µL", "umol/L": "µmol/L",
-                "\u03bcmol/L": "µmol/L", "U/L": "UI/L", "IU/L": "UI/L"}
-_LAB_TEST: Final = {"INC-07-HB": "hemoglobin", "INC-07-ANC": "anc", "INC-07-PLT": "platelets",
-                    "INC-07-BILI": "total_bilirubin", "INC-07-ALT": "alt", "INC-07-AST": "ast",
-                    "INC-07-ALB": "albumin", "INC-07-CRCL": "creatinine"}
+_UNIT: Final = {
+    "10^9/L": "G/L",
+    "/mm3": "/mm³",
+    "/uL": "/µL",
+    "/\u03bcL": "/µL",
+    "umol/L": "µmol/L",
+    "\u03bcmol/L": "µmol/L",
+    "U/L": "UI/L",
+    "IU/L": "UI/L",
+}
+_LAB_TEST: Final = {
+    "INC-07-HB": "hemoglobin",
+    "INC-07-ANC": "anc",
+    "INC-07-PLT": "platelets",
+    "INC-07-BILI": "total_bilirubin",
+    "INC-07-ALT": "alt",
+    "INC-07-AST": "ast",
+    "INC-07-ALB": "albumin",
+    "INC-07-CRCL": "creatinine",
+}
 
 # What decided the WOCBP status: the ``because`` text of screening.rules.derived.wocbp_status.
 _WOCBP_BECAUSE: Final = {
@@ -413,7 +469,8 @@ _WOCBP_BECAUSE: Final = {
     "bilateral oophorectomy": pgettext_lazy("reason", "bilateral oophorectomy"),
     "amenorrhea": pgettext_lazy("reason", "amenorrhea"),
     "female, not postmenopausal, no hysterectomy or bilateral oophorectomy": pgettext_lazy(
-        "reason", "female, not postmenopausal, no hysterectomy or bilateral oophorectomy"),
+        "reason", "female, not postmenopausal, no hysterectomy or bilateral oophorectomy"
+    ),
 }
 _AGE_BECAUSE: Final = re.compile(r"age (\d+) y >= (\d+)")
 _AMENORRHEA_BECAUSE: Final = re.compile(r"amenorrhea (\d+) months with no other cause")
@@ -448,6 +505,7 @@ def _because(values: Mapping[str, Any]) -> Params:
 # Each function takes the criterion's values and returns placeholders; it sets only what
 # the values allow (a template needing something absent falls back to the English).
 
+
 def _plain(values: Mapping[str, Any]) -> Params:
     """Numbers and dates of the values, under their own names."""
     params: Params = {}
@@ -469,10 +527,14 @@ def _disease(cid: str, values: Mapping[str, Any]) -> Params:
     params: Params = {}
     if values.get("extent") is not None:
         params["extent"] = _word(_EXTENT, values["extent"])
-    unknown = [str(name) for key, name in (
-        ("histologically_confirmed", pgettext_lazy("reason", "histological confirmation")),
-        ("extent", pgettext_lazy("reason", "extent of the disease")),
-    ) if values.get(key) is None]
+    unknown = [
+        str(name)
+        for key, name in (
+            ("histologically_confirmed", pgettext_lazy("reason", "histological confirmation")),
+            ("extent", pgettext_lazy("reason", "extent of the disease")),
+        )
+        if values.get(key) is None
+    ]
     if unknown:
         params["unknown"] = _join(unknown)
     return params
@@ -502,7 +564,8 @@ def _bilateral_how(values: Mapping[str, Any], outcome: str) -> str:
 
 def _her2(cid: str, values: Mapping[str, Any], outcome: str) -> Params:
     listing = [
-        gettext("%(sample)s: IHC %(ihc)s, ISH %(ish)s") % {
+        gettext("%(sample)s: IHC %(ihc)s, ISH %(ish)s")
+        % {
             "sample": _sample_label(s),
             "ihc": s["her2_ihc"] if s.get("her2_ihc") is not None else pgettext("IHC", "not given"),
             "ish": _word(_ISH, s.get("her2_ish")),
@@ -517,16 +580,23 @@ def _hormone_receptors(cid: str, values: Mapping[str, Any], outcome: str) -> Par
         return pgettext("hormone receptor", "not given") if percent is None else _percent(percent)
 
     samples = values.get("samples") or ()
-    listing = [gettext("%(sample)s: ER %(er)s, PR %(pr)s") % {
-        "sample": _sample_label(s), "er": shown(s.get("er_percent")), "pr": shown(s.get("pr_percent"))}
-        for s in samples]
-    too_high = [gettext("%(sample)s: %(receptor)s %(percent)s") % {
-        "sample": _sample_label(s), "receptor": receptor, "percent": _percent(s[key])}
+    listing = [
+        gettext("%(sample)s: ER %(er)s, PR %(pr)s")
+        % {"sample": _sample_label(s), "er": shown(s.get("er_percent")), "pr": shown(s.get("pr_percent"))}
+        for s in samples
+    ]
+    too_high = [
+        gettext("%(sample)s: %(receptor)s %(percent)s")
+        % {"sample": _sample_label(s), "receptor": receptor, "percent": _percent(s[key])}
         for s in samples
         for key, receptor in (("er_percent", pgettext("reason", "ER")), ("pr_percent", pgettext("reason", "PR")))
-        if s.get(key) is not None and s[key] >= HORMONE_RECEPTOR_MAX_PERCENT]
-    return {"samples": gettext("; ").join(listing), "too_high": gettext("; ").join(too_high),
-            "how": _bilateral_how(values, outcome)}
+        if s.get(key) is not None and s[key] >= HORMONE_RECEPTOR_MAX_PERCENT
+    ]
+    return {
+        "samples": gettext("; ").join(listing),
+        "too_high": gettext("; ").join(too_high),
+        "how": _bilateral_how(values, outcome),
+    }
 
 
 def _contraception(cid: str, values: Mapping[str, Any]) -> Params:
@@ -548,7 +618,9 @@ def _lab(cid: str, values: Mapping[str, Any]) -> Params:
     entered = {"value": _number(values["value_entered"]), "unit": _UNIT.get(unit, unit), "date": _date(values["date"])}
     if values.get("uln") is not None:
         params["entered"] = gettext("%(value)s %(unit)s, ULN %(uln)s, on %(date)s") % {
-            **entered, "uln": _number(values["uln"])}
+            **entered,
+            "uln": _number(values["uln"]),
+        }
     elif LAB_UNITS[_LAB_TEST[cid]].divisors.get(unit) == 1.0:
         params["entered"] = gettext("on %(date)s") % entered
     else:
@@ -558,15 +630,23 @@ def _lab(cid: str, values: Mapping[str, Any]) -> Params:
 
 def _crcl(cid: str, values: Mapping[str, Any]) -> Params:
     if values.get("crcl_ml_min") is None:
-        unknown = [str(name) for key, name in (
-            ("sex", pgettext_lazy("reason", "sex")),
-            ("date_of_birth", pgettext_lazy("reason", "date of birth")),
-            ("weight_kg", pgettext_lazy("reason", "weight")),
-        ) if values.get(key) is None]
+        unknown = [
+            str(name)
+            for key, name in (
+                ("sex", pgettext_lazy("reason", "sex")),
+                ("date_of_birth", pgettext_lazy("reason", "date of birth")),
+                ("weight_kg", pgettext_lazy("reason", "weight")),
+            )
+            if values.get(key) is None
+        ]
         return {"unknown": _join(unknown)} if unknown else {}
     # Displays round (spec): CrCl to 1 decimal, as the rules show the inputs.
-    return {"crcl": _number(values["crcl_ml_min"], 1), "weight": _number(values["weight_kg"], 1),
-            "creatinine": _number(values["creatinine_mg_dl"], 2), "sex": _word(_SEX, values.get("sex"))}
+    return {
+        "crcl": _number(values["crcl_ml_min"], 1),
+        "weight": _number(values["weight_kg"], 1),
+        "creatinine": _number(values["creatinine_mg_dl"], 2),
+        "sex": _word(_SEX, values.get("sex")),
+    }
 
 
 def _lvef(cid: str, values: Mapping[str, Any]) -> Params:
@@ -578,8 +658,11 @@ def _lvef(cid: str, values: Mapping[str, Any]) -> Params:
 def _pregnancy_test(cid: str, values: Mapping[str, Any]) -> Params:
     params = _because(values)
     if values.get("date") is not None:
-        params.update(test=_word(_PREGNANCY_TEST, values.get("type")), days=_days(values["days_before_reference"]),
-                      reference=_reference(values["date"], values["days_before_reference"]))
+        params.update(
+            test=_word(_PREGNANCY_TEST, values.get("type")),
+            days=_days(values["days_before_reference"]),
+            reference=_reference(values["date"], values["days_before_reference"]),
+        )
     return params
 
 
@@ -591,35 +674,52 @@ def _prior_adc(cid: str, values: Mapping[str, Any]) -> Params:
         if name is None:
             raise _Untranslatable(entry)
         same = entry.strip().casefold() == name.casefold()
-        adcs.append(gettext("“%(entry)s”") % {"entry": entry} if same
-                    else gettext("“%(entry)s” (%(name)s)") % {"entry": entry, "name": name})
+        adcs.append(
+            gettext("“%(entry)s”") % {"entry": entry}
+            if same
+            else gettext("“%(entry)s” (%(name)s)") % {"entry": entry, "name": name}
+        )
     return {"drugs": ", ".join(drugs) if drugs else gettext("none listed"), "adcs": gettext("; ").join(adcs)}
 
 
 def _brain_metastases(cid: str, values: Mapping[str, Any]) -> Params:
     params: Params = {}
     days = values.get("days_since_treatment")
-    wrong = [str(text) for text, bad in (
-        (pgettext_lazy("brain metastases", "not treated"), values.get("treated") is False),
-        (pgettext_lazy("brain metastases", "symptomatic"), values.get("symptomatic") is True),
-        (pgettext_lazy("brain metastases", "on corticosteroids"), values.get("corticosteroids_ongoing") is True),
-        (pgettext_lazy("brain metastases", "not stable on MRI"), values.get("stable_on_mri") is False),
-    ) if bad]
+    wrong = [
+        str(text)
+        for text, bad in (
+            (pgettext_lazy("brain metastases", "not treated"), values.get("treated") is False),
+            (pgettext_lazy("brain metastases", "symptomatic"), values.get("symptomatic") is True),
+            (pgettext_lazy("brain metastases", "on corticosteroids"), values.get("corticosteroids_ongoing") is True),
+            (pgettext_lazy("brain metastases", "not stable on MRI"), values.get("stable_on_mri") is False),
+        )
+        if bad
+    ]
     if days is not None:
-        params.update(date=_date(values["last_local_treatment_date"]), days=_days(days),
-                      reference=_reference(values["last_local_treatment_date"], days))
+        params.update(
+            date=_date(values["last_local_treatment_date"]),
+            days=_days(days),
+            reference=_reference(values["last_local_treatment_date"], days),
+        )
         if days < BRAIN_METASTASIS_TREATMENT_MIN_DAYS:
-            wrong.append(gettext("last local treatment on %(date)s, %(days)s before %(reference)s "
-                                 "(< %(treatment_days)s)") % {**params, **_CONSTANTS})
-    unknown = [str(name) for key, name in (
-        ("treated", pgettext_lazy("brain metastases not given", "treated")),
-        ("symptomatic", pgettext_lazy("brain metastases not given", "symptomatic")),
-        ("corticosteroids_ongoing", pgettext_lazy("brain metastases not given", "ongoing corticosteroids")),
-        ("stable_on_mri", pgettext_lazy("brain metastases not given", "stable on MRI")),
-        ("last_local_treatment_date", pgettext_lazy("brain metastases not given", "date of last local treatment")),
-    ) if values.get(key) is None]
+            wrong.append(
+                gettext("last local treatment on %(date)s, %(days)s before %(reference)s (< %(treatment_days)s)")
+                % {**params, **_CONSTANTS}
+            )
+    unknown = [
+        str(name)
+        for key, name in (
+            ("treated", pgettext_lazy("brain metastases not given", "treated")),
+            ("symptomatic", pgettext_lazy("brain metastases not given", "symptomatic")),
+            ("corticosteroids_ongoing", pgettext_lazy("brain metastases not given", "ongoing corticosteroids")),
+            ("stable_on_mri", pgettext_lazy("brain metastases not given", "stable on MRI")),
+            ("last_local_treatment_date", pgettext_lazy("brain metastases not given", "date of last local treatment")),
+        )
+        if values.get(key) is None
+    ]
     details = ([_join(wrong)] if wrong else []) + (
-        [gettext("not given: %(items)s") % {"items": _join(unknown)}] if unknown else [])
+        [gettext("not given: %(items)s") % {"items": _join(unknown)}] if unknown else []
+    )
     if wrong:
         params["wrong"] = _join(wrong)
     if details:
@@ -628,9 +728,11 @@ def _brain_metastases(cid: str, values: Mapping[str, Any]) -> Params:
 
 
 def _ild(cid: str, values: Mapping[str, Any]) -> Params:
-    answers = (("history_requiring_steroids", pgettext_lazy("ILD", "history requiring steroids")),
-               ("current", pgettext_lazy("ILD", "current")),
-               ("suspected_not_ruled_out", pgettext_lazy("ILD", "suspected and not ruled out")))
+    answers = (
+        ("history_requiring_steroids", pgettext_lazy("ILD", "history requiring steroids")),
+        ("current", pgettext_lazy("ILD", "current")),
+        ("suspected_not_ruled_out", pgettext_lazy("ILD", "suspected and not ruled out")),
+    )
     params: Params = {}
     present = [str(name) for key, name in answers if values.get(key) is True]
     if present:
@@ -650,23 +752,36 @@ def _other_trial(cid: str, values: Mapping[str, Any]) -> Params:
 
 def _pregnancy(cid: str, values: Mapping[str, Any]) -> Params:
     """EXC-10: what is present and what is not given, as the rule lists them."""
-    present = [str(text) for text, holds in (
-        (pgettext_lazy("pregnancy", "pregnant"), values.get("pregnant") is True),
-        (pgettext_lazy("pregnancy", "breast-feeding"), values.get("breastfeeding") is True),
-    ) if holds]
+    present = [
+        str(text)
+        for text, holds in (
+            (pgettext_lazy("pregnancy", "pregnant"), values.get("pregnant") is True),
+            (pgettext_lazy("pregnancy", "breast-feeding"), values.get("breastfeeding") is True),
+        )
+        if holds
+    ]
     if values.get("latest_test_result") == "positive":
-        present.append(gettext("latest pregnancy test positive (%(date)s)") % {
-            "date": _date(values.get("latest_test_date"))})
+        present.append(
+            gettext("latest pregnancy test positive (%(date)s)") % {"date": _date(values.get("latest_test_date"))}
+        )
     if values.get("wocbp") is True and values.get("plans_pregnancy") is True:
         present.append(pgettext("pregnancy", "pregnancy planned"))
-    unknown = [str(text) for text, holds in (
-        (pgettext_lazy("pregnancy", "pregnant"), values.get("pregnant") is None),
-        (pgettext_lazy("pregnancy", "breast-feeding"), values.get("breastfeeding") is None),
-        (pgettext_lazy("pregnancy", "pregnancy planned"),
-         values.get("wocbp") is not False and values.get("plans_pregnancy") is None),
-        (pgettext_lazy("pregnancy", "childbearing potential"),
-         values.get("wocbp") is None and values.get("plans_pregnancy") is True),
-    ) if holds]
+    unknown = [
+        str(text)
+        for text, holds in (
+            (pgettext_lazy("pregnancy", "pregnant"), values.get("pregnant") is None),
+            (pgettext_lazy("pregnancy", "breast-feeding"), values.get("breastfeeding") is None),
+            (
+                pgettext_lazy("pregnancy", "pregnancy planned"),
+                values.get("wocbp") is not False and values.get("plans_pregnancy") is None,
+            ),
+            (
+                pgettext_lazy("pregnancy", "childbearing potential"),
+                values.get("wocbp") is None and values.get("plans_pregnancy") is True,
+            ),
+        )
+        if holds
+    ]
     params: Params = {}
     if present:
         params["present"] = _join(present)
@@ -679,8 +794,9 @@ _DERIVED: Final[dict[str, Callable[[str, Mapping[str, Any]], Params]]] = {
     **dict.fromkeys(_JUDGMENT_IDS, _judgment),
     "INC-03-DISEASE": _disease,
     "INC-06": _contraception,
-    **dict.fromkeys(("INC-07-HB", "INC-07-ANC", "INC-07-PLT", "INC-07-BILI", "INC-07-ALT", "INC-07-AST",
-                     "INC-07-ALB"), _lab),
+    **dict.fromkeys(
+        ("INC-07-HB", "INC-07-ANC", "INC-07-PLT", "INC-07-BILI", "INC-07-ALT", "INC-07-AST", "INC-07-ALB"), _lab
+    ),
     "INC-07-CRCL": _crcl,
     "INC-08": _lvef,
     "INC-09": _pregnancy_test,
@@ -711,10 +827,14 @@ _THRESHOLDS: Final[dict[str, Params]] = {
     "INC-07-HB": {"min": _number(HEMOGLOBIN_MIN_G_DL)},
     "INC-07-ANC": {"min": _number(ANC_MIN_PER_MM3)},
     "INC-07-PLT": {"min": _number(PLATELETS_MIN_PER_MM3)},
-    "INC-07-BILI": {"max": _number(BILIRUBIN_MAX_X_ULN),
-                    "raised_below": _number(BILIRUBIN_LIVER_OR_GILBERT_BELOW_X_ULN)},
-    **dict.fromkeys(_TRANSAMINASE_IDS, {"max": _number(TRANSAMINASES_MAX_X_ULN),
-                                        "raised_below": _number(TRANSAMINASES_LIVER_BELOW_X_ULN)}),
+    "INC-07-BILI": {
+        "max": _number(BILIRUBIN_MAX_X_ULN),
+        "raised_below": _number(BILIRUBIN_LIVER_OR_GILBERT_BELOW_X_ULN),
+    },
+    **dict.fromkeys(
+        _TRANSAMINASE_IDS,
+        {"max": _number(TRANSAMINASES_MAX_X_ULN), "raised_below": _number(TRANSAMINASES_LIVER_BELOW_X_ULN)},
+    ),
     "INC-07-ALB": {"min": _number(ALBUMIN_MIN_G_DL)},
     "INC-07-CRCL": {"min": _number(CRCL_MIN_ML_MIN)},
     "INC-08": {"min": _percent(LVEF_MIN_PERCENT)},
@@ -761,6 +881,7 @@ def localized_reason(criterion: Mapping[str, Any]) -> str:
         # An unknown code, a placeholder the values do not provide (KeyError), or a
         # catalogue entry whose placeholders differ from its msgid: logged to be fixed,
         # and the page shows the record's own sentence.
-        logger.warning("No French reason for %s %s (%r): the English one is shown",
-                       criterion.get("id"), criterion.get("code"), exc)
+        logger.warning(
+            "No French reason for %s %s (%r): the English one is shown", criterion.get("id"), criterion.get("code"), exc
+        )
         return reason

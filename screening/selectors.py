@@ -52,17 +52,19 @@ def screening_visible_to(user: User, number: str) -> Screening:
 def screening_rows(screening: Screening) -> dict[str, list[dict[str, Any]]]:
     """The rows of each of the screening's lists, in entry order, as dicts of the
     exchange document's fields (entry order decides ties on date)."""
-    return {name: list(model.objects.filter(screening=screening).order_by("position", "id")
-                       .values(*LIST_FIELDS[name][1]))
-            for name, model in LIST_MODELS.items()}
+    return {
+        name: list(model.objects.filter(screening=screening).order_by("position", "id").values(*LIST_FIELDS[name][1]))
+        for name, model in LIST_MODELS.items()
+    }
 
 
 def lab_rows(screening: Screening) -> list[tuple[dict[str, Any], LabResultSource | None]]:
     """The screening's lab rows in entry order, as the document's fields, each with its
     source (None: typed), read in one query so that rows and sources always pair up."""
     fields = LIST_FIELDS["labs"][1]
-    rows = LabResult.objects.filter(screening=screening).order_by("position", "id").select_related(
-        "source__approved_by")
+    rows = (
+        LabResult.objects.filter(screening=screening).order_by("position", "id").select_related("source__approved_by")
+    )
     return [({f: getattr(row, f) for f in fields}, getattr(row, "source", None)) for row in rows]
 
 
@@ -77,11 +79,15 @@ def labs_on_file(screening: Screening) -> LabsOnFile:
     rows = LabResult.objects.filter(screening=screening).values_list("test", "date", "value", "unit")
     # An Observation without id is named by its JSON Pointer in its own input, which says
     # nothing of another input's.
-    ids = LabResultSource.objects.filter(screening=screening).exclude(observation="").exclude(
-        observation__startswith="/").values_list(
-        "observation", flat=True)
-    return LabsOnFile(rows=frozenset((test, day, float(value), unit) for test, day, value, unit in rows),
-                      observations=frozenset(ids))
+    ids = (
+        LabResultSource.objects.filter(screening=screening)
+        .exclude(observation="")
+        .exclude(observation__startswith="/")
+        .values_list("observation", flat=True)
+    )
+    return LabsOnFile(
+        rows=frozenset((test, day, float(value), unit) for test, day, value, unit in rows), observations=frozenset(ids)
+    )
 
 
 def patient_on_file(screening: Screening) -> PatientOnFile:
@@ -114,16 +120,21 @@ def judgment_answers(screening: Screening, *, evaluation: Evaluation | None = No
     """
     event_model = apps.get_model("screening", "ScreeningEvent")
     events = event_model.objects.filter(pgh_obj_id=screening.pk)
-    if evaluation is not None and screening.evaluations.filter(
+    if (
+        evaluation is not None
+        and screening.evaluations.filter(
             Q(created_at__gt=evaluation.created_at) | Q(created_at=evaluation.created_at, pk__gt=evaluation.pk)
-    ).exists():
+        ).exists()
+    ):
         # A save's events are stamped with its transaction's start (the database's clock),
         # before its evaluation (the application's): only an older evaluation is cut off
         # by time, so that the usual case, the latest, does not depend on the two clocks.
         events = events.filter(pgh_created_at__lte=evaluation.created_at)
-    events = (events
-              .select_related("pgh_context").order_by("pgh_created_at", "pgh_id")
-              .values("pgh_created_at", "pgh_context__metadata", *JUDGMENT_FIELDS))
+    events = (
+        events.select_related("pgh_context")
+        .order_by("pgh_created_at", "pgh_id")
+        .values("pgh_created_at", "pgh_context__metadata", *JUDGMENT_FIELDS)
+    )
     answered: dict[str, tuple[Any, datetime.datetime]] = {}
     previous: dict[str, Any] = {}
     for event in events:
@@ -141,10 +152,15 @@ def judgment_answers(screening: Screening, *, evaluation: Evaluation | None = No
     for name in JUDGMENT_FIELDS:
         value = getattr(screening, name) if judged is None else judged.get(name)
         uid, when = answered.get(name, (None, None)) if value is not None else (None, None)
-        answers.append(JudgmentAnswer(
-            field=name, label=str(capfirst(Screening._meta.get_field(name).verbose_name)),
-            value=value, answered_by=users.get(uid) if uid is not None else None,
-            answered_at=when))
+        answers.append(
+            JudgmentAnswer(
+                field=name,
+                label=str(capfirst(Screening._meta.get_field(name).verbose_name)),
+                value=value,
+                answered_by=users.get(uid) if uid is not None else None,
+                answered_at=when,
+            )
+        )
     return answers
 
 
@@ -152,8 +168,11 @@ def review_queue(user: User) -> QuerySet[Screening]:
     """Decided (eligible or ineligible), unsigned screenings of the investigator's sites,
     oldest first, each with its latest result document."""
     latest = Evaluation.objects.filter(screening=OuterRef("pk")).order_by("-created_at", "-id")
-    return (Screening.objects.filter(site__in=sites_for_entry(user), locked=False,
-                                     status__in=[Status.ELIGIBLE, Status.INELIGIBLE])
-            .select_related("site", "updated_by")
-            .annotate(latest_result=Subquery(latest.values("result_document")[:1]))
-            .order_by("updated_at", "id"))
+    return (
+        Screening.objects.filter(
+            site__in=sites_for_entry(user), locked=False, status__in=[Status.ELIGIBLE, Status.INELIGIBLE]
+        )
+        .select_related("site", "updated_by")
+        .annotate(latest_result=Subquery(latest.values("result_document")[:1]))
+        .order_by("updated_at", "id")
+    )

@@ -60,11 +60,19 @@ class StaleScreening(ApplicationError):
     """Someone saved the screening after this edit began: saving would overwrite their work."""
 
     def __init__(self, screening: Screening, *, expected_version: int | None = None) -> None:
-        super().__init__(_("%(number)s was saved by %(user)s at %(time)s (now version %(version)s) after the "
-                           "version %(expected)s this change started from; nothing was stored.") % {
-            "number": screening.number, "user": person_name(screening.updated_by),
-            "time": timezone.localtime(screening.updated_at).strftime("%Y-%m-%d %H:%M %Z"),
-            "version": screening.version, "expected": expected_version})
+        super().__init__(
+            _(
+                "%(number)s was saved by %(user)s at %(time)s (now version %(version)s) after the "
+                "version %(expected)s this change started from; nothing was stored."
+            )
+            % {
+                "number": screening.number,
+                "user": person_name(screening.updated_by),
+                "time": timezone.localtime(screening.updated_at).strftime("%Y-%m-%d %H:%M %Z"),
+                "version": screening.version,
+                "expected": expected_version,
+            }
+        )
         self.screening = screening
         self.expected_version = expected_version
 
@@ -73,9 +81,13 @@ class VersionRequired(ApplicationError):
     """A document without ``record_version`` may create a screening, never overwrite one."""
 
     def __init__(self, screening: Screening) -> None:
-        super().__init__(_("%(number)s already exists (version %(version)s): a document without record_version "
-                           "cannot overwrite it. Export the screening, change the export and import that.") % {
-            "number": screening.number, "version": screening.version})
+        super().__init__(
+            _(
+                "%(number)s already exists (version %(version)s): a document without record_version "
+                "cannot overwrite it. Export the screening, change the export and import that."
+            )
+            % {"number": screening.number, "version": screening.version}
+        )
         self.screening = screening
 
 
@@ -87,8 +99,9 @@ class ScreeningLocked(ApplicationError):
     """The screening is signed and locked: an investigator must unlock it (with a reason) first."""
 
     def __init__(self, screening: Screening) -> None:
-        super().__init__(_("%(number)s is signed and locked; an investigator must unlock it first.")
-                         % {"number": screening.number})
+        super().__init__(
+            _("%(number)s is signed and locked; an investigator must unlock it first.") % {"number": screening.number}
+        )
         self.screening = screening
 
 
@@ -108,10 +121,14 @@ class IdentityMismatch(ApplicationError):
     """The document names another patient than the stored screening (initials, date of birth, sex)."""
 
     def __init__(self, screening: Screening, *, stored: dict[str, Any], given: dict[str, Any]) -> None:
-        super().__init__(_("%(number)s is the screening of %(stored)s; this document is of %(given)s. Nothing was "
-                           "stored. If this corrects the patient's identity, confirm the correction and give the "
-                           "reason; if it is another patient, create a new screening.") % {
-            "number": screening.number, "stored": _identity_text(stored), "given": _identity_text(given)})
+        super().__init__(
+            _(
+                "%(number)s is the screening of %(stored)s; this document is of %(given)s. Nothing was "
+                "stored. If this corrects the patient's identity, confirm the correction and give the "
+                "reason; if it is another patient, create a new screening."
+            )
+            % {"number": screening.number, "stored": _identity_text(stored), "given": _identity_text(given)}
+        )
         self.screening = screening
         self.stored = stored
         self.given = given
@@ -121,8 +138,10 @@ class ReasonRequired(ApplicationError):
     """Values stored by an earlier save change or go: the audit trail needs the reason."""
 
     def __init__(self, changes: list[StoredChange]) -> None:
-        super().__init__(_("Give the reason for changing values saved before: %(changes)s.")
-                         % {"changes": "; ".join(str(c) for c in changes)})
+        super().__init__(
+            _("Give the reason for changing values saved before: %(changes)s.")
+            % {"changes": "; ".join(str(c) for c in changes)}
+        )
         self.changes = changes
 
 
@@ -130,9 +149,13 @@ class AlreadySaved(ApplicationError):
     """This very request (same idempotency key) was already carried out: nothing is stored twice."""
 
     def __init__(self, request: SaveRequest) -> None:
-        super().__init__(_("This was already saved (%(number)s, %(time)s); it was not stored a second time.") % {
-            "number": request.screening.number,
-            "time": timezone.localtime(request.created_at).strftime("%Y-%m-%d %H:%M")})
+        super().__init__(
+            _("This was already saved (%(number)s, %(time)s); it was not stored a second time.")
+            % {
+                "number": request.screening.number,
+                "time": timezone.localtime(request.created_at).strftime("%Y-%m-%d %H:%M"),
+            }
+        )
         self.request = request
         self.screening = request.screening
         self.evaluation = request.evaluation
@@ -151,7 +174,8 @@ def _identity_text(identity: dict[str, Any]) -> str:
     return _("%(initials)s, born %(born)s, %(sex)s") % {
         "initials": identity.get("initials") or "?",
         "born": born.isoformat() if isinstance(born, datetime.date) else "?",
-        "sex": Sex(identity["sex"]).label if identity.get("sex") else "?"}
+        "sex": Sex(identity["sex"]).label if identity.get("sex") else "?",
+    }
 
 
 @dataclass(frozen=True)
@@ -184,8 +208,10 @@ def screening_document(*, screening: Screening, with_version: bool = False) -> d
     if with_version:
         lists["labs"] = [row for row, _source in labs]
     document = documents.build_document(
-        site_code=screening.site.code, screening_id=screening.number,
-        value_of=lambda field: getattr(screening, field), lists=lists,
+        site_code=screening.site.code,
+        screening_id=screening.number,
+        value_of=lambda field: getattr(screening, field),
+        lists=lists,
     )
     if with_version:
         document["record_version"] = screening.version
@@ -199,10 +225,15 @@ def screening_document(*, screening: Screening, with_version: bool = False) -> d
 
 def lab_source_document(source: LabResultSource) -> dict[str, Any]:
     """A lab row's source as an export writes it (``labs[].source``; rules/document.py LabSource)."""
-    return {"observation": source.observation, "loinc": source.loinc,
-            "value": json.loads(source.value_received), "unit": source.unit_received, "origin": source.origin,
-            "approved_by": source.approved_by.username,
-            "approved_at": timezone.localtime(source.approved_at).isoformat(timespec="seconds")}
+    return {
+        "observation": source.observation,
+        "loinc": source.loinc,
+        "value": json.loads(source.value_received),
+        "unit": source.unit_received,
+        "origin": source.origin,
+        "approved_by": source.approved_by.username,
+        "approved_at": timezone.localtime(source.approved_at).isoformat(timespec="seconds"),
+    }
 
 
 def _blank(value: Any) -> bool:
@@ -266,14 +297,18 @@ def _plan_rows(screening: Screening, name: str, rows: list[dict[str, Any]]) -> _
             plan.update.append((row, changed, j1 + k))
             overwritten = [f for f in changed if not _blank(getattr(row, f))]
             if overwritten:
-                plan.stored_changes.append(StoredChange(
-                    what=_row_label(name, row, i1 + k),
-                    old=", ".join(f"{_field_label(model, f)} {_shown(getattr(row, f))}" for f in overwritten),
-                    new=", ".join(f"{_field_label(model, f)} {_shown(values[f])}" for f in overwritten)))
+                plan.stored_changes.append(
+                    StoredChange(
+                        what=_row_label(name, row, i1 + k),
+                        old=", ".join(f"{_field_label(model, f)} {_shown(getattr(row, f))}" for f in overwritten),
+                        new=", ".join(f"{_field_label(model, f)} {_shown(values[f])}" for f in overwritten),
+                    )
+                )
         for k in range(i1 + paired, i2):
             plan.delete.append(existing[k])
-            plan.stored_changes.append(StoredChange(what=_row_label(name, existing[k], k), old=_row_summary(
-                name, existing[k]), new=None))
+            plan.stored_changes.append(
+                StoredChange(what=_row_label(name, existing[k], k), old=_row_summary(name, existing[k]), new=None)
+            )
         plan.insert.extend((rows[k], k) for k in range(j1 + paired, j2))
     return plan
 
@@ -295,8 +330,10 @@ def _apply_rows(screening: Screening, plan: _RowPlan) -> None:
         if plan.name != "labs":
             return values
         merged = {f: values.get(f, getattr(row, f, None)) for f in ("test", "value", "unit", "uln")}
-        return {**values, "value_canonical": units.to_canonical(
-            merged["test"], merged["value"], merged["unit"], merged["uln"])}
+        return {
+            **values,
+            "value_canonical": units.to_canonical(merged["test"], merged["value"], merged["unit"], merged["uln"]),
+        }
 
     for row in plan.delete:
         row.delete()
@@ -322,8 +359,13 @@ def _scalar_changes(screening: Screening, values: dict[str, Any]) -> list[Stored
         old = getattr(screening, name)
         if _blank(old) or old == new:
             continue
-        changes.append(StoredChange(what=str(capfirst(_field_label(Screening, name))), old=_shown(old),
-                                    new=None if _blank(new) else _shown(new)))
+        changes.append(
+            StoredChange(
+                what=str(capfirst(_field_label(Screening, name))),
+                old=_shown(old),
+                new=None if _blank(new) else _shown(new),
+            )
+        )
     return changes
 
 
@@ -346,9 +388,11 @@ def _first_free_sequence(site: Site, start: int) -> int:
     numbers above :data:`COUNTER_MAX_FROM_IMPORT` did not move the counter)."""
     sequence = start
     while True:
-        taken = set(Screening.objects.filter(site=site, sequence__gte=sequence,
-                                             sequence__lt=sequence + _SEQUENCE_WINDOW)
-                    .values_list("sequence", flat=True))
+        taken = set(
+            Screening.objects.filter(
+                site=site, sequence__gte=sequence, sequence__lt=sequence + _SEQUENCE_WINDOW
+            ).values_list("sequence", flat=True)
+        )
         end = sequence + _SEQUENCE_WINDOW
         while sequence in taken:
             sequence += 1
@@ -364,8 +408,10 @@ def _next_number(site: Site) -> tuple[int, str]:
     locked = Site.objects.select_for_update().get(pk=site.pk)
     sequence = _first_free_sequence(locked, locked.last_screening_sequence + 1)
     if sequence > SEQUENCE_MAX:
-        raise ScreeningNumberRefused(_("Site %(site)s has used all its screening numbers (up to %(site)s-%(max)s); "
-                                       "nothing was stored.") % {"site": locked.code, "max": SEQUENCE_MAX})
+        raise ScreeningNumberRefused(
+            _("Site %(site)s has used all its screening numbers (up to %(site)s-%(max)s); nothing was stored.")
+            % {"site": locked.code, "max": SEQUENCE_MAX}
+        )
     locked.last_screening_sequence = sequence
     locked.save(update_fields=["last_screening_sequence"])
     return sequence, f"{locked.code}-{sequence:04d}"
@@ -378,10 +424,12 @@ def _number_form_error(site_code: str, number: str) -> str | None:
     under it or not: an import must not tell which numbers another site has.
     """
     prefix = f"{site_code}-"
-    digits = number[len(prefix):] if number.startswith(prefix) else None
+    digits = number[len(prefix) :] if number.startswith(prefix) else None
     if digits is None or SEQUENCE_DIGITS.fullmatch(digits) is None or int(digits) == 0:
-        return _("screening number %(number)s is not a number of site %(site)s: %(site)s- then 4 to 6 digits 0-9, "
-                 "not all zero (%(site)s-0007)") % {"number": repr(number), "site": site_code}
+        return _(
+            "screening number %(number)s is not a number of site %(site)s: %(site)s- then 4 to 6 digits 0-9, "
+            "not all zero (%(site)s-0007)"
+        ) % {"number": repr(number), "site": site_code}
     return None
 
 
@@ -395,13 +443,17 @@ def _claim_number(site: Site, number: str) -> int:
     error = _number_form_error(site.code, number)
     if error is not None:
         raise ScreeningNumberRefused(error)
-    sequence = int(number[len(site.code) + 1:])
+    sequence = int(number[len(site.code) + 1 :])
     locked = Site.objects.select_for_update().get(pk=site.pk)
     holder = Screening.objects.filter(site=locked, sequence=sequence).values_list("number", flat=True).first()
     if holder is not None:
-        raise ScreeningNumberRefused(_("screening number %(number)s is the same number as %(holder)s, which exists: "
-                                       "import into %(holder)s, or leave screening_id out for a new number") % {
-            "number": repr(number), "holder": holder})
+        raise ScreeningNumberRefused(
+            _(
+                "screening number %(number)s is the same number as %(holder)s, which exists: "
+                "import into %(holder)s, or leave screening_id out for a new number"
+            )
+            % {"number": repr(number), "holder": holder}
+        )
     if locked.last_screening_sequence < sequence <= COUNTER_MAX_FROM_IMPORT:
         locked.last_screening_sequence = sequence
         locked.save(update_fields=["last_screening_sequence"])
@@ -463,8 +515,7 @@ def screening_save(
                 number = document.screening_id
             else:
                 sequence, number = _next_number(site)
-            screening = Screening(site=site, sequence=sequence, number=number, created_by=by, updated_by=by,
-                                  **values)
+            screening = Screening(site=site, sequence=sequence, number=number, created_by=by, updated_by=by, **values)
             screening.save()
             plans = [_plan_rows(screening, name, list_rows) for name, list_rows in rows.items()]
             kind = SaveKind.CREATE
@@ -501,8 +552,9 @@ def screening_save(
             _apply_rows(screening, plan)
         evaluation = _evaluate_and_append(screening, by=by)
         if save_key is not None:
-            SaveRequest.objects.create(key=save_key, kind=kind, screening=screening, evaluation=evaluation,
-                                       created_by=by)
+            SaveRequest.objects.create(
+                key=save_key, kind=kind, screening=screening, evaluation=evaluation, created_by=by
+            )
         return evaluation
 
 
@@ -517,18 +569,29 @@ def _evaluate_and_append(screening: Screening, *, by: User) -> Evaluation:
     screening.missing_count = len(evaluation.missing)
     screening.failed_criteria = list(evaluation.failed)
     screening.missing_criteria = list(evaluation.missing)
-    screening.save(update_fields=["status", "failed_count", "missing_count", "failed_criteria", "missing_criteria",
-                                  "updated_at"])
+    screening.save(
+        update_fields=["status", "failed_count", "missing_count", "failed_criteria", "missing_criteria", "updated_at"]
+    )
     return Evaluation.objects.create(
-        screening=screening, ruleset=evaluation.ruleset, input_document=stored, result_document=result,
-        status=evaluation.status, created_by=by,
+        screening=screening,
+        ruleset=evaluation.ruleset,
+        input_document=stored,
+        result_document=result,
+        status=evaluation.status,
+        created_by=by,
     )
 
 
 def screening_import(
-    *, raw: bytes | str | dict[str, Any], by: User, screening: Screening | None = None,
-    expected_version: int | None = None, allowed_sites: set[str] | None = None, reason: str = "",
-    identity_confirmed: bool = False, save_key: uuid.UUID | None = None,
+    *,
+    raw: bytes | str | dict[str, Any],
+    by: User,
+    screening: Screening | None = None,
+    expected_version: int | None = None,
+    allowed_sites: set[str] | None = None,
+    reason: str = "",
+    identity_confirmed: bool = False,
+    save_key: uuid.UUID | None = None,
 ) -> Evaluation:
     """Import one document: into ``screening`` when given (its data replaced, its number
     kept), else the screening named by the document's ``screening_id`` (created under
@@ -547,12 +610,21 @@ def screening_import(
     doc = exchange.parse_screening(raw, today=timezone.localdate(), known_sites=known_site_codes())
     if allowed_sites is not None and doc.site not in allowed_sites:
         raise exchange.RefusedDocument([exchange.DocumentError("/site", f"you cannot enter screenings for {doc.site}")])
-    options: dict[str, Any] = {"by": by, "reason": reason, "identity_confirmed": identity_confirmed,
-                               "save_key": save_key}
+    options: dict[str, Any] = {
+        "by": by,
+        "reason": reason,
+        "identity_confirmed": identity_confirmed,
+        "save_key": save_key,
+    }
     if screening is not None:
         if doc.screening_id not in (None, screening.number) or doc.site != screening.site.code:
-            raise exchange.RefusedDocument([exchange.DocumentError(
-                "/screening_id", f"this document is {doc.screening_id or doc.site}, not {screening.number}")])
+            raise exchange.RefusedDocument(
+                [
+                    exchange.DocumentError(
+                        "/screening_id", f"this document is {doc.screening_id or doc.site}, not {screening.number}"
+                    )
+                ]
+            )
         if expected_version is not None and doc.record_version is not None and expected_version != doc.record_version:
             # The page is newer than the file: the file was exported before someone's save.
             current = Screening.objects.select_related("updated_by").get(pk=screening.pk)
@@ -566,11 +638,13 @@ def screening_import(
     number_error = _number_form_error(doc.site, doc.screening_id) if doc.screening_id is not None else None
     if number_error is not None:
         raise exchange.RefusedDocument([exchange.DocumentError("/screening_id", number_error)])
-    existing = (Screening.objects.filter(site__code=doc.site, number=doc.screening_id).first()
-                if doc.screening_id else None)
+    existing = (
+        Screening.objects.filter(site__code=doc.site, number=doc.screening_id).first() if doc.screening_id else None
+    )
     try:
-        return screening_save(screening=existing, document=doc, expected_version=doc.record_version,
-                              keep_number=True, **options)
+        return screening_save(
+            screening=existing, document=doc, expected_version=doc.record_version, keep_number=True, **options
+        )
     except ScreeningNumberRefused as exc:
         path = "/screening_id" if doc.screening_id is not None else ""
         raise exchange.RefusedDocument([exchange.DocumentError(path, exc.message)]) from None
@@ -593,8 +667,7 @@ class ApprovedLab:
     origin: str
 
     def row(self) -> dict[str, Any]:
-        row: dict[str, Any] = {"test": self.test, "value": self.value, "unit": self.unit,
-                               "date": self.date.isoformat()}
+        row: dict[str, Any] = {"test": self.test, "value": self.value, "unit": self.unit, "date": self.date.isoformat()}
         if self.uln is not None:
             row["uln"] = self.uln
         return row
@@ -625,7 +698,11 @@ def lab_rows_refusal(errors: list[exchange.DocumentError], *, first: int) -> Lab
 
 
 def screening_add_lab_results(
-    *, screening: Screening, labs: Sequence[ApprovedLab], expected_version: int | None, by: User,
+    *,
+    screening: Screening,
+    labs: Sequence[ApprovedLab],
+    expected_version: int | None,
+    by: User,
     save_key: uuid.UUID | None = None,
 ) -> Evaluation:
     """Add approved lab rows to a screening in one save, each keeping its source
@@ -657,19 +734,28 @@ def screening_add_lab_results(
             parsed = exchange.parse_screening(document, today=timezone.localdate(), known_sites=known_site_codes())
         except exchange.RefusedDocument as refused:
             raise lab_rows_refusal(refused.errors, first=first) from None
-        evaluation = screening_save(screening=current, document=parsed, expected_version=expected_version, by=by,
-                                    save_key=save_key)
+        evaluation = screening_save(
+            screening=current, document=parsed, expected_version=expected_version, by=by, save_key=save_key
+        )
         added = list(LabResult.objects.filter(screening=current, position__gte=first).order_by("position", "id"))
         if [(r.test, r.date) for r in added] != [(lab.test, lab.date) for lab in labs]:
             # The stored rows are kept as they are and the approved ones appended, in order.
             raise AssertionError(f"added rows {added} are not the approved {labs}")
-        LabResultSource.objects.bulk_create(LabResultSource(
-            lab=row, screening=current, observation=lab.observation, loinc=lab.loinc,
-            value_received=lab.value_received, unit_received=lab.unit_received, origin_kind=lab.origin_kind,
-            origin=lab.origin, approved_by=by) for row, lab in zip(added, labs, strict=True))
+        LabResultSource.objects.bulk_create(
+            LabResultSource(
+                lab=row,
+                screening=current,
+                observation=lab.observation,
+                loinc=lab.loinc,
+                value_received=lab.value_received,
+                unit_received=lab.unit_received,
+                origin_kind=lab.origin_kind,
+                origin=lab.origin,
+                approved_by=by,
+            )
+            for row, lab in zip(added, labs, strict=True)
+        )
         return evaluation
-
-
 
 
 _MEANING_FOR_STATUS = {
@@ -678,8 +764,9 @@ _MEANING_FOR_STATUS = {
 }
 
 
-def screening_sign(*, screening: Screening, by: User, password: str, meaning: str,
-                   evaluation_id: int | None = None) -> Signature:
+def screening_sign(
+    *, screening: Screening, by: User, password: str, meaning: str, evaluation_id: int | None = None
+) -> Signature:
     """The investigator's electronic signature of the latest evaluation; locks the screening.
 
     Re-authentication: ``password`` must be the signer's own. Refused while the status is
@@ -700,14 +787,16 @@ def screening_sign(*, screening: Screening, by: User, password: str, meaning: st
         if current.locked:
             raise SignatureRefused(_("This screening is already signed."))
         if _MEANING_FOR_STATUS.get(Status(current.status)) != meaning:
-            raise SignatureRefused(_("The meaning of the signature must match the status (%(status)s).") % {
-                "status": current.get_status_display()})
+            raise SignatureRefused(
+                _("The meaning of the signature must match the status (%(status)s).")
+                % {"status": current.get_status_display()}
+            )
         # An eligibility confirmation states that every judgment is answered: refuse it
         # while one is not (the status alone is not relied upon for what the text says).
         if current.status == Status.ELIGIBLE and any(
-                getattr(current, name) is None for name in documents.JUDGMENT_FIELDS):
-            raise SignatureRefused(_("Eligibility cannot be confirmed while an investigator judgment is not "
-                                     "answered."))
+            getattr(current, name) is None for name in documents.JUDGMENT_FIELDS
+        ):
+            raise SignatureRefused(_("Eligibility cannot be confirmed while an investigator judgment is not answered."))
         signature = Signature.objects.create(screening=current, evaluation=latest, meaning=meaning, signed_by=by)
         current.locked = True
         # The list's "last change" is this signature: its time and its signer.
@@ -738,8 +827,14 @@ def screening_unlock(*, screening: Screening, by: User, reason: str) -> Unlock:
 # What stays true of the patient between two screenings: who they are, the tumour's
 # pathology and the treatments already given. Dated results (labs, LVEF, ECOG, pregnancy
 # tests), consent, judgments and the evaluation belong to one screening and start afresh.
-RESCREENING_CARRIED_FIELDS: Final = ("initials", "sex", "date_of_birth", "histologically_confirmed", "bilateral",
-                                     "prior_her2_or_trop2_adc")
+RESCREENING_CARRIED_FIELDS: Final = (
+    "initials",
+    "sex",
+    "date_of_birth",
+    "histologically_confirmed",
+    "bilateral",
+    "prior_her2_or_trop2_adc",
+)
 RESCREENING_CARRIED_LISTS: Final = ("tumour_samples", "drugs")
 
 
@@ -754,14 +849,20 @@ def _display(row: models.Model, name: str) -> str:
 
 def rescreening_carry_over(*, screening: Screening) -> list[tuple[str, str]]:
     """What a re-screening of ``screening`` starts from, as (label, value) for the confirmation page."""
-    carried = [(str(capfirst(_field_label(Screening, name))), _display(screening, name))
-               for name in RESCREENING_CARRIED_FIELDS if not _blank(getattr(screening, name))]
+    carried = [
+        (str(capfirst(_field_label(Screening, name))), _display(screening, name))
+        for name in RESCREENING_CARRIED_FIELDS
+        if not _blank(getattr(screening, name))
+    ]
     for name in RESCREENING_CARRIED_LISTS:
         model = LIST_MODELS[name]
         fields = LIST_FIELDS[name][1]
         for i, row in enumerate(model.objects.filter(screening=screening).order_by("position", "id")):
-            summary = ", ".join(f"{_field_label(model, f)} {_display(row, f)}" if name != "drugs" else _display(row, f)
-                                for f in fields if not _blank(getattr(row, f)))
+            summary = ", ".join(
+                f"{_field_label(model, f)} {_display(row, f)}" if name != "drugs" else _display(row, f)
+                for f in fields
+                if not _blank(getattr(row, f))
+            )
             carried.append((f"{capfirst(model._meta.verbose_name)} {i + 1}", summary))
     return carried
 
@@ -779,23 +880,28 @@ def screening_rescreen(*, screening: Screening, by: User, save_key: uuid.UUID | 
             raise RescreeningRefused(_("Only a screen failure can be re-screened."))
         rows = selectors.screening_rows(earlier)
         kept = documents.build_document(
-            site_code=earlier.site.code, screening_id=None,
+            site_code=earlier.site.code,
+            screening_id=None,
             value_of=lambda name: getattr(earlier, name) if name in RESCREENING_CARRIED_FIELDS else None,
-            lists={name: rows[name] for name in RESCREENING_CARRIED_LISTS})
+            lists={name: rows[name] for name in RESCREENING_CARRIED_LISTS},
+        )
         kept["assessment_date"] = timezone.localdate().isoformat()
         document = exchange.parse_screening(kept, today=timezone.localdate(), known_sites=known_site_codes())
         already = Screening.objects.filter(rescreening_of=earlier).first()
         if already is not None:
-            raise RescreeningRefused(_("%(old)s was already re-screened as %(new)s.") % {
-                "old": earlier.number, "new": already.number}, existing=already)
+            raise RescreeningRefused(
+                _("%(old)s was already re-screened as %(new)s.") % {"old": earlier.number, "new": already.number},
+                existing=already,
+            )
         evaluation = screening_save(screening=None, document=document, expected_version=None, by=by)
         new = evaluation.screening
         with pghistory.context(user=by.pk):
             new.rescreening_of = earlier
             new.save(update_fields=["rescreening_of", "updated_at"])
         if save_key is not None:
-            SaveRequest.objects.create(key=save_key, kind=SaveKind.RESCREEN, screening=new, evaluation=evaluation,
-                                       created_by=by)
+            SaveRequest.objects.create(
+                key=save_key, kind=SaveKind.RESCREEN, screening=new, evaluation=evaluation, created_by=by
+            )
         return evaluation
 
 
@@ -810,6 +916,12 @@ def checklist_print(*, screening: Screening, by: User) -> tuple[ChecklistPrint, 
     built = checklist.checklist_build(screening=screening, by=by, generated_at=printed_at)
     with transaction.atomic():
         record = ChecklistPrint.objects.create(
-            screening=screening, evaluation=built.evaluation, signature=built.signature, language=built.language,
-            result_sha256=built.sha256, printed_by=by, printed_at=printed_at)
+            screening=screening,
+            evaluation=built.evaluation,
+            signature=built.signature,
+            language=built.language,
+            result_sha256=built.sha256,
+            printed_by=by,
+            printed_at=printed_at,
+        )
     return record, built.pdf

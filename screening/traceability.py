@@ -40,8 +40,7 @@ def _criterion_ids(decorator: ast.expr) -> list[str]:
 def _module_marks(tree: ast.Module) -> list[str]:
     ids: list[str] = []
     for node in tree.body:
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "pytestmark"
-                                                for t in node.targets):
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in node.targets):
             values = node.value.elts if isinstance(node.value, ast.List | ast.Tuple) else [node.value]
             for value in values:
                 ids.extend(_criterion_ids(value))

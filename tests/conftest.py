@@ -17,8 +17,9 @@ PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - test personas only
 
 
 def make_user(username: str, role: str, *site_codes: str) -> User:
-    user = User.objects.create_user(username=username, password=PASSWORD, role=role,
-                                    first_name=username.partition(".")[0].title(), last_name="Test")
+    user = User.objects.create_user(
+        username=username, password=PASSWORD, role=role, first_name=username.partition(".")[0].title(), last_name="Test"
+    )
     for code in site_codes:
         SiteMembership.objects.create(user=user, site=Site.objects.get(code=code))
     return user

@@ -37,8 +37,17 @@ NO_DATE: Final = "no_date"
 DATED_AFTER_TODAY: Final = "dated_after_today"
 DUPLICATE: Final = "duplicate"
 # Spec, "Skipped, with a reason code": the first that applies, in this order.
-SKIP_CODES: Final = (NOT_A_SCREENING_TEST, AMBIGUOUS_CODE, NOT_FINAL, NO_VALUE, CENSORED_VALUE, UNIT_NOT_ACCEPTED,
-                     NO_DATE, DATED_AFTER_TODAY, DUPLICATE)
+SKIP_CODES: Final = (
+    NOT_A_SCREENING_TEST,
+    AMBIGUOUS_CODE,
+    NOT_FINAL,
+    NO_VALUE,
+    CENSORED_VALUE,
+    UNIT_NOT_ACCEPTED,
+    NO_DATE,
+    DATED_AFTER_TODAY,
+    DUPLICATE,
+)
 
 Number = int | float
 
@@ -72,8 +81,7 @@ class Proposal:
     source: Source
 
     def as_json(self) -> dict[str, Any]:
-        row: dict[str, Any] = {"test": self.test, "value": self.value, "unit": self.unit,
-                               "date": self.date.isoformat()}
+        row: dict[str, Any] = {"test": self.test, "value": self.value, "unit": self.unit, "date": self.date.isoformat()}
         if self.uln is not None:
             row["uln"] = self.uln
         row["source"] = self.source.as_json()
@@ -113,8 +121,11 @@ class LabProposals:
 
     def as_json(self, translate: Callable[[str], str] = _as_is) -> dict[str, Any]:
         """The ``alter-fhir-labs/1`` document (spec, "Output of the command line")."""
-        return {"format": FORMAT, "proposed": [p.as_json() for p in self.proposed],
-                "skipped": [s.as_json(translate) for s in self.skipped]}
+        return {
+            "format": FORMAT,
+            "proposed": [p.as_json() for p in self.proposed],
+            "skipped": [s.as_json(translate) for s in self.skipped],
+        }
 
 
 def refusal_document(errors: Iterable[InputError], translate: Callable[[str], str] = _as_is) -> dict[str, Any]:
@@ -161,9 +172,19 @@ def check_identity(entries: list[Entry], patient: PatientOnFile | None) -> None:
         if first is None:
             first = (key, _subject_text(resource.subject))
         elif key != first[0]:
-            errors.append(InputError(f"{entry.pointer}/subject", Text(gettext_noop(
-                "this Observation is of %(other)s, an earlier one of %(first)s: the results of two patients are "
-                "never proposed"), {"other": _subject_text(resource.subject), "first": first[1]})))
+            errors.append(
+                InputError(
+                    f"{entry.pointer}/subject",
+                    Text(
+                        gettext_noop(
+                            "this Observation is of %(other)s, an earlier one of "
+                            "%(first)s: the results of two patients are "
+                            "never proposed"
+                        ),
+                        {"other": _subject_text(resource.subject), "first": first[1]},
+                    ),
+                )
+            )
             break
     if patient is not None:
         for entry in patients:
@@ -211,15 +232,35 @@ def _patient_disagreements(where: str, resource: Patient, patient: PatientOnFile
         # A partial date (1981, 1981-07) agrees with the dates it contains.
         given = born.isoformat() if isinstance(born, datetime.date) else str(born)
         if not patient.date_of_birth.isoformat().startswith(given):
-            errors.append(InputError(f"{where}/birthDate", Text(gettext_noop(
-                "born %(given)s, but the screening's patient was born %(stored)s: the lab results of another "
-                "patient are never proposed"), {"given": given, "stored": patient.date_of_birth.isoformat()})))
+            errors.append(
+                InputError(
+                    f"{where}/birthDate",
+                    Text(
+                        gettext_noop(
+                            "born %(given)s, but the screening's patient was born "
+                            "%(stored)s: the lab results of another "
+                            "patient are never proposed"
+                        ),
+                        {"given": given, "stored": patient.date_of_birth.isoformat()},
+                    ),
+                )
+            )
     gender = resource.gender
     if gender is not None and patient.sex is not None and gender != patient.sex:
         # FHIR "other" and "unknown" agree with neither female nor male.
-        errors.append(InputError(f"{where}/gender", Text(gettext_noop(
-            "gender %(given)s, but the screening's patient is %(stored)s: the lab results of another patient are "
-            "never proposed"), {"given": str(gender), "stored": patient.sex})))
+        errors.append(
+            InputError(
+                f"{where}/gender",
+                Text(
+                    gettext_noop(
+                        "gender %(given)s, but the screening's patient is "
+                        "%(stored)s: the lab results of another patient are "
+                        "never proposed"
+                    ),
+                    {"given": str(gender), "stored": patient.sex},
+                ),
+            )
+        )
     return errors
 
 
@@ -233,8 +274,7 @@ class _Skipped(Exception):  # noqa: N818 - control flow inside _candidate only
         self.reason = reason
 
 
-def propose(entries: list[Entry], *, today: datetime.date, zone: ZoneInfo,
-            on_file: LabsOnFile) -> LabProposals:
+def propose(entries: list[Entry], *, today: datetime.date, zone: ZoneInfo, on_file: LabsOnFile) -> LabProposals:
     """Each Observation proposed or skipped, in input order."""
     result = LabProposals()
     proposed_ids: dict[str, str] = {}
@@ -247,8 +287,9 @@ def propose(entries: list[Entry], *, today: datetime.date, zone: ZoneInfo,
         try:
             proposal = _candidate(entry, observation, name, today=today, zone=zone)
             key = (proposal.test, proposal.date, float(proposal.value), proposal.unit)
-            _not_a_duplicate(observation.id, key, on_file=on_file, proposed_ids=proposed_ids,
-                             proposed_rows=proposed_rows)
+            _not_a_duplicate(
+                observation.id, key, on_file=on_file, proposed_ids=proposed_ids, proposed_rows=proposed_rows
+            )
         except _Skipped as skipped:
             result.skipped.append(Skip(observation=name, code=skipped.code, reason=skipped.reason))
             continue
@@ -259,8 +300,7 @@ def propose(entries: list[Entry], *, today: datetime.date, zone: ZoneInfo,
     return result
 
 
-def _candidate(entry: Entry, observation: Observation, name: str, *, today: datetime.date,
-               zone: ZoneInfo) -> Proposal:
+def _candidate(entry: Entry, observation: Observation, name: str, *, today: datetime.date, zone: ZoneInfo) -> Proposal:
     """The row an Observation would be, or :class:`_Skipped` with the first reason that
     applies (all but ``duplicate``)."""
     loinc, test = _test_of(observation)
@@ -268,17 +308,32 @@ def _candidate(entry: Entry, observation: Observation, name: str, *, today: date
     quantity = _quantity(observation)
     value: Number = entry.raw["valueQuantity"]["value"]  # as written in the input: no rounding
     if quantity.comparator is not None:
-        raise _Skipped(CENSORED_VALUE, Text(gettext_noop(
-            "censored value %(comparator)s %(value)s: not a number the rules can compare"),
-            {"comparator": str(quantity.comparator), "value": value}))
+        raise _Skipped(
+            CENSORED_VALUE,
+            Text(
+                gettext_noop("censored value %(comparator)s %(value)s: not a number the rules can compare"),
+                {"comparator": str(quantity.comparator), "value": value},
+            ),
+        )
     received, unit = _unit(test, quantity)
     day = _local_date(observation, zone)
     if day > today:
-        raise _Skipped(DATED_AFTER_TODAY, Text(gettext_noop("dated %(date)s, after today (%(today)s)"),
-                                               {"date": day.isoformat(), "today": today.isoformat()}))
+        raise _Skipped(
+            DATED_AFTER_TODAY,
+            Text(
+                gettext_noop("dated %(date)s, after today (%(today)s)"),
+                {"date": day.isoformat(), "today": today.isoformat()},
+            ),
+        )
     uln = _uln(entry, observation, quantity) if test in tables.ULN_TESTS else None
-    return Proposal(test=test, value=value, unit=unit, date=day, uln=uln,
-                    source=Source(observation=name, loinc=loinc, value=value, unit=received))
+    return Proposal(
+        test=test,
+        value=value,
+        unit=unit,
+        date=day,
+        uln=uln,
+        source=Source(observation=name, loinc=loinc, value=value, unit=received),
+    )
 
 
 def _test_of(observation: Observation) -> tuple[str, str]:
@@ -288,13 +343,22 @@ def _test_of(observation: Observation) -> tuple[str, str]:
     known = [(code, tables.LOINC_TESTS[code]) for code in loinc if code in tables.LOINC_TESTS]
     if not known:
         if loinc:
-            raise _Skipped(NOT_A_SCREENING_TEST, Text(gettext_noop("LOINC %(codes)s: not a screening test"),
-                                                      {"codes": ", ".join(str(c) for c in loinc)}))
+            raise _Skipped(
+                NOT_A_SCREENING_TEST,
+                Text(
+                    gettext_noop("LOINC %(codes)s: not a screening test"), {"codes": ", ".join(str(c) for c in loinc)}
+                ),
+            )
         raise _Skipped(NOT_A_SCREENING_TEST, Text(gettext_noop("no LOINC code: not a screening test")))
     tests = {test for _code, test in known}
     if len(tests) > 1:
-        raise _Skipped(AMBIGUOUS_CODE, Text(gettext_noop("LOINC codes of different tests: %(codes)s"), {
-            "codes": ", ".join(f"{code} ({test})" for code, test in known)}))
+        raise _Skipped(
+            AMBIGUOUS_CODE,
+            Text(
+                gettext_noop("LOINC codes of different tests: %(codes)s"),
+                {"codes": ", ".join(f"{code} ({test})" for code, test in known)},
+            ),
+        )
     return str(known[0][0]), known[0][1]
 
 
@@ -309,8 +373,18 @@ def _final(status: Any) -> None:
     raise _Skipped(NOT_FINAL, Text(gettext_noop("status %(status)s: not a final result"), {"status": shown}))
 
 
-_OTHER_VALUES: Final = ("valueCodeableConcept", "valueString", "valueBoolean", "valueInteger", "valueRange",
-                        "valueRatio", "valueSampledData", "valueTime", "valueDateTime", "valuePeriod")
+_OTHER_VALUES: Final = (
+    "valueCodeableConcept",
+    "valueString",
+    "valueBoolean",
+    "valueInteger",
+    "valueRange",
+    "valueRatio",
+    "valueSampledData",
+    "valueTime",
+    "valueDateTime",
+    "valuePeriod",
+)
 
 
 def _quantity(observation: Observation) -> Quantity:
@@ -345,13 +419,24 @@ def _unit(test: str, quantity: Quantity) -> tuple[str, str]:
         return received, mapped
     accepted = ", ".join(tables.ucum_codes(test) if ucum else tables.printed_units(test))
     if received is None:
-        raise _Skipped(UNIT_NOT_ACCEPTED, Text(
-            gettext_noop("no UCUM code; %(test)s accepts %(accepted)s") if ucum else
-            gettext_noop("no unit; %(test)s accepts %(accepted)s"), {"test": test, "accepted": accepted}))
-    raise _Skipped(UNIT_NOT_ACCEPTED, Text(
-        gettext_noop("UCUM code %(unit)s is not accepted for %(test)s; accepted: %(accepted)s") if ucum else
-        gettext_noop("printed unit %(unit)s is not accepted for %(test)s; accepted: %(accepted)s"),
-        {"unit": received, "test": test, "accepted": accepted}))
+        raise _Skipped(
+            UNIT_NOT_ACCEPTED,
+            Text(
+                gettext_noop("no UCUM code; %(test)s accepts %(accepted)s")
+                if ucum
+                else gettext_noop("no unit; %(test)s accepts %(accepted)s"),
+                {"test": test, "accepted": accepted},
+            ),
+        )
+    raise _Skipped(
+        UNIT_NOT_ACCEPTED,
+        Text(
+            gettext_noop("UCUM code %(unit)s is not accepted for %(test)s; accepted: %(accepted)s")
+            if ucum
+            else gettext_noop("printed unit %(unit)s is not accepted for %(test)s; accepted: %(accepted)s"),
+            {"unit": received, "test": test, "accepted": accepted},
+        ),
+    )
 
 
 def _local_date(observation: Observation, zone: ZoneInfo) -> datetime.date:
@@ -378,8 +463,12 @@ def _uln(entry: Entry, observation: Observation, quantity: Quantity) -> Number |
         high = reference_range.high
         if high is None or high.value is None:
             continue
-        same_code = (quantity.system == tables.UCUM_SYSTEM and high.system == tables.UCUM_SYSTEM
-                     and quantity.code is not None and high.code == quantity.code)
+        same_code = (
+            quantity.system == tables.UCUM_SYSTEM
+            and high.system == tables.UCUM_SYSTEM
+            and quantity.code is not None
+            and high.code == quantity.code
+        )
         same_printed = quantity.unit is not None and high.unit == quantity.unit
         if same_code or same_printed:
             value: Number = raw_ranges[i]["high"]["value"]
@@ -387,24 +476,43 @@ def _uln(entry: Entry, observation: Observation, quantity: Quantity) -> Number |
     return None
 
 
-def _not_a_duplicate(observation_id: str | None, key: tuple[str, datetime.date, float, str], *,
-                     on_file: LabsOnFile, proposed_ids: Mapping[str, str],
-                     proposed_rows: Mapping[tuple[str, datetime.date, float, str], str]) -> None:
+def _not_a_duplicate(
+    observation_id: str | None,
+    key: tuple[str, datetime.date, float, str],
+    *,
+    on_file: LabsOnFile,
+    proposed_ids: Mapping[str, str],
+    proposed_rows: Mapping[tuple[str, datetime.date, float, str], str],
+) -> None:
     """Spec: "the same Observation (same id, or same test, local date, value and exchange
     unit) is already a lab row of the screening, or was proposed earlier in the same input"."""
     if observation_id and observation_id in on_file.observations:
-        raise _Skipped(DUPLICATE, Text(gettext_noop("Observation %(id)s is already a lab row of the screening"),
-                                       {"id": observation_id}))
+        raise _Skipped(
+            DUPLICATE,
+            Text(gettext_noop("Observation %(id)s is already a lab row of the screening"), {"id": observation_id}),
+        )
     if key in on_file.rows:
-        raise _Skipped(DUPLICATE, Text(gettext_noop(
-            "the screening already has this lab row (%(test)s %(value)s %(unit)s, %(date)s)"), _row_params(key)))
+        raise _Skipped(
+            DUPLICATE,
+            Text(
+                gettext_noop("the screening already has this lab row (%(test)s %(value)s %(unit)s, %(date)s)"),
+                _row_params(key),
+            ),
+        )
     if observation_id and observation_id in proposed_ids:
-        raise _Skipped(DUPLICATE, Text(gettext_noop("the same Observation %(id)s was proposed above"),
-                                       {"id": observation_id}))
+        raise _Skipped(
+            DUPLICATE, Text(gettext_noop("the same Observation %(id)s was proposed above"), {"id": observation_id})
+        )
     if key in proposed_rows:
-        raise _Skipped(DUPLICATE, Text(gettext_noop(
-            "the same lab row (%(test)s %(value)s %(unit)s, %(date)s) was proposed above, from %(earlier)s"),
-            {**_row_params(key), "earlier": proposed_rows[key]}))
+        raise _Skipped(
+            DUPLICATE,
+            Text(
+                gettext_noop(
+                    "the same lab row (%(test)s %(value)s %(unit)s, %(date)s) was proposed above, from %(earlier)s"
+                ),
+                {**_row_params(key), "earlier": proposed_rows[key]},
+            ),
+        )
 
 
 def _row_params(key: tuple[str, datetime.date, float, str]) -> dict[str, str]:

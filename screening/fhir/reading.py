@@ -83,12 +83,27 @@ def read_input(raw: bytes | str | dict[str, Any]) -> list[Entry]:
     kind = data.get("resourceType")
     if kind not in ("Bundle", "Observation"):
         shown = kind if isinstance(kind, str) else json.dumps(kind)
-        raise RefusedInput([InputError("/resourceType", Text(gettext_noop(
-            "a Bundle or an Observation is expected, not %(type)s"), {"type": shown}))])
+        raise RefusedInput(
+            [
+                InputError(
+                    "/resourceType",
+                    Text(gettext_noop("a Bundle or an Observation is expected, not %(type)s"), {"type": shown}),
+                )
+            ]
+        )
     entries = data.get("entry")
     if kind == "Bundle" and isinstance(entries, list) and len(entries) > MAX_ENTRIES:
-        raise RefusedInput([InputError("/entry", Text(gettext_noop(
-            "at most %(max)s entries; this bundle has %(count)s"), {"max": MAX_ENTRIES, "count": len(entries)}))])
+        raise RefusedInput(
+            [
+                InputError(
+                    "/entry",
+                    Text(
+                        gettext_noop("at most %(max)s entries; this bundle has %(count)s"),
+                        {"max": MAX_ENTRIES, "count": len(entries)},
+                    ),
+                )
+            ]
+        )
     work = copy.deepcopy(data)
     errors = _resource_types(work, kind)
     model, library_errors = _validate(Bundle if kind == "Bundle" else Observation, work)
@@ -96,16 +111,24 @@ def read_input(raw: bytes | str | dict[str, Any]) -> list[Entry]:
     reported = {e.path for e in errors}
     errors += [e for e in _numbers(data, kind) if e.path not in reported]
     if errors or model is None:
-        raise RefusedInput(sorted(errors, key=lambda e: _order(e.path)) or [
-            InputError("", Text(gettext_noop("not a FHIR R4 resource")))])
+        raise RefusedInput(
+            sorted(errors, key=lambda e: _order(e.path))
+            or [InputError("", Text(gettext_noop("not a FHIR R4 resource")))]
+        )
     if isinstance(model, Observation):
         return [Entry(pointer="", full_url=None, resource=model, raw=data)]
     found = []
     for i, entry in enumerate(model.entry or ()):
         resource = entry.resource
         if isinstance(resource, Observation | Patient):
-            found.append(Entry(pointer=f"/entry/{i}/resource", full_url=entry.fullUrl, resource=resource,
-                               raw=data["entry"][i]["resource"]))
+            found.append(
+                Entry(
+                    pointer=f"/entry/{i}/resource",
+                    full_url=entry.fullUrl,
+                    resource=resource,
+                    raw=data["entry"][i]["resource"],
+                )
+            )
     return found
 
 
@@ -115,8 +138,9 @@ def _json(raw: bytes | str | dict[str, Any]) -> dict[str, Any]:
     try:
         data = json.loads(raw, parse_constant=_refuse_constant)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise RefusedInput([InputError("", Text(gettext_noop("not valid JSON: %(error)s"),
-                                                {"error": str(exc)}))]) from None
+        raise RefusedInput(
+            [InputError("", Text(gettext_noop("not valid JSON: %(error)s"), {"error": str(exc)}))]
+        ) from None
     if not isinstance(data, dict):
         raise RefusedInput([InputError("", Text(gettext_noop("a FHIR resource is a JSON object")))])
     return data
@@ -150,10 +174,15 @@ def _resource_types(work: dict[str, Any], kind: str) -> list[InputError]:
     def visit(node: Any, parts: tuple[Part, ...], parent: Any, key: Part | None) -> None:
         if isinstance(node, dict):
             if "resourceType" in node and parts and not _is_resource_type(node["resourceType"]):
-                shown = node["resourceType"] if isinstance(node["resourceType"], str) else json.dumps(
-                    node["resourceType"])
-                errors.append(InputError(pointer((*parts, "resourceType")), Text(gettext_noop(
-                    "%(type)s is not a FHIR R4 resource type"), {"type": shown})))
+                shown = (
+                    node["resourceType"] if isinstance(node["resourceType"], str) else json.dumps(node["resourceType"])
+                )
+                errors.append(
+                    InputError(
+                        pointer((*parts, "resourceType")),
+                        Text(gettext_noop("%(type)s is not a FHIR R4 resource type"), {"type": shown}),
+                    )
+                )
                 _leave_out(parent, key)
                 return
             for k, v in list(node.items()):
@@ -165,8 +194,11 @@ def _resource_types(work: dict[str, Any], kind: str) -> list[InputError]:
     visit(work, (), None, None)
     if kind == "Bundle" and isinstance(work.get("entry"), list):
         for i, entry in enumerate(work["entry"]):
-            if isinstance(entry, dict) and isinstance(entry.get("resource"), dict) \
-                    and "resourceType" not in entry["resource"]:
+            if (
+                isinstance(entry, dict)
+                and isinstance(entry.get("resource"), dict)
+                and "resourceType" not in entry["resource"]
+            ):
                 errors.append(InputError(f"/entry/{i}/resource/resourceType", Text(gettext_noop("is required"))))
                 del entry["resource"]
     return errors
@@ -179,8 +211,9 @@ def _leave_out(parent: Any, key: Part | None) -> None:
         parent[key] = {}
 
 
-def _validate(model: type[Bundle] | type[Observation], work: dict[str, Any]
-              ) -> tuple[Bundle | Observation | None, list[InputError]]:
+def _validate(
+    model: type[Bundle] | type[Observation], work: dict[str, Any]
+) -> tuple[Bundle | Observation | None, list[InputError]]:
     """The library's model of ``work``, and every error it finds (JSON Pointers)."""
     errors: list[InputError] = []
     reported: list[tuple[Part, ...]] = []
@@ -191,7 +224,7 @@ def _validate(model: type[Bundle] | type[Observation], work: dict[str, Any]
         except ValidationError as exc:
             changed = False
             for parts, message, absent_object in _located(exc):
-                covering = next((r for r in reported if parts[:len(r)] == r), None)
+                covering = next((r for r in reported if parts[: len(r)] == r), None)
                 if covering is None:
                     errors.append(InputError(pointer(parts), message))
                     reported.append(parts)
@@ -222,8 +255,11 @@ def _located(exc: ValidationError) -> list[tuple[tuple[Part, ...], Text, bool]]:
         parts = _parts(error["loc"])
         value = error.get("input")
         if error["type"] == "list_type" and isinstance(value, list) and any(item is None for item in value):
-            found += [((*parts, i), Text(gettext_noop("must not be null")), False) for i, item in enumerate(value)
-                      if item is None]
+            found += [
+                ((*parts, i), Text(gettext_noop("must not be null")), False)
+                for i, item in enumerate(value)
+                if item is None
+            ]
             continue
         found.append((parts, _library_message(error), error["type"] == "missing"))
     return found
@@ -292,9 +328,15 @@ def _numbers(data: dict[str, Any], kind: str) -> list[InputError]:
         resources = [((), data)]
     else:
         entries = data.get("entry")
-        resources = [(("entry", i, "resource"), e["resource"]) for i, e in enumerate(entries)
-                     if isinstance(e, dict) and isinstance(e.get("resource"), dict)] \
-            if isinstance(entries, list) else []
+        resources = (
+            [
+                (("entry", i, "resource"), e["resource"])
+                for i, e in enumerate(entries)
+                if isinstance(e, dict) and isinstance(e.get("resource"), dict)
+            ]
+            if isinstance(entries, list)
+            else []
+        )
     errors = []
     for parts, resource in resources:
         if resource.get("resourceType") != "Observation":
@@ -302,12 +344,22 @@ def _numbers(data: dict[str, Any], kind: str) -> list[InputError]:
         quantities: list[tuple[tuple[Part, ...], Any]] = [((*parts, "valueQuantity"), resource.get("valueQuantity"))]
         ranges = resource.get("referenceRange")
         if isinstance(ranges, list):
-            quantities += [((*parts, "referenceRange", j, "high"), r.get("high")) for j, r in enumerate(ranges)
-                           if isinstance(r, dict)]
+            quantities += [
+                ((*parts, "referenceRange", j, "high"), r.get("high"))
+                for j, r in enumerate(ranges)
+                if isinstance(r, dict)
+            ]
         for where, quantity in quantities:
             if isinstance(quantity, dict) and quantity.get("value") is not None and not _is_number(quantity["value"]):
-                errors.append(InputError(pointer((*where, "value")), Text(gettext_noop(
-                    "a decimal is a JSON number, not %(value)s"), {"value": json.dumps(quantity["value"])})))
+                errors.append(
+                    InputError(
+                        pointer((*where, "value")),
+                        Text(
+                            gettext_noop("a decimal is a JSON number, not %(value)s"),
+                            {"value": json.dumps(quantity["value"])},
+                        ),
+                    )
+                )
     return errors
 
 

@@ -39,25 +39,40 @@ def fetch_recent_labs(*, base_url: str, identifier: str, today: datetime.date, t
     """A collection Bundle: the patient found by ``identifier`` and their Observations of
     the table's LOINC codes dated from :func:`since` on. :class:`FetchFailed` when the
     server cannot be reached, refuses, or does not find exactly one patient."""
-    client = SyncFHIRClient(base_url.rstrip("/"), requests_config={"timeout": timeout},
-                            extra_headers={"Accept": "application/fhir+json"})
+    client = SyncFHIRClient(
+        base_url.rstrip("/"), requests_config={"timeout": timeout}, extra_headers={"Accept": "application/fhir+json"}
+    )
     try:
         patients = client.resources("Patient").search(identifier=identifier).limit(2).fetch()
         if not patients:
             raise FetchFailed(Text(gettext_noop("The FHIR server knows no patient with this identifier.")))
         if len(patients) > 1:
-            raise FetchFailed(Text(gettext_noop(
-                "The FHIR server has several patients with this identifier: give the identifier with its system "
-                "(system|value).")))
+            raise FetchFailed(
+                Text(
+                    gettext_noop(
+                        "The FHIR server has several patients with this "
+                        "identifier: give the identifier with its system "
+                        "(system|value)."
+                    )
+                )
+            )
         patient = patients[0]
         codes = ",".join(f"{tables.LOINC_SYSTEM}|{code}" for code in tables.loinc_codes())
-        observations = client.resources("Observation").search(
-            patient=patient.id, code=codes, date__ge=since(today).isoformat()).limit(_PAGE_SIZE).fetch_all()
+        observations = (
+            client.resources("Observation")
+            .search(patient=patient.id, code=codes, date__ge=since(today).isoformat())
+            .limit(_PAGE_SIZE)
+            .fetch_all()
+        )
     except (requests.RequestException, BaseFHIRError, ValueError) as exc:
         # ValueError: an answer that is not JSON. The message names the kind of failure only:
         # a server's text may repeat the identifier.
-        raise FetchFailed(Text(gettext_noop("The FHIR server did not give the lab results (%(error)s); nothing was "
-                                            "fetched."), {"error": type(exc).__name__})) from None
+        raise FetchFailed(
+            Text(
+                gettext_noop("The FHIR server did not give the lab results (%(error)s); nothing was fetched."),
+                {"error": type(exc).__name__},
+            )
+        ) from None
     base = base_url.rstrip("/")
     entries = [{"fullUrl": f"{base}/Patient/{patient.id}", "resource": _plain(patient)}]
     entries += [{"fullUrl": f"{base}/Observation/{o.id}", "resource": _plain(o)} for o in observations]

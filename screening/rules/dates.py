@@ -39,9 +39,7 @@ def days_before(reference: datetime.date, day: datetime.date) -> int:
     return (reference - day).days
 
 
-def reference_date(
-    assessment_date: datetime.date, planned_randomization_date: datetime.date | None
-) -> datetime.date:
+def reference_date(assessment_date: datetime.date, planned_randomization_date: datetime.date | None) -> datetime.date:
     """R: the planned randomization date when known, else the assessment date.
 
     It stands for "enrollment / registration / randomization / inclusion" in the record.

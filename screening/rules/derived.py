@@ -46,9 +46,7 @@ def _and3(a: bool | None, b: bool | None) -> bool | None:
     return True
 
 
-def wocbp_status(
-    *, patient: Patient, reproductive: Reproductive, assessment_date: datetime.date
-) -> WocbpStatus:
+def wocbp_status(*, patient: Patient, reproductive: Reproductive, assessment_date: datetime.date) -> WocbpStatus:
     """WOCBP at the assessment date, following the spec's three-valued reading.
 
     A woman is WOCBP unless one of these holds: age >= 60; hysterectomy; bilateral
@@ -70,12 +68,13 @@ def wocbp_status(
         None if other_cause is None else not other_cause,
     )
     conditions: list[tuple[str, bool | None]] = [
-        (f"age {age} y >= {POSTMENOPAUSAL_AGE_YEARS}" if age is not None else "age",
-         None if age is None else age >= POSTMENOPAUSAL_AGE_YEARS),
+        (
+            f"age {age} y >= {POSTMENOPAUSAL_AGE_YEARS}" if age is not None else "age",
+            None if age is None else age >= POSTMENOPAUSAL_AGE_YEARS,
+        ),
         ("hysterectomy", reproductive.hysterectomy),
         ("bilateral oophorectomy", reproductive.bilateral_oophorectomy),
-        (f"amenorrhea {months} months with no other cause" if months is not None
-         else "amenorrhea", amenorrhea),
+        (f"amenorrhea {months} months with no other cause" if months is not None else "amenorrhea", amenorrhea),
     ]
     for label, holds in conditions:
         if holds is True:
@@ -108,8 +107,10 @@ class CockcroftGault(NamedTuple):
 
     @property
     def inputs_text(self) -> str:
-        return (f"Cockcroft-Gault: {self.sex}, {self.age_years} y, {self.weight_shown:,f} kg, "
-                f"creatinine {self.creatinine_shown:,f} mg/dL")
+        return (
+            f"Cockcroft-Gault: {self.sex}, {self.age_years} y, {self.weight_shown:,f} kg, "
+            f"creatinine {self.creatinine_shown:,f} mg/dL"
+        )
 
 
 def cockcroft_gault(

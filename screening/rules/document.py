@@ -201,4 +201,3 @@ class ScreeningDocument(_Part):
     # (ALTER Screen's addition to the format), so that importing a stale export over a
     # newer record is refused. The rules never read it.
     record_version: Integer | None = None
-

@@ -15,14 +15,32 @@ from screening.rules.outcome import FAIL, MISSING, NOT_APPLICABLE, PASS, Outcome
 # The spec's list of HER2- and TROP2-directed antibody-drug conjugates (exhaustive for
 # alter-v1; an ADC not on it is recorded with prior_therapy.her2_or_trop2_adc = true).
 HER2_OR_TROP2_ADC_NAMES: Final = (
-    "trastuzumab emtansine", "ado-trastuzumab emtansine", "T-DM1", "Kadcyla",
-    "trastuzumab deruxtecan", "T-DXd", "DS-8201", "DS-8201a", "Enhertu",
-    "sacituzumab govitecan", "IMMU-132", "Trodelvy",
-    "datopotamab deruxtecan", "Dato-DXd", "DS-1062", "Datroway",
-    "sacituzumab tirumotecan", "sac-TMT", "MK-2870", "SKB264",
-    "disitamab vedotin", "RC48",
-    "trastuzumab duocarmazine", "SYD985",
-    "trastuzumab rezetecan", "SHR-A1811",
+    "trastuzumab emtansine",
+    "ado-trastuzumab emtansine",
+    "T-DM1",
+    "Kadcyla",
+    "trastuzumab deruxtecan",
+    "T-DXd",
+    "DS-8201",
+    "DS-8201a",
+    "Enhertu",
+    "sacituzumab govitecan",
+    "IMMU-132",
+    "Trodelvy",
+    "datopotamab deruxtecan",
+    "Dato-DXd",
+    "DS-1062",
+    "Datroway",
+    "sacituzumab tirumotecan",
+    "sac-TMT",
+    "MK-2870",
+    "SKB264",
+    "disitamab vedotin",
+    "RC48",
+    "trastuzumab duocarmazine",
+    "SYD985",
+    "trastuzumab rezetecan",
+    "SHR-A1811",
 )
 
 # A word is a run of letters and digits; anything else separates words.
@@ -76,16 +94,24 @@ def exc_01_prior_adc(f: Facts) -> Outcome:
         return Outcome("EXC-01", FAIL, "Prior HER2- or TROP2-directed ADC recorded", "adc_recorded", values)
     drugs = ", ".join(f.drugs) if f.drugs else "none listed"
     if flag is False:
-        return Outcome("EXC-01", PASS, f"No prior HER2- or TROP2-directed ADC (prior drugs: {drugs})",
-                       "no_adc", values)
-    return Outcome("EXC-01", MISSING,
-                   f"Prior HER2- or TROP2-directed ADC not answered (prior drugs: {drugs})", "not_answered", values)
+        return Outcome("EXC-01", PASS, f"No prior HER2- or TROP2-directed ADC (prior drugs: {drugs})", "no_adc", values)
+    return Outcome(
+        "EXC-01",
+        MISSING,
+        f"Prior HER2- or TROP2-directed ADC not answered (prior drugs: {drugs})",
+        "not_answered",
+        values,
+    )
 
 
 def exc_02_cardiovascular(f: Facts) -> Outcome:
     """Registry: "Patient with uncontrolled or significant cardiovascular disease"."""
-    return _judgment("EXC-02", f.judgment.significant_cardiovascular_disease,
-                     "Uncontrolled or significant cardiovascular disease", "significant_cardiovascular_disease")
+    return _judgment(
+        "EXC-02",
+        f.judgment.significant_cardiovascular_disease,
+        "Uncontrolled or significant cardiovascular disease",
+        "significant_cardiovascular_disease",
+    )
 
 
 def exc_03_brain_metastases(f: Facts) -> Outcome:
@@ -96,39 +122,61 @@ def exc_03_brain_metastases(f: Facts) -> Outcome:
     bm = f.brain_metastases
     r = f.reference_date
     days = None if bm.last_local_treatment_date is None else days_before(r, bm.last_local_treatment_date)
-    values = {"present": bm.present, "treated": bm.treated, "symptomatic": bm.symptomatic,
-              "corticosteroids_ongoing": bm.corticosteroids_ongoing, "stable_on_mri": bm.stable_on_mri,
-              "last_local_treatment_date": bm.last_local_treatment_date, "days_since_treatment": days}
+    values = {
+        "present": bm.present,
+        "treated": bm.treated,
+        "symptomatic": bm.symptomatic,
+        "corticosteroids_ongoing": bm.corticosteroids_ongoing,
+        "stable_on_mri": bm.stable_on_mri,
+        "last_local_treatment_date": bm.last_local_treatment_date,
+        "days_since_treatment": days,
+    }
     if bm.present is False:
         return Outcome("EXC-03", PASS, "No brain metastases", "absent", values)
-    wrong = [text for text, bad in (
-        ("not treated", bm.treated is False),
-        ("symptomatic", bm.symptomatic is True),
-        ("on corticosteroids", bm.corticosteroids_ongoing is True),
-        ("not stable on MRI", bm.stable_on_mri is False),
-        (f"last local treatment {days} days before {r.isoformat()} (< {BRAIN_METASTASIS_TREATMENT_MIN_DAYS})",
-         days is not None and days < BRAIN_METASTASIS_TREATMENT_MIN_DAYS),
-    ) if bad]
-    unknown = [name for name, v in (
-        ("treated", bm.treated), ("symptomatic", bm.symptomatic),
-        ("ongoing corticosteroids", bm.corticosteroids_ongoing), ("stable on MRI", bm.stable_on_mri),
-        ("date of last local treatment", bm.last_local_treatment_date),
-    ) if v is None]
+    wrong = [
+        text
+        for text, bad in (
+            ("not treated", bm.treated is False),
+            ("symptomatic", bm.symptomatic is True),
+            ("on corticosteroids", bm.corticosteroids_ongoing is True),
+            ("not stable on MRI", bm.stable_on_mri is False),
+            (
+                f"last local treatment {days} days before {r.isoformat()} (< {BRAIN_METASTASIS_TREATMENT_MIN_DAYS})",
+                days is not None and days < BRAIN_METASTASIS_TREATMENT_MIN_DAYS,
+            ),
+        )
+        if bad
+    ]
+    unknown = [
+        name
+        for name, v in (
+            ("treated", bm.treated),
+            ("symptomatic", bm.symptomatic),
+            ("ongoing corticosteroids", bm.corticosteroids_ongoing),
+            ("stable on MRI", bm.stable_on_mri),
+            ("date of last local treatment", bm.last_local_treatment_date),
+        )
+        if v is None
+    ]
     if wrong and bm.present is True:
         return Outcome("EXC-03", FAIL, "Brain metastases " + ", ".join(wrong), "not_controlled", values)
     if wrong or unknown:
         # Three-valued logic (spec, "Dates"): excluded = present AND not controlled; with
         # presence unknown, only metastases known to be controlled settle it (below).
         known = "presence not given" if bm.present is None else "present"
-        details = "; ".join(part for part in (
-            ", ".join(wrong), ("not given: " + ", ".join(unknown)) if unknown else "") if part)
+        details = "; ".join(
+            part for part in (", ".join(wrong), ("not given: " + ", ".join(unknown)) if unknown else "") if part
+        )
         return Outcome("EXC-03", MISSING, f"Brain metastases {known}; {details}", "details_unknown", values)
-    controlled = ("treated, asymptomatic, no ongoing corticosteroids, stable on MRI, "
-                  f"last local treatment {days} days before {r.isoformat()} "
-                  f"(>= {BRAIN_METASTASIS_TREATMENT_MIN_DAYS})")
+    controlled = (
+        "treated, asymptomatic, no ongoing corticosteroids, stable on MRI, "
+        f"last local treatment {days} days before {r.isoformat()} "
+        f"(>= {BRAIN_METASTASIS_TREATMENT_MIN_DAYS})"
+    )
     if bm.present is None:
-        return Outcome("EXC-03", PASS, f"Brain metastases presence not given, but {controlled}",
-                       "controlled_if_present", values)
+        return Outcome(
+            "EXC-03", PASS, f"Brain metastases presence not given, but {controlled}", "controlled_if_present", values
+        )
     return Outcome("EXC-03", PASS, f"Brain metastases {controlled}", "treated_stable", values)
 
 
@@ -137,48 +185,65 @@ def exc_04_ild(f: Facts) -> Outcome:
     that required steroids, or current ILD/pneumonitis, or suspected ILD/pneumonitis that
     cannot be ruled out by imaging at screening"."""
     ild = f.ild
-    answers = (("history requiring steroids", ild.history_requiring_steroids),
-               ("current ILD/pneumonitis", ild.current),
-               ("suspected ILD/pneumonitis not ruled out", ild.suspected_not_ruled_out))
-    values = {"history_requiring_steroids": ild.history_requiring_steroids, "current": ild.current,
-              "suspected_not_ruled_out": ild.suspected_not_ruled_out}
+    answers = (
+        ("history requiring steroids", ild.history_requiring_steroids),
+        ("current ILD/pneumonitis", ild.current),
+        ("suspected ILD/pneumonitis not ruled out", ild.suspected_not_ruled_out),
+    )
+    values = {
+        "history_requiring_steroids": ild.history_requiring_steroids,
+        "current": ild.current,
+        "suspected_not_ruled_out": ild.suspected_not_ruled_out,
+    }
     present = [name for name, v in answers if v is True]
     if present:
         return Outcome("EXC-04", FAIL, "ILD/pneumonitis: " + ", ".join(present), "present", values)
     unknown = [name for name, v in answers if v is None]
     if unknown:
-        return Outcome("EXC-04", MISSING, "ILD/pneumonitis not answered: " + ", ".join(unknown),
-                       "not_answered", values)
+        return Outcome("EXC-04", MISSING, "ILD/pneumonitis not answered: " + ", ".join(unknown), "not_answered", values)
     return Outcome("EXC-04", PASS, "No ILD/pneumonitis history, current or suspected", "absent", values)
 
 
 def exc_05_incompatible_condition(f: Facts) -> Outcome:
     """Registry: "Any medical history or condition that per protocol or in the opinion of
     the investigator is incompatible with the study"."""
-    return _judgment("EXC-05", f.judgment.incompatible_condition,
-                     "Condition incompatible with the study", "incompatible_condition")
+    return _judgment(
+        "EXC-05", f.judgment.incompatible_condition, "Condition incompatible with the study", "incompatible_condition"
+    )
 
 
 def exc_06_hypersensitivity(f: Facts) -> Outcome:
     """Registry: "Patients with known allergy or severe hypersensitivity to any of the
     trial drugs or their excipients"."""
-    return _judgment("EXC-06", f.judgment.hypersensitivity_to_trial_drugs,
-                     "Allergy or severe hypersensitivity to trial drugs", "hypersensitivity_to_trial_drugs")
+    return _judgment(
+        "EXC-06",
+        f.judgment.hypersensitivity_to_trial_drugs,
+        "Allergy or severe hypersensitivity to trial drugs",
+        "hypersensitivity_to_trial_drugs",
+    )
 
 
 def exc_07_confounding_condition(f: Facts) -> Outcome:
     """Registry: "Other concurrent medical or psychiatric conditions that, in the
     Investigator's opinion, may cause misleading study interpretation or prevent
     completion of study procedures and followup examinations"."""
-    return _judgment("EXC-07", f.judgment.confounding_concurrent_condition,
-                     "Confounding concurrent condition", "confounding_concurrent_condition")
+    return _judgment(
+        "EXC-07",
+        f.judgment.confounding_concurrent_condition,
+        "Confounding concurrent condition",
+        "confounding_concurrent_condition",
+    )
 
 
 def exc_08_hospitalisation(f: Facts) -> Outcome:
     """Registry: "Patients with any other disease or illness that requires hospitalisation
     or is incompatible with the trial treatment are not eligible"."""
-    return _judgment("EXC-08", f.judgment.disease_requiring_hospitalisation,
-                     "Disease requiring hospitalisation", "disease_requiring_hospitalisation")
+    return _judgment(
+        "EXC-08",
+        f.judgment.disease_requiring_hospitalisation,
+        "Disease requiring hospitalisation",
+        "disease_requiring_hospitalisation",
+    )
 
 
 def exc_09_other_trial(f: Facts) -> Outcome:
@@ -188,23 +253,38 @@ def exc_09_other_trial(f: Facts) -> Outcome:
     r = f.reference_date
     days = None if t.last_date is None else days_before(r, t.last_date)
     values = {"enrolled": t.enrolled, "last_date": t.last_date, "days_before_reference": days}
-    shown = "" if t.last_date is None else \
-        f"last therapeutic trial on {t.last_date.isoformat()}, {days} days before {r.isoformat()}"
+    shown = (
+        ""
+        if t.last_date is None
+        else f"last therapeutic trial on {t.last_date.isoformat()}, {days} days before {r.isoformat()}"
+    )
     if t.enrolled is False:
         return Outcome("EXC-09", PASS, "Not enrolled in another therapeutic trial", "not_enrolled", values)
     if days is not None and days >= OTHER_TRIAL_WINDOW_DAYS:
         # Three-valued logic (spec, "Dates"): a trial 30 days or more ago cannot exclude,
         # whether or not enrolment is recorded.
-        return Outcome("EXC-09", PASS, f"{shown[0].upper()}{shown[1:]} (>= {OTHER_TRIAL_WINDOW_DAYS})",
-                       "outside_window", values)
+        return Outcome(
+            "EXC-09", PASS, f"{shown[0].upper()}{shown[1:]} (>= {OTHER_TRIAL_WINDOW_DAYS})", "outside_window", values
+        )
     if t.enrolled is None:
-        return Outcome("EXC-09", MISSING, "Enrolment in another therapeutic trial not answered"
-                       + (f" ({shown})" if shown else ""), "not_answered", values)
+        return Outcome(
+            "EXC-09",
+            MISSING,
+            "Enrolment in another therapeutic trial not answered" + (f" ({shown})" if shown else ""),
+            "not_answered",
+            values,
+        )
     if days is None:
-        return Outcome("EXC-09", MISSING, "Enrolled in another therapeutic trial; last date not given",
-                       "last_date_unknown", values)
-    return Outcome("EXC-09", FAIL, f"Enrolled in another therapeutic trial, {shown} (< {OTHER_TRIAL_WINDOW_DAYS})",
-                   "within_window", values)
+        return Outcome(
+            "EXC-09", MISSING, "Enrolled in another therapeutic trial; last date not given", "last_date_unknown", values
+        )
+    return Outcome(
+        "EXC-09",
+        FAIL,
+        f"Enrolled in another therapeutic trial, {shown} (< {OTHER_TRIAL_WINDOW_DAYS})",
+        "within_window",
+        values,
+    )
 
 
 def exc_10_pregnancy(f: Facts) -> Outcome:
@@ -215,9 +295,13 @@ def exc_10_pregnancy(f: Facts) -> Outcome:
     t = f.pregnancy_test
     sex = f.patient.sex
     values: dict[str, object] = {
-        "sex": sex, "wocbp": w.wocbp, "pregnant": rep.pregnant, "breastfeeding": rep.breastfeeding,
+        "sex": sex,
+        "wocbp": w.wocbp,
+        "pregnant": rep.pregnant,
+        "breastfeeding": rep.breastfeeding,
         "plans_pregnancy": rep.plans_pregnancy,
-        "latest_test_result": None if t is None else t.result, "latest_test_date": None if t is None else t.date,
+        "latest_test_result": None if t is None else t.result,
+        "latest_test_date": None if t is None else t.date,
     }
     if sex == "male":
         return Outcome("EXC-10", NOT_APPLICABLE, "Male patient", "male", values)
@@ -242,20 +326,33 @@ def exc_10_pregnancy(f: Facts) -> Outcome:
         unknown.append(f"WOCBP status ({w.because})")
     if unknown:
         return Outcome("EXC-10", MISSING, "Not given: " + ", ".join(unknown), "not_answered", values)
-    return Outcome("EXC-10", PASS, "Not pregnant, not breast-feeding"
-                   + (", no pregnancy planned" if plans_matter else ""), "absent", values)
+    return Outcome(
+        "EXC-10",
+        PASS,
+        "Not pregnant, not breast-feeding" + (", no pregnancy planned" if plans_matter else ""),
+        "absent",
+        values,
+    )
 
 
 def exc_11_deprived_of_liberty(f: Facts) -> Outcome:
     """Registry: "Person deprived of their liberty or under protective custody or
     guardianship"."""
-    return _judgment("EXC-11", f.judgment.deprived_of_liberty_or_guardianship,
-                     "Deprived of liberty or under guardianship", "deprived_of_liberty_or_guardianship")
+    return _judgment(
+        "EXC-11",
+        f.judgment.deprived_of_liberty_or_guardianship,
+        "Deprived of liberty or under guardianship",
+        "deprived_of_liberty_or_guardianship",
+    )
 
 
 def exc_12_follow_up(f: Facts) -> Outcome:
     """Registry: "Patients unwilling or unable to comply with the medical follow-up
     required by the trial because of geographic, familial, social, or psychological
     reasons"."""
-    return _judgment("EXC-12", f.judgment.unable_to_comply_with_follow_up,
-                     "Unable to comply with follow-up", "unable_to_comply_with_follow_up")
+    return _judgment(
+        "EXC-12",
+        f.judgment.unable_to_comply_with_follow_up,
+        "Unable to comply with follow-up",
+        "unable_to_comply_with_follow_up",
+    )

@@ -72,10 +72,27 @@ class Facts:
     """A screening document seen by the rules: parts never None, derived values ready."""
 
     __slots__ = (
-        "doc", "assessment_date", "reference_date", "patient", "consent", "disease",
-        "brain_metastases", "tumour_samples", "lvef", "support", "reproductive",
-        "pregnancy_tests", "prior_therapy", "drugs", "other_trial", "ild", "judgment",
-        "labs", "wocbp", "pregnancy_test", "crcl",
+        "doc",
+        "assessment_date",
+        "reference_date",
+        "patient",
+        "consent",
+        "disease",
+        "brain_metastases",
+        "tumour_samples",
+        "lvef",
+        "support",
+        "reproductive",
+        "pregnancy_tests",
+        "prior_therapy",
+        "drugs",
+        "other_trial",
+        "ild",
+        "judgment",
+        "labs",
+        "wocbp",
+        "pregnancy_test",
+        "crcl",
     )
 
     def __init__(self, doc: ScreeningDocument) -> None:
@@ -159,8 +176,14 @@ def _labs_used(labs: list[LabResult], reference: datetime.date) -> dict[str, Lab
         lab = labs[index]
         assert lab.value is not None and lab.unit is not None and lab.date is not None
         used[test] = LabUsed(
-            test, index, exact_canonical(test, lab.value, lab.unit, lab.uln), lab.value, lab.unit, lab.uln,
-            lab.date, (reference - lab.date).days,
+            test,
+            index,
+            exact_canonical(test, lab.value, lab.unit, lab.uln),
+            lab.value,
+            lab.unit,
+            lab.uln,
+            lab.date,
+            (reference - lab.date).days,
         )
     return used
 
@@ -178,6 +201,9 @@ def _latest_pregnancy_test(tests: list[PregnancyTest], reference: datetime.date)
     index, test = best
     assert test.date is not None and test.result is not None
     return PregnancyTestUsed(
-        test_index=index, result=test.result, type=test.type, date=test.date,
+        test_index=index,
+        result=test.result,
+        type=test.type,
+        date=test.date,
         days_before_reference=days_before(reference, test.date),
     )

@@ -68,17 +68,24 @@ def inc_01_consent(f: Facts) -> Outcome:
     c = f.consent
     a = f.assessment_date
     witness = " (impartial witness)" if c.impartial_witness else ""
-    values = {"signed": c.signed, "consent_date": c.date, "assessment_date": a,
-              "impartial_witness": c.impartial_witness}
+    values = {
+        "signed": c.signed,
+        "consent_date": c.date,
+        "assessment_date": a,
+        "impartial_witness": c.impartial_witness,
+    }
     if c.signed is False:
         return Outcome("INC-01", FAIL, "Informed consent not signed", "not_signed", values)
     if c.date is not None and c.date > a:
         return Outcome(
-            "INC-01", FAIL,
+            "INC-01",
+            FAIL,
             f"Consent dated {c.date.isoformat()}, after the screening assessment of {a.isoformat()}: "
             "consent must precede any trial procedure; the patient may be re-screened once "
             "consent precedes the assessment",
-            "consent_after_assessment", values)
+            "consent_after_assessment",
+            values,
+        )
     if c.signed is None:
         return Outcome("INC-01", MISSING, "Informed consent: not known whether signed", "signed_unknown", values)
     if c.date is None:
@@ -107,12 +114,17 @@ def inc_03_disease(f: Facts) -> Outcome:
     if confirmed is False:
         return Outcome("INC-03-DISEASE", FAIL, "Breast cancer not histologically confirmed", "not_confirmed", values)
     if extent is not None and extent not in ACCEPTED_EXTENTS:
-        return Outcome("INC-03-DISEASE", FAIL,
-                       f"Disease extent {extent}: must be metastatic or locally advanced unresectable",
-                       "extent_not_accepted", values)
+        return Outcome(
+            "INC-03-DISEASE",
+            FAIL,
+            f"Disease extent {extent}: must be metastatic or locally advanced unresectable",
+            "extent_not_accepted",
+            values,
+        )
     if confirmed is None or extent is None:
-        unknown = " and ".join(n for n, v in (("histological confirmation", confirmed), ("extent", extent))
-                               if v is None)
+        unknown = " and ".join(
+            n for n, v in (("histological confirmation", confirmed), ("extent", extent)) if v is None
+        )
         return Outcome("INC-03-DISEASE", MISSING, f"Disease: {unknown} not given", "unknown", values)
     return Outcome("INC-03-DISEASE", PASS, f"Histologically confirmed, {extent}", "confirmed", values)
 
@@ -163,9 +175,7 @@ def _her2_text(i: int, s: TumourSample) -> str:
     return _sample_text(i, s, f"IHC {s.her2_ihc or '?'}, ISH {s.her2_ish or 'not_done'}")
 
 
-def _both_readings(
-    bilateral: bool | None, judge: Callable[[bool], OutcomeValue]
-) -> tuple[OutcomeValue, str]:
+def _both_readings(bilateral: bool | None, judge: Callable[[bool], OutcomeValue]) -> tuple[OutcomeValue, str]:
     """Judge as bilateral or not; when unknown, the outcome the two readings share, else missing."""
     if bilateral is not None:
         return judge(bilateral), ("bilateral: each side judged" if bilateral else "")
@@ -183,10 +193,20 @@ def inc_03_her2(f: Facts) -> Outcome:
     samples = f.tumour_samples
     categories = [her2_category(s) for s in samples]
     listing = "; ".join(_her2_text(i, s) for i, s in enumerate(samples))
-    values = {"samples": [{"index": i, "site": s.site, "laterality": s.laterality, "her2_ihc": s.her2_ihc,
-                           "her2_ish": s.her2_ish, "category": c}
-                          for i, (s, c) in enumerate(zip(samples, categories, strict=True))],
-              "bilateral": f.disease.bilateral}
+    values = {
+        "samples": [
+            {
+                "index": i,
+                "site": s.site,
+                "laterality": s.laterality,
+                "her2_ihc": s.her2_ihc,
+                "her2_ish": s.her2_ish,
+                "category": c,
+            }
+            for i, (s, c) in enumerate(zip(samples, categories, strict=True))
+        ],
+        "bilateral": f.disease.bilateral,
+    }
     if not samples:
         return Outcome("INC-03-HER2", MISSING, "No tumour sample with HER2 results", "no_samples", values)
     if HER2_POSITIVE in categories:
@@ -204,19 +224,27 @@ def inc_03_her2(f: Facts) -> Outcome:
     if outcome == PASS:
         return Outcome("INC-03-HER2", PASS, f"HER2-low ({listing}){how}", "her2_low", values)
     if outcome == FAIL:
-        return Outcome("INC-03-HER2", FAIL, f"Not HER2-low: IHC 0 or ultralow ({listing}){how}",
-                       "her2_zero", values)
-    return Outcome("INC-03-HER2", MISSING, f"HER2-low not established ({listing}){how}",
-                   "her2_undetermined", values)
+        return Outcome("INC-03-HER2", FAIL, f"Not HER2-low: IHC 0 or ultralow ({listing}){how}", "her2_zero", values)
+    return Outcome("INC-03-HER2", MISSING, f"HER2-low not established ({listing}){how}", "her2_undetermined", values)
 
 
 def inc_03_hr(f: Facts) -> Outcome:
     """Registry: "Estrogen receptor (ER) expression <10% and progesterone receptor (PR)
     expression <10%", for both tumours of a bilateral cancer."""
     samples = f.tumour_samples
-    values = {"samples": [{"index": i, "site": s.site, "laterality": s.laterality, "er_percent": s.er_percent,
-                           "pr_percent": s.pr_percent} for i, s in enumerate(samples)],
-              "bilateral": f.disease.bilateral}
+    values = {
+        "samples": [
+            {
+                "index": i,
+                "site": s.site,
+                "laterality": s.laterality,
+                "er_percent": s.er_percent,
+                "pr_percent": s.pr_percent,
+            }
+            for i, s in enumerate(samples)
+        ],
+        "bilateral": f.disease.bilateral,
+    }
     too_high = [
         _sample_text(i, s, f"{name} {number_text(v)}%")
         for i, s in enumerate(samples)
@@ -225,8 +253,9 @@ def inc_03_hr(f: Facts) -> Outcome:
     ]
     limit = _LIMIT_TEXT["INC-03-HR"]
     if too_high:
-        return Outcome("INC-03-HR", FAIL, f"Hormone receptors >= {limit}%: "
-                       + "; ".join(too_high), "receptor_positive", values)
+        return Outcome(
+            "INC-03-HR", FAIL, f"Hormone receptors >= {limit}%: " + "; ".join(too_high), "receptor_positive", values
+        )
 
     def reports_both(group: Iterable[TumourSample]) -> bool:
         return any(s.er_percent is not None and s.pr_percent is not None for s in group)
@@ -240,15 +269,16 @@ def inc_03_hr(f: Facts) -> Outcome:
 
     outcome, how = _both_readings(f.disease.bilateral, judge)
     how = f"; {how}" if how else ""
-    listing = "; ".join(_sample_text(i, s, f"ER {_pct(s.er_percent)}, PR {_pct(s.pr_percent)}")
-                        for i, s in enumerate(samples))
+    listing = "; ".join(
+        _sample_text(i, s, f"ER {_pct(s.er_percent)}, PR {_pct(s.pr_percent)}") for i, s in enumerate(samples)
+    )
     if outcome == PASS:
-        return Outcome("INC-03-HR", PASS, f"ER and PR < {limit}% ({listing}){how}",
-                       "receptor_negative", values)
+        return Outcome("INC-03-HR", PASS, f"ER and PR < {limit}% ({listing}){how}", "receptor_negative", values)
     if not samples:
         return Outcome("INC-03-HR", MISSING, "No tumour sample with ER and PR results", "no_samples", values)
-    return Outcome("INC-03-HR", MISSING, f"ER and PR not both reported ({listing}){how}",
-                   "receptors_not_reported", values)
+    return Outcome(
+        "INC-03-HR", MISSING, f"ER and PR not both reported ({listing}){how}", "receptors_not_reported", values
+    )
 
 
 def _pct(v: float | None) -> str:
@@ -258,8 +288,12 @@ def _pct(v: float | None) -> str:
 def inc_04_eligible_for_sg_and_tdxd(f: Facts) -> Outcome:
     """Registry: "Patient eligible to receive sacituzumab-govitecan and T-Dxd according to
     their indication" (investigator judgment)."""
-    return _yes_no("INC-04", f.judgment.eligible_for_sg_and_tdxd,
-                   "Eligible for SG and T-DXd per their indication", "eligible_for_sg_and_tdxd")
+    return _yes_no(
+        "INC-04",
+        f.judgment.eligible_for_sg_and_tdxd,
+        "Eligible for SG and T-DXd per their indication",
+        "eligible_for_sg_and_tdxd",
+    )
 
 
 def inc_05_ecog(f: Facts) -> Outcome:
@@ -282,8 +316,9 @@ def inc_06_contraception(f: Facts) -> Outcome:
     if w.wocbp is None:
         return Outcome("INC-06", MISSING, f"WOCBP status unknown ({w.because})", "wocbp_unknown", values)
     if w.wocbp is False and f.patient.sex == "female":
-        return Outcome("INC-06", NOT_APPLICABLE, f"Woman not of childbearing potential ({w.because})",
-                       "not_wocbp", values)
+        return Outcome(
+            "INC-06", NOT_APPLICABLE, f"Woman not of childbearing potential ({w.because})", "not_wocbp", values
+        )
     who = "Male patient" if f.patient.sex == "male" else "Woman of childbearing potential"
     if agreed is None:
         return Outcome("INC-06", MISSING, f"{who}: agreement to contraception not recorded", "not_answered", values)
@@ -308,8 +343,15 @@ def _lab_values(lab: LabUsed | None, shown: float | None, **more: object) -> dic
     written in the document."""
     values: dict[str, object] = {}
     if lab is not None:
-        values.update(value=shown, value_entered=lab.value_entered, unit=lab.unit, uln=lab.uln,
-                      date=lab.date, lab_index=lab.lab_index, days_before_reference=lab.days_before_reference)
+        values.update(
+            value=shown,
+            value_entered=lab.value_entered,
+            unit=lab.unit,
+            uln=lab.uln,
+            date=lab.date,
+            lab_index=lab.lab_index,
+            days_before_reference=lab.days_before_reference,
+        )
     values.update(more)
     return values
 
@@ -318,20 +360,33 @@ def _no_usable_lab(criterion: str, f: Facts, test: str, name: str, values: dict[
     lab = f.labs.get(test)
     values["reference_date"] = f.reference_date
     if lab is not None:
-        values.update(latest_date=lab.date, latest_days_before_reference=lab.days_before_reference,
-                      latest_lab_index=lab.lab_index)
+        values.update(
+            latest_date=lab.date, latest_days_before_reference=lab.days_before_reference, latest_lab_index=lab.lab_index
+        )
     if lab is None:
-        return Outcome(criterion, MISSING, f"No {name} result on or before {f.reference_date.isoformat()}",
-                       "no_result", values)
-    return Outcome(criterion, MISSING,
-                   f"{name[0].upper()}{name[1:]} of {lab.date.isoformat()} is {lab.days_before_reference} days before "
-                   f"{f.reference_date.isoformat()}, older than 28 days; repeat",
-                   "result_too_old", values)
+        return Outcome(
+            criterion, MISSING, f"No {name} result on or before {f.reference_date.isoformat()}", "no_result", values
+        )
+    return Outcome(
+        criterion,
+        MISSING,
+        f"{name[0].upper()}{name[1:]} of {lab.date.isoformat()} is {lab.days_before_reference} days before "
+        f"{f.reference_date.isoformat()}, older than 28 days; repeat",
+        "result_too_old",
+        values,
+    )
 
 
 def _count_with_support(
-    f: Facts, *, criterion: str, test: str, name: str, minimum: Fraction, unit: str,
-    support_date_field: str, support_name: str,
+    f: Facts,
+    *,
+    criterion: str,
+    test: str,
+    name: str,
+    minimum: Fraction,
+    unit: str,
+    support_date_field: str,
+    support_name: str,
 ) -> Outcome:
     """A count that must reach ``minimum`` without support given in the support window.
 
@@ -342,15 +397,24 @@ def _count_with_support(
     shown = _shown(lab, minimum)
     support_date = getattr(f.support, support_date_field)
     supported = f.in_support_window(support_date, lab)
-    values = _lab_values(lab, shown, support_date=support_date, support_in_window=supported,
-                         support_window_start=f.support_window_start(lab))
+    values = _lab_values(
+        lab,
+        shown,
+        support_date=support_date,
+        support_in_window=supported,
+        support_window_start=f.support_window_start(lab),
+    )
     if supported:
         assert support_date is not None
         what = f"{name} {number_text(shown)} {unit}" if shown is not None else f"no usable {name} result"
-        return Outcome(criterion, FAIL,
-                       f"{support_name} on {support_date.isoformat()}, within 7 days of "
-                       f"{f.support_window_start(lab).isoformat()} ({what})",
-                       "support_in_window", values)
+        return Outcome(
+            criterion,
+            FAIL,
+            f"{support_name} on {support_date.isoformat()}, within 7 days of "
+            f"{f.support_window_start(lab).isoformat()} ({what})",
+            "support_in_window",
+            values,
+        )
     if lab is None or shown is None:
         return _no_usable_lab(criterion, f, test, name, values)
     text = f"{name[0].upper()}{name[1:]} {number_text(shown)} {unit} ({_entered(lab)})"
@@ -369,32 +433,59 @@ def _entered(lab: LabUsed) -> str:
 def inc_07_hb(f: Facts) -> Outcome:
     """Registry: "Hemoglobin ≥ 9 g/dL. Red blood cell transfusion is not allowed within
     1 week prior to screening assessment"."""
-    return _count_with_support(f, criterion="INC-07-HB", test="hemoglobin", name="hemoglobin",
-                               minimum=HEMOGLOBIN_MIN_G_DL, unit="g/dL",
-                               support_date_field="rbc_transfusion_date", support_name="RBC transfusion")
+    return _count_with_support(
+        f,
+        criterion="INC-07-HB",
+        test="hemoglobin",
+        name="hemoglobin",
+        minimum=HEMOGLOBIN_MIN_G_DL,
+        unit="g/dL",
+        support_date_field="rbc_transfusion_date",
+        support_name="RBC transfusion",
+    )
 
 
 def inc_07_anc(f: Facts) -> Outcome:
     """Registry: "Absolute neutrophil count (ANC) ≥ 1,500/mm³. Granulocyte-colony
     stimulating factor (G-CSF) administration is not allowed within 1 week prior to
     screening assessment"."""
-    return _count_with_support(f, criterion="INC-07-ANC", test="anc", name="ANC",
-                               minimum=ANC_MIN_PER_MM3, unit="/mm³",
-                               support_date_field="gcsf_date", support_name="G-CSF")
+    return _count_with_support(
+        f,
+        criterion="INC-07-ANC",
+        test="anc",
+        name="ANC",
+        minimum=ANC_MIN_PER_MM3,
+        unit="/mm³",
+        support_date_field="gcsf_date",
+        support_name="G-CSF",
+    )
 
 
 def inc_07_plt(f: Facts) -> Outcome:
     """Registry: "Platelet count ≥ 100,000/mm³. Platelet transfusion is not allowed within
     1 week prior to registration"."""
-    return _count_with_support(f, criterion="INC-07-PLT", test="platelets", name="platelets",
-                               minimum=PLATELETS_MIN_PER_MM3, unit="/mm³",
-                               support_date_field="platelet_transfusion_date",
-                               support_name="Platelet transfusion")
+    return _count_with_support(
+        f,
+        criterion="INC-07-PLT",
+        test="platelets",
+        name="platelets",
+        minimum=PLATELETS_MIN_PER_MM3,
+        unit="/mm³",
+        support_date_field="platelet_transfusion_date",
+        support_name="Platelet transfusion",
+    )
 
 
 def _relative_to_uln(
-    f: Facts, *, criterion: str, test: str, name: str, raised_limit: bool | None, raised_because: str,
-    strict_max: Fraction, raised_below: Fraction,
+    f: Facts,
+    *,
+    criterion: str,
+    test: str,
+    name: str,
+    raised_limit: bool | None,
+    raised_because: str,
+    strict_max: Fraction,
+    raised_below: Fraction,
 ) -> Outcome:
     """A value in × ULN: <= ``strict_max`` normally, < ``raised_below`` when the limit is
     raised (liver metastases, Gilbert's syndrome); an unknown reason to raise it matters
@@ -409,21 +500,22 @@ def _relative_to_uln(
     low, high = _LIMIT_TEXT[criterion], _LIMIT_TEXT[f"{criterion} raised"]
     if raised_limit is True:
         if ratio < raised_below:
-            return Outcome(criterion, PASS, f"{shown} < {high} × ULN ({raised_because})",
-                           "below_raised_limit", values)
-        return Outcome(criterion, FAIL, f"{shown} >= {high} × ULN ({raised_because})",
-                       "above_raised_limit", values)
+            return Outcome(criterion, PASS, f"{shown} < {high} × ULN ({raised_because})", "below_raised_limit", values)
+        return Outcome(criterion, FAIL, f"{shown} >= {high} × ULN ({raised_because})", "above_raised_limit", values)
     if ratio <= strict_max:
         return Outcome(criterion, PASS, f"{shown} <= {low} × ULN", "within_limit", values)
     if raised_limit is False:
-        return Outcome(criterion, FAIL, f"{shown} > {low} × ULN (no {raised_because})",
-                       "above_limit", values)
+        return Outcome(criterion, FAIL, f"{shown} > {low} × ULN (no {raised_because})", "above_limit", values)
     if ratio >= raised_below:
         return Outcome(criterion, FAIL, f"{shown} >= {high} × ULN", "above_raised_limit", values)
-    return Outcome(criterion, MISSING,
-                   f"{shown} is between {low} and {high} × ULN: "
-                   f"whether the patient has {raised_because} decides it, and it is not given",
-                   "limit_depends_on_unknown", values)
+    return Outcome(
+        criterion,
+        MISSING,
+        f"{shown} is between {low} and {high} × ULN: "
+        f"whether the patient has {raised_because} decides it, and it is not given",
+        "limit_depends_on_unknown",
+        values,
+    )
 
 
 def _or3(a: bool | None, b: bool | None) -> bool | None:
@@ -445,25 +537,46 @@ def inc_07_bili(f: Facts) -> Outcome:
         because = " and ".join(n for n, v in (("liver metastases", liver), ("Gilbert's syndrome", gilbert)) if v)
     else:
         because = "liver metastases or Gilbert's syndrome"
-    return _relative_to_uln(f, criterion="INC-07-BILI", test="total_bilirubin", name="Total bilirubin",
-                            raised_limit=raised, raised_because=because,
-                            strict_max=BILIRUBIN_MAX_X_ULN, raised_below=BILIRUBIN_LIVER_OR_GILBERT_BELOW_X_ULN)
+    return _relative_to_uln(
+        f,
+        criterion="INC-07-BILI",
+        test="total_bilirubin",
+        name="Total bilirubin",
+        raised_limit=raised,
+        raised_because=because,
+        strict_max=BILIRUBIN_MAX_X_ULN,
+        raised_below=BILIRUBIN_LIVER_OR_GILBERT_BELOW_X_ULN,
+    )
 
 
 def inc_07_alt(f: Facts) -> Outcome:
     """Registry: "Alanine transaminase (ALT) and aspartate aminotransferase (AST) ≤ 3 ×
     ULN, or < 5 × ULN in patients with liver metastasis"."""
-    return _relative_to_uln(f, criterion="INC-07-ALT", test="alt", name="ALT",
-                            raised_limit=f.disease.liver_metastases, raised_because="liver metastases",
-                            strict_max=TRANSAMINASES_MAX_X_ULN, raised_below=TRANSAMINASES_LIVER_BELOW_X_ULN)
+    return _relative_to_uln(
+        f,
+        criterion="INC-07-ALT",
+        test="alt",
+        name="ALT",
+        raised_limit=f.disease.liver_metastases,
+        raised_because="liver metastases",
+        strict_max=TRANSAMINASES_MAX_X_ULN,
+        raised_below=TRANSAMINASES_LIVER_BELOW_X_ULN,
+    )
 
 
 def inc_07_ast(f: Facts) -> Outcome:
     """Registry: "Alanine transaminase (ALT) and aspartate aminotransferase (AST) ≤ 3 ×
     ULN, or < 5 × ULN in patients with liver metastasis"."""
-    return _relative_to_uln(f, criterion="INC-07-AST", test="ast", name="AST",
-                            raised_limit=f.disease.liver_metastases, raised_because="liver metastases",
-                            strict_max=TRANSAMINASES_MAX_X_ULN, raised_below=TRANSAMINASES_LIVER_BELOW_X_ULN)
+    return _relative_to_uln(
+        f,
+        criterion="INC-07-AST",
+        test="ast",
+        name="AST",
+        raised_limit=f.disease.liver_metastases,
+        raised_because="liver metastases",
+        strict_max=TRANSAMINASES_MAX_X_ULN,
+        raised_below=TRANSAMINASES_LIVER_BELOW_X_ULN,
+    )
 
 
 def inc_07_alb(f: Facts) -> Outcome:
@@ -486,25 +599,35 @@ def inc_07_crcl(f: Facts) -> Outcome:
     if cg is None:
         creatinine = f.usable_lab("creatinine")
         p = f.patient
-        values = _lab_values(creatinine, _shown(creatinine), sex=p.sex, date_of_birth=p.date_of_birth,
-                             weight_kg=p.weight_kg)
+        values = _lab_values(
+            creatinine, _shown(creatinine), sex=p.sex, date_of_birth=p.date_of_birth, weight_kg=p.weight_kg
+        )
         if creatinine is None:
             return _no_usable_lab("INC-07-CRCL", f, "creatinine", "creatinine", values)
-        absent = [n for n, v in (("sex", p.sex), ("date of birth", p.date_of_birth), ("weight", p.weight_kg))
-                  if v is None]
-        return Outcome("INC-07-CRCL", MISSING, f"CrCl cannot be computed: {', '.join(absent)} not given",
-                       "inputs_missing", values)
+        absent = [
+            n for n, v in (("sex", p.sex), ("date of birth", p.date_of_birth), ("weight", p.weight_kg)) if v is None
+        ]
+        return Outcome(
+            "INC-07-CRCL", MISSING, f"CrCl cannot be computed: {', '.join(absent)} not given", "inputs_missing", values
+        )
     # JSON values, as shown: CrCl and creatinine (mg/dL) rounded half up as displayed,
     # the weight as written. The rule compares the exact CrCl.
-    values = {"crcl_ml_min": cg.displayed, "sex": cg.sex, "age_years": cg.age_years,
-              "weight_kg": f.patient.weight_kg, "creatinine_mg_dl": float(cg.creatinine_shown),
-              "date": cg.creatinine_date}
+    values = {
+        "crcl_ml_min": cg.displayed,
+        "sex": cg.sex,
+        "age_years": cg.age_years,
+        "weight_kg": f.patient.weight_kg,
+        "creatinine_mg_dl": float(cg.creatinine_shown),
+        "date": cg.creatinine_date,
+    }
     crcl = f"CrCl {cg.crcl_shown:,f} mL/min"
     if cg.crcl_ml_min >= CRCL_MIN_ML_MIN:
-        return Outcome("INC-07-CRCL", PASS, f"{crcl} >= {_LIMIT_TEXT['INC-07-CRCL']} ({cg.inputs_text})",
-                       "at_least_min", values)
-    return Outcome("INC-07-CRCL", FAIL, f"{crcl} < {_LIMIT_TEXT['INC-07-CRCL']} ({cg.inputs_text})",
-                   "below_min", values)
+        return Outcome(
+            "INC-07-CRCL", PASS, f"{crcl} >= {_LIMIT_TEXT['INC-07-CRCL']} ({cg.inputs_text})", "at_least_min", values
+        )
+    return Outcome(
+        "INC-07-CRCL", FAIL, f"{crcl} < {_LIMIT_TEXT['INC-07-CRCL']} ({cg.inputs_text})", "below_min", values
+    )
 
 
 def inc_08_lvef(f: Facts) -> Outcome:
@@ -528,19 +651,28 @@ def inc_09_pregnancy_test(f: Facts) -> Outcome:
     t = f.pregnancy_test
     values: dict[str, object] = {"wocbp": w.wocbp, "wocbp_because": w.because}
     if t is not None:
-        values.update(result=t.result, type=t.type, date=t.date, test_index=t.test_index,
-                      days_before_reference=t.days_before_reference)
+        values.update(
+            result=t.result,
+            type=t.type,
+            date=t.date,
+            test_index=t.test_index,
+            days_before_reference=t.days_before_reference,
+        )
     if w.wocbp is None:
         return Outcome("INC-09", MISSING, f"WOCBP status unknown ({w.because})", "wocbp_unknown", values)
     if w.wocbp is False:
-        return Outcome("INC-09", NOT_APPLICABLE, f"Not a woman of childbearing potential ({w.because})",
-                       "not_wocbp", values)
+        return Outcome(
+            "INC-09", NOT_APPLICABLE, f"Not a woman of childbearing potential ({w.because})", "not_wocbp", values
+        )
     if t is None:
         values["reference_date"] = f.reference_date
-        return Outcome("INC-09", MISSING, f"No pregnancy test on or before {f.reference_date.isoformat()}",
-                       "no_test", values)
-    shown = (f"Pregnancy test{f' ({t.type})' if t.type else ''} {t.result} on {t.date.isoformat()}, "
-             f"{t.days_before_reference} days before {f.reference_date.isoformat()}")
+        return Outcome(
+            "INC-09", MISSING, f"No pregnancy test on or before {f.reference_date.isoformat()}", "no_test", values
+        )
+    shown = (
+        f"Pregnancy test{f' ({t.type})' if t.type else ''} {t.result} on {t.date.isoformat()}, "
+        f"{t.days_before_reference} days before {f.reference_date.isoformat()}"
+    )
     if t.result == "positive":
         return Outcome("INC-09", FAIL, shown, "positive", values)
     if t.days_before_reference > PREGNANCY_TEST_WINDOW_DAYS:
@@ -550,13 +682,18 @@ def inc_09_pregnancy_test(f: Facts) -> Outcome:
 
 def inc_10_social_security(f: Facts) -> Outcome:
     """Registry: "Affiliated to the French Social Security System (or equivalent)"."""
-    return _yes_no("INC-10", f.judgment.social_security_affiliation,
-                   "Affiliated to social security", "social_security_affiliation")
+    return _yes_no(
+        "INC-10", f.judgment.social_security_affiliation, "Affiliated to social security", "social_security_affiliation"
+    )
 
 
 def inc_11_compliance(f: Facts) -> Outcome:
     """Registry: "Patient willing and able to comply with the protocol for the duration of
     the trial including undergoing treatment and scheduled visits, and examinations
     including follow-up"."""
-    return _yes_no("INC-11", f.judgment.willing_and_able_to_comply,
-                   "Willing and able to comply with the protocol", "willing_and_able_to_comply")
+    return _yes_no(
+        "INC-11",
+        f.judgment.willing_and_able_to_comply,
+        "Willing and able to comply with the protocol",
+        "willing_and_able_to_comply",
+    )

@@ -205,20 +205,28 @@ G_L_PER_G_DL: Final = Fraction(10)
 CELLS = {"/mm3": ONE, "/uL": ONE, "/µL": ONE, "10^9/L": PER_MM3_PER_G_L, "G/L": PER_MM3_PER_G_L}
 
 LAB_UNITS: Final[dict[str, LabUnits]] = {
-    "hemoglobin": LabUnits("g/dL", {"g/dL": ONE, "g/L": G_L_PER_G_DL, "mmol/L": HEMOGLOBIN_MMOL_L_PER_G_DL},
-                           False, 2.0, 25.0, "hemoglobin"),
+    "hemoglobin": LabUnits(
+        "g/dL", {"g/dL": ONE, "g/L": G_L_PER_G_DL, "mmol/L": HEMOGLOBIN_MMOL_L_PER_G_DL}, False, 2.0, 25.0, "hemoglobin"
+    ),
     "anc": LabUnits("/mm³", _micro(CELLS), False, 0.0, 100_000.0, "ANC"),
     "platelets": LabUnits("/mm³", _micro(CELLS), False, 1_000.0, 2_000_000.0, "platelets"),
-    "creatinine": LabUnits("mg/dL", _micro({"mg/dL": ONE, "umol/L": CREATININE_UMOL_L_PER_MG_DL,
-                                            "µmol/L": CREATININE_UMOL_L_PER_MG_DL}),
-                           False, 0.1, 20.0, "creatinine"),
+    "creatinine": LabUnits(
+        "mg/dL",
+        _micro({"mg/dL": ONE, "umol/L": CREATININE_UMOL_L_PER_MG_DL, "µmol/L": CREATININE_UMOL_L_PER_MG_DL}),
+        False,
+        0.1,
+        20.0,
+        "creatinine",
+    ),
     "albumin": LabUnits("g/dL", {"g/dL": ONE, "g/L": G_L_PER_G_DL}, False, 0.5, 7.0, "albumin"),
     # For these the canonical value is value / ULN, both in the same unit.
-    "total_bilirubin": LabUnits("× ULN", _micro({"mg/dL": ONE, "umol/L": ONE, "µmol/L": ONE}),
-                                True, 0.0, 100.0, "total bilirubin"),
+    "total_bilirubin": LabUnits(
+        "× ULN", _micro({"mg/dL": ONE, "umol/L": ONE, "µmol/L": ONE}), True, 0.0, 100.0, "total bilirubin"
+    ),
     "alt": LabUnits("× ULN", {"U/L": ONE, "IU/L": ONE}, True, 0.0, 100.0, "ALT"),
     "ast": LabUnits("× ULN", {"U/L": ONE, "IU/L": ONE}, True, 0.0, 100.0, "AST"),
 }
+
 
 # Units shown to people, in the order of the spec (the Greek-mu spellings are accepted
 # but not offered).
@@ -232,8 +240,11 @@ def is_accepted(test: str, unit: str) -> bool:
 
 # (test, unit) whose value is already canonical: no conversion, nothing to compute.
 _UNCONVERTED: Final = frozenset(
-    (test, unit) for test, spec in LAB_UNITS.items() if not spec.needs_uln
-    for unit, divisor in spec.divisors.items() if divisor == 1
+    (test, unit)
+    for test, spec in LAB_UNITS.items()
+    if not spec.needs_uln
+    for unit, divisor in spec.divisors.items()
+    if divisor == 1
 )
 
 

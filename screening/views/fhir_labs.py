@@ -38,36 +38,73 @@ def _screening_to_change(request: AuthenticatedHttpRequest, number: str) -> Scre
 
 
 def _locked(request: AuthenticatedHttpRequest, screening: Screening) -> HttpResponse:
-    messages.error(request, _("This screening is signed and locked: an investigator must unlock it, with a reason, "
-                              "before lab results can be added. Nothing was stored."))
+    messages.error(
+        request,
+        _(
+            "This screening is signed and locked: an investigator must unlock it, with a reason, "
+            "before lab results can be added. Nothing was stored."
+        ),
+    )
     return redirect("screening:detail", number=screening.number)
 
 
-def _refused(request: AuthenticatedHttpRequest, screening: Screening, errors: list[InputError],
-             *, status: int = 400) -> HttpResponse:
-    return render(request, "screening/fhir_labs_refused.html", {
-        "screening": screening, "errors": [(e.path, e.text.render(_)) for e in errors]}, status=status)
+def _refused(
+    request: AuthenticatedHttpRequest, screening: Screening, errors: list[InputError], *, status: int = 400
+) -> HttpResponse:
+    return render(
+        request,
+        "screening/fhir_labs_refused.html",
+        {"screening": screening, "errors": [(e.path, e.text.render(_)) for e in errors]},
+        status=status,
+    )
 
 
-def _review_page(request: AuthenticatedHttpRequest, screening: Screening, review: fhir_import.Review,
-                 forms: LabProposalForms, *, save_key: uuid.UUID | None = None, version: int | None = None,
-                 status: int = 200, **extra: Any) -> HttpResponse:
+def _review_page(
+    request: AuthenticatedHttpRequest,
+    screening: Screening,
+    review: fhir_import.Review,
+    forms: LabProposalForms,
+    *,
+    save_key: uuid.UUID | None = None,
+    version: int | None = None,
+    status: int = 200,
+    **extra: Any,
+) -> HttpResponse:
     rows = []
     for i, (proposal, form) in enumerate(zip(review.proposed, forms.forms, strict=True)):
         problems = review.problems.get(i, [])
-        rows.append({"proposal": proposal, "form": form, "problems": [message for _field, message in problems],
-                     "test_label": LabTest(proposal.test).label,
-                     "unit_label": UNIT_LABELS.get(proposal.unit, proposal.unit),
-                     "ready": not problems and not form.errors})
-    return render(request, "screening/fhir_labs.html", {
-        "screening": screening, "review": review, "rows": rows,
-        "on_file": [{**row, "test_label": LabTest(row["test"]).label, "source": source}
-                    for row, source in selectors.lab_rows(screening)],
-        "skipped": [{"observation": s.observation, "code": s.code, "reason": s.reason.render(_)}
-                    for s in review.skipped],
-        "payload": fhir_import.sign(review), "version": version if version is not None else screening.version,
-        "save_key": save_key or uuid.uuid4(), "from_server": review.origin_kind == LabSourceKind.SERVER, **extra,
-    }, status=status)
+        rows.append(
+            {
+                "proposal": proposal,
+                "form": form,
+                "problems": [message for _field, message in problems],
+                "test_label": LabTest(proposal.test).label,
+                "unit_label": UNIT_LABELS.get(proposal.unit, proposal.unit),
+                "ready": not problems and not form.errors,
+            }
+        )
+    return render(
+        request,
+        "screening/fhir_labs.html",
+        {
+            "screening": screening,
+            "review": review,
+            "rows": rows,
+            "on_file": [
+                {**row, "test_label": LabTest(row["test"]).label, "source": source}
+                for row, source in selectors.lab_rows(screening)
+            ],
+            "skipped": [
+                {"observation": s.observation, "code": s.code, "reason": s.reason.render(_)} for s in review.skipped
+            ],
+            "payload": fhir_import.sign(review),
+            "version": version if version is not None else screening.version,
+            "save_key": save_key or uuid.uuid4(),
+            "from_server": review.origin_kind == LabSourceKind.SERVER,
+            **extra,
+        },
+        status=status,
+    )
 
 
 def _initial_forms(review: fhir_import.Review) -> LabProposalForms:
@@ -82,13 +119,17 @@ def fhir_labs_upload(request: AuthenticatedHttpRequest, number: str) -> HttpResp
         return _locked(request, screening)
     form = FhirLabsUploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        return render(request, "screening/fhir_labs_refused.html", {
-            "screening": screening, "errors": [("", " ".join(str(e) for e in errs)) for errs in form.errors.values()]},
-            status=400)
+        return render(
+            request,
+            "screening/fhir_labs_refused.html",
+            {"screening": screening, "errors": [("", " ".join(str(e) for e in errs)) for errs in form.errors.values()]},
+            status=400,
+        )
     name = PurePath(request.FILES["file"].name or "").name[:255] or "upload.json"
     try:
-        review = fhir_import.review_input(screening=screening, raw=form.cleaned_data["file"],
-                                          origin_kind=LabSourceKind.FILE, origin=name)
+        review = fhir_import.review_input(
+            screening=screening, raw=form.cleaned_data["file"], origin_kind=LabSourceKind.FILE, origin=name
+        )
     except RefusedInput as refused:
         return _refused(request, screening, refused.errors)
     return _review_page(request, screening, review, _initial_forms(review))
@@ -160,12 +201,12 @@ def fhir_labs_approve(request: AuthenticatedHttpRequest, number: str) -> HttpRes
     if not approved:
         return again(400, refusal=_("Tick the lab results to approve, or approve them all."))
     if not all(forms.forms[i].is_valid() for i in approved):
-        return again(400, refusal=_("Correct the lab results marked below before approving them; nothing was "
-                                    "stored."))
+        return again(400, refusal=_("Correct the lab results marked below before approving them; nothing was stored."))
     labs = [_approved_lab(review, forms, i) for i in approved]
     try:
-        evaluation = services.screening_add_lab_results(screening=screening, labs=labs, expected_version=version,
-                                                        by=request.user, save_key=save_key)
+        evaluation = services.screening_add_lab_results(
+            screening=screening, labs=labs, expected_version=version, by=request.user, save_key=save_key
+        )
     except services.AlreadySaved as done:
         messages.info(request, done.message)
         return redirect("screening:detail", number=screening.number)
@@ -176,17 +217,23 @@ def fhir_labs_approve(request: AuthenticatedHttpRequest, number: str) -> HttpRes
                 form.add_error(field_name if field_name in form.fields else None, message)
         return again(400, refusal=refused.message, other_errors=[e.message for e in refused.other])
     except (services.StaleScreening, services.VersionRequired) as stale:
-        return again(409, refusal=f"{stale.message} " + _("Import the lab results again to compare them with what "
-                                                           "is stored now."))
+        return again(
+            409,
+            refusal=f"{stale.message} " + _("Import the lab results again to compare them with what is stored now."),
+        )
     except services.ScreeningLocked:
         return _locked(request, screening)
     except OperationalError:
-        response = again(503, refusal=_("The database did not answer in time; nothing was stored. Approve again in "
-                                        "a moment."))
+        response = again(
+            503, refusal=_("The database did not answer in time; nothing was stored. Approve again in a moment.")
+        )
         response["Retry-After"] = "10"
         return response
-    messages.success(request, _("%(count)s lab result(s) added from %(origin)s: %(status)s.") % {
-        "count": len(labs), "origin": review.origin, "status": evaluation.get_status_display()})
+    messages.success(
+        request,
+        _("%(count)s lab result(s) added from %(origin)s: %(status)s.")
+        % {"count": len(labs), "origin": review.origin, "status": evaluation.get_status_display()},
+    )
     return redirect(reverse("screening:detail", args=[screening.number]) + "#section-labs")
 
 
@@ -194,7 +241,15 @@ def _approved_lab(review: fhir_import.Review, forms: LabProposalForms, index: in
     proposal = review.proposed[index]
     cleaned = forms.forms[index].cleaned_data
     return services.ApprovedLab(
-        test=proposal.test, value=cleaned["value"], unit=cleaned["unit"], date=cleaned["date"], uln=cleaned["uln"],
-        observation=proposal.source.observation, loinc=proposal.source.loinc,
-        value_received=fhir_import.number_text(proposal.source.value), unit_received=proposal.source.unit,
-        origin_kind=review.origin_kind, origin=review.origin)
+        test=proposal.test,
+        value=cleaned["value"],
+        unit=cleaned["unit"],
+        date=cleaned["date"],
+        uln=cleaned["uln"],
+        observation=proposal.source.observation,
+        loinc=proposal.source.loinc,
+        value_received=fhir_import.number_text(proposal.source.value),
+        unit_received=proposal.source.unit,
+        origin_kind=review.origin_kind,
+        origin=review.origin,
+    )

@@ -38,15 +38,20 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     for screening in page:
         criteria = (screening.latest_result or {}).get("criteria", [])  # type: ignore[attr-defined]
         screening.failed_reasons = [  # type: ignore[attr-defined]
-            (c["id"], localized_reason(c)) for c in criteria if c["outcome"] == "fail"]
+            (c["id"], localized_reason(c)) for c in criteria if c["outcome"] == "fail"
+        ]
     return render(request, "screening/review_queue.html", {"page": page})
 
 
 class SignForm(forms.Form):
-    meaning = forms.ChoiceField(label=gettext_lazy("Meaning of my signature"), choices=SignatureMeaning.choices,
-                                widget=forms.RadioSelect)
-    password = forms.CharField(label=gettext_lazy("Your password"), strip=False,
-                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    meaning = forms.ChoiceField(
+        label=gettext_lazy("Meaning of my signature"), choices=SignatureMeaning.choices, widget=forms.RadioSelect
+    )
+    password = forms.CharField(
+        label=gettext_lazy("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
     evaluation = forms.IntegerField(widget=forms.HiddenInput)
 
 
@@ -61,14 +66,20 @@ def screening_sign(request: HttpRequest, number: str) -> HttpResponse:
         # Re-authentication goes through Django's authenticate() as well, so that wrong
         # passwords typed here count towards the account lockout (django-axes) like
         # failed logins; the service checks the password again itself.
-        if form.is_valid() and authenticate(request, username=user.username,
-                                            password=form.cleaned_data["password"]) is None:
+        if (
+            form.is_valid()
+            and authenticate(request, username=user.username, password=form.cleaned_data["password"]) is None
+        ):
             form.add_error("password", _("Wrong password: the signature was not recorded."))
         if form.is_valid():
             try:
-                services.screening_sign(screening=screening, by=user, password=form.cleaned_data["password"],
-                                        meaning=form.cleaned_data["meaning"],
-                                        evaluation_id=form.cleaned_data["evaluation"])
+                services.screening_sign(
+                    screening=screening,
+                    by=user,
+                    password=form.cleaned_data["password"],
+                    meaning=form.cleaned_data["meaning"],
+                    evaluation_id=form.cleaned_data["evaluation"],
+                )
             except services.SignatureRefused as refused:
                 form.add_error(None, str(refused))
             else:
@@ -76,12 +87,20 @@ def screening_sign(request: HttpRequest, number: str) -> HttpResponse:
                 return redirect("screening:detail", number=screening.number)
         status = 400
     judgments = selectors.judgment_answers(screening)
-    return render(request, "screening/sign.html", {
-        "screening": screening, "form": form, "evaluation": latest, "judgments": judgments,
-        "unanswered": [j for j in judgments if j.value is None],
-        "signature": screening.signatures.select_related("signed_by").first() if screening.locked else None,
-        **panel_context(latest.result_document if latest else None, preview=False),
-    }, status=status)
+    return render(
+        request,
+        "screening/sign.html",
+        {
+            "screening": screening,
+            "form": form,
+            "evaluation": latest,
+            "judgments": judgments,
+            "unanswered": [j for j in judgments if j.value is None],
+            "signature": screening.signatures.select_related("signed_by").first() if screening.locked else None,
+            **panel_context(latest.result_document if latest else None, preview=False),
+        },
+        status=status,
+    )
 
 
 @require_POST
@@ -105,18 +124,27 @@ def screening_rescreen(request: HttpRequest, number: str) -> HttpResponse:
         raise PermissionDenied
     existing = screening.rescreenings.first()
     if request.method == "GET":
-        return render(request, "screening/rescreen.html", {
-            "screening": screening, "existing": existing, "save_key": uuid.uuid4(),
-            "refused": screening.status != Status.INELIGIBLE,
-            "carried": services.rescreening_carry_over(screening=screening),
-        })
+        return render(
+            request,
+            "screening/rescreen.html",
+            {
+                "screening": screening,
+                "existing": existing,
+                "save_key": uuid.uuid4(),
+                "refused": screening.status != Status.INELIGIBLE,
+                "carried": services.rescreening_carry_over(screening=screening),
+            },
+        )
     try:
         save_key = uuid.UUID(request.POST.get("save_key", ""))
     except ValueError:
         save_key = None
     try:
-        evaluation = services.screening_rescreen(screening=screening, by=request.user,  # type: ignore[arg-type]
-                                                 save_key=save_key)
+        evaluation = services.screening_rescreen(
+            screening=screening,
+            by=request.user,  # type: ignore[arg-type]
+            save_key=save_key,
+        )
     except services.AlreadySaved as done:
         messages.info(request, done.message)
         return redirect("screening:detail", number=done.screening.number)
@@ -124,7 +152,12 @@ def screening_rescreen(request: HttpRequest, number: str) -> HttpResponse:
         messages.error(request, refused.message)
         target = refused.existing or screening
         return redirect("screening:detail", number=target.number)
-    messages.success(request, _("Re-screening %(new)s created from %(old)s. Carried over: identity, pathology and "
-                                "prior therapies; enter the new results, consent and judgments.") % {
-        "new": evaluation.screening.number, "old": screening.number})
+    messages.success(
+        request,
+        _(
+            "Re-screening %(new)s created from %(old)s. Carried over: identity, pathology and "
+            "prior therapies; enter the new results, consent and judgments."
+        )
+        % {"new": evaluation.screening.number, "old": screening.number},
+    )
     return redirect("screening:detail", number=evaluation.screening.number)

@@ -46,14 +46,25 @@ def _validated(entry: ScreeningEntry, *, site_code: str, number: str | None) -> 
     try:
         return exchange.parse_screening(
             entry.document(site_code=site_code, screening_id=number),
-            today=timezone.localdate(), known_sites=services.known_site_codes())
+            today=timezone.localdate(),
+            known_sites=services.known_site_codes(),
+        )
     except exchange.RefusedDocument as refused:
         entry.add_document_errors(refused.errors)
         return None
 
 
-def _render(request: HttpRequest, *, entry: ScreeningEntry, screening: Screening | None, site: Site | None,
-            editable: bool, status: int = 200, conflict: Screening | None = None, **extra: Any) -> HttpResponse:
+def _render(
+    request: HttpRequest,
+    *,
+    entry: ScreeningEntry,
+    screening: Screening | None,
+    site: Site | None,
+    editable: bool,
+    status: int = 200,
+    conflict: Screening | None = None,
+    **extra: Any,
+) -> HttpResponse:
     latest = screening.evaluations.first() if screening is not None else None
     if screening is not None and not entry.form.is_bound:
         # Each stored lab row with its source (fhir-labs.md): the formset's rows are the stored rows, in order.
@@ -61,20 +72,37 @@ def _render(request: HttpRequest, *, entry: ScreeningEntry, screening: Screening
             form.lab_source = source
     signature = screening.signatures.select_related("signed_by").first() if screening is not None else None
     user = request.user
-    return render(request, "screening/form.html", {
-        "signature": signature,
-        "can_review": screening is not None and user.role == Role.INVESTIGATOR  # type: ignore[union-attr]
-        and selectors.can_edit(user, screening),  # type: ignore[arg-type]
-        "can_rescreen": screening is not None and screening.status == Status.INELIGIBLE
-        and selectors.can_edit(user, screening),  # type: ignore[arg-type]
-        "entry": entry, "screening": screening, "site": site, "editable": editable,
-        "entry_sites": selectors.sites_for_entry(request.user),  # type: ignore[arg-type]
-        "conflict": conflict, "import_key": uuid.uuid4(), "fhir_server": bool(settings.FHIR_BASE_URL), **extra,
-        "units_json": json.dumps({test: [[u, str(UNIT_LABELS.get(u, u))] for u in units.accepted_units(test)]
-                                  for test in units.LAB_UNITS}),
-        "evaluations": screening.evaluations.select_related("created_by")[:20] if screening else [],
-        **panel_context(latest.result_document if latest else None, preview=False),
-    }, status=status)
+    return render(
+        request,
+        "screening/form.html",
+        {
+            "signature": signature,
+            "can_review": screening is not None
+            and user.role == Role.INVESTIGATOR  # type: ignore[union-attr]
+            and selectors.can_edit(user, screening),  # type: ignore[arg-type]
+            "can_rescreen": screening is not None
+            and screening.status == Status.INELIGIBLE
+            and selectors.can_edit(user, screening),  # type: ignore[arg-type]
+            "entry": entry,
+            "screening": screening,
+            "site": site,
+            "editable": editable,
+            "entry_sites": selectors.sites_for_entry(request.user),  # type: ignore[arg-type]
+            "conflict": conflict,
+            "import_key": uuid.uuid4(),
+            "fhir_server": bool(settings.FHIR_BASE_URL),
+            **extra,
+            "units_json": json.dumps(
+                {
+                    test: [[u, str(UNIT_LABELS.get(u, u))] for u in units.accepted_units(test)]
+                    for test in units.LAB_UNITS
+                }
+            ),
+            "evaluations": screening.evaluations.select_related("created_by")[:20] if screening else [],
+            **panel_context(latest.result_document if latest else None, preview=False),
+        },
+        status=status,
+    )
 
 
 def _already_saved(request: HttpRequest, done: services.AlreadySaved) -> HttpResponse:
@@ -86,8 +114,13 @@ def _already_saved(request: HttpRequest, done: services.AlreadySaved) -> HttpRes
 def _database_fault(request: HttpRequest, entry: ScreeningEntry, **context: Any) -> HttpResponse:
     # A lock or statement timeout, or a lost connection, inside the save's transaction: it
     # was rolled back whole. Say so, and keep what was typed on screen to save again.
-    messages.error(request, _("The database did not answer in time; nothing was saved. Your entries are still "
-                              "below: save again in a moment."))
+    messages.error(
+        request,
+        _(
+            "The database did not answer in time; nothing was saved. Your entries are still "
+            "below: save again in a moment."
+        ),
+    )
     response = _render(request, entry=entry, status=503, **context)
     response["Retry-After"] = "10"
     return response
@@ -110,8 +143,9 @@ def screening_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if document is None:
         return _render(request, entry=entry, screening=None, site=site, editable=True, status=400)
     try:
-        evaluation = services.screening_save(screening=None, document=document, expected_version=None,
-                                             by=request.user, save_key=entry.save_key)
+        evaluation = services.screening_save(
+            screening=None, document=document, expected_version=None, by=request.user, save_key=entry.save_key
+        )
     except services.AlreadySaved as done:
         return _already_saved(request, done)
     except services.ScreeningNumberRefused as refused:
@@ -119,8 +153,11 @@ def screening_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         return _render(request, entry=entry, screening=None, site=site, editable=True, status=409)
     except OperationalError:
         return _database_fault(request, entry, screening=None, site=site, editable=True)
-    messages.success(request, _("Screening %(number)s created: %(status)s.") % {
-        "number": evaluation.screening.number, "status": evaluation.get_status_display()})
+    messages.success(
+        request,
+        _("Screening %(number)s created: %(status)s.")
+        % {"number": evaluation.screening.number, "status": evaluation.get_status_display()},
+    )
     return redirect("screening:detail", number=evaluation.screening.number)
 
 
@@ -137,16 +174,27 @@ def screening_detail(request: AuthenticatedHttpRequest, number: str) -> HttpResp
     page = {"screening": screening, "site": screening.site}
     if screening.locked:
         entry.is_valid()
-        messages.error(request, _("This screening is signed and locked: an investigator must unlock it, with a "
-                                  "reason, before it can change. Nothing was saved."))
+        messages.error(
+            request,
+            _(
+                "This screening is signed and locked: an investigator must unlock it, with a "
+                "reason, before it can change. Nothing was saved."
+            ),
+        )
         return _render(request, entry=entry, editable=False, status=409, **page)
     document = _validated(entry, site_code=screening.site.code, number=screening.number)
     if document is None:
         return _render(request, entry=entry, editable=True, status=400, **page)
     try:
         evaluation = services.screening_save(
-            screening=screening, document=document, expected_version=entry.version, by=request.user,
-            reason=entry.reason_for_change, identity_confirmed=entry.identity_confirmed, save_key=entry.save_key)
+            screening=screening,
+            document=document,
+            expected_version=entry.version,
+            by=request.user,
+            reason=entry.reason_for_change,
+            identity_confirmed=entry.identity_confirmed,
+            save_key=entry.save_key,
+        )
     except services.AlreadySaved as done:
         return _already_saved(request, done)
     except services.ScreeningLocked:
@@ -156,13 +204,17 @@ def screening_detail(request: AuthenticatedHttpRequest, number: str) -> HttpResp
         # Keep what this person typed on screen, and say who saved in between.
         when = timezone.localtime(stale.screening.updated_at).strftime("%H:%M")
         if stale.screening.updated_by_id == request.user.pk:
-            text = _("You saved this screening at %(time)s in another window or tab, after this page was opened. "
-                     "Nothing of this page was saved: your entries are still below. Open the screening again to see "
-                     "that save, re-apply these entries, and save.")
+            text = _(
+                "You saved this screening at %(time)s in another window or tab, after this page was opened. "
+                "Nothing of this page was saved: your entries are still below. Open the screening again to see "
+                "that save, re-apply these entries, and save."
+            )
         else:
-            text = _("%(user)s saved this screening at %(time)s, after you opened it. Nothing of yours was saved: "
-                     "your entries are still below. Open the screening again in another tab to see their changes, "
-                     "re-apply yours, and save.")
+            text = _(
+                "%(user)s saved this screening at %(time)s, after you opened it. Nothing of yours was saved: "
+                "your entries are still below. Open the screening again in another tab to see their changes, "
+                "re-apply yours, and save."
+            )
         messages.error(request, text % {"user": services.person_name(stale.screening.updated_by), "time": when})
         return _render(request, entry=entry, editable=True, status=409, conflict=stale.screening, **page)
     except services.IdentityMismatch as mismatch:
@@ -171,8 +223,10 @@ def screening_detail(request: AuthenticatedHttpRequest, number: str) -> HttpResp
         entry.form.add_error("confirm_identity_correction", mismatch.message)
         return _render(request, entry=entry, editable=True, status=409, identity_mismatch=mismatch, **page)
     except services.ReasonRequired as needed:
-        messages.error(request, _("Nothing was saved: give the reason for changing values saved before (at the "
-                                  "bottom of the form)."))
+        messages.error(
+            request,
+            _("Nothing was saved: give the reason for changing values saved before (at the bottom of the form)."),
+        )
         entry.form.add_error("reason_for_change", _("Give the reason for changing values saved before."))
         return _render(request, entry=entry, editable=True, status=400, changes=needed.changes, **page)
     except OperationalError:
@@ -206,13 +260,21 @@ def evaluation_detail(request: HttpRequest, number: str, pk: int) -> HttpRespons
         raise Http404
     # Its place among the screening's evaluations, oldest first: an old one is not "the last saved".
     order = list(screening.evaluations.order_by("created_at", "id").values_list("pk", flat=True))
-    return render(request, "screening/evaluation.html", {
-        "screening": screening, "evaluation": evaluation,
-        "evaluation_position": {"n": order.index(evaluation.pk) + 1, "total": len(order),
-                                "created_at": evaluation.created_at},
-        "signatures": evaluation.signatures.select_related("signed_by").order_by("signed_at", "id"),
-        "input_json": json.dumps(evaluation.input_document, indent=2, ensure_ascii=False),
-        # What a printed checklist of this evaluation carries in its footer.
-        "result_sha256": checklist.result_sha256(evaluation.result_document),
-        **panel_context(evaluation.result_document, preview=False),
-    })
+    return render(
+        request,
+        "screening/evaluation.html",
+        {
+            "screening": screening,
+            "evaluation": evaluation,
+            "evaluation_position": {
+                "n": order.index(evaluation.pk) + 1,
+                "total": len(order),
+                "created_at": evaluation.created_at,
+            },
+            "signatures": evaluation.signatures.select_related("signed_by").order_by("signed_at", "id"),
+            "input_json": json.dumps(evaluation.input_document, indent=2, ensure_ascii=False),
+            # What a printed checklist of this evaluation carries in its footer.
+            "result_sha256": checklist.result_sha256(evaluation.result_document),
+            **panel_context(evaluation.result_document, preview=False),
+        },
+    )

@@ -62,14 +62,24 @@ class LogFilterForm(forms.Form):
     """The log's filter: a site among the user's visible sites, and a range of assessment dates."""
 
     site = forms.ModelChoiceField(
-        label=gettext_lazy("Site"), queryset=Site.objects.none(), required=False, to_field_name="code",
-        empty_label=gettext_lazy("All sites"))
+        label=gettext_lazy("Site"),
+        queryset=Site.objects.none(),
+        required=False,
+        to_field_name="code",
+        empty_label=gettext_lazy("All sites"),
+    )
     date_from = forms.DateField(
-        label=gettext_lazy("Assessed from"), required=False, input_formats=DATE_INPUT_FORMATS,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+        label=gettext_lazy("Assessed from"),
+        required=False,
+        input_formats=DATE_INPUT_FORMATS,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
     date_to = forms.DateField(
-        label=gettext_lazy("Assessed until"), required=False, input_formats=DATE_INPUT_FORMATS,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+        label=gettext_lazy("Assessed until"),
+        required=False,
+        input_formats=DATE_INPUT_FORMATS,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
 
     def __init__(self, data: Any, *, sites: QuerySet[Site]) -> None:
         super().__init__(data)
@@ -83,8 +93,11 @@ class LogFilterForm(forms.Form):
         return cleaned
 
     def log_filter(self) -> log.LogFilter:
-        return log.LogFilter(site=self.cleaned_data.get("site"), date_from=self.cleaned_data.get("date_from"),
-                             date_to=self.cleaned_data.get("date_to"))
+        return log.LogFilter(
+            site=self.cleaned_data.get("site"),
+            date_from=self.cleaned_data.get("date_from"),
+            date_to=self.cleaned_data.get("date_to"),
+        )
 
 
 def _filter_form(request: HttpRequest) -> LogFilterForm:
@@ -152,16 +165,27 @@ def failure_chart(failures: Sequence[log.FailureRow]) -> SvgChart:
     for i, row in enumerate(failures):
         width = area * row.screenings / longest if longest else 0
         top = i * _FAILURE_ROW + (_FAILURE_ROW - _FAILURE_BAR) / 2
-        bars.append(SvgBar(
-            label=row.criterion,
-            tooltip=_("%(criterion)s %(title)s: %(screenings)s screenings, %(patients)s patients") % {
-                "criterion": row.criterion, "title": row.title, "screenings": row.screenings,
-                "patients": row.patients},
-            value_text=str(row.screenings),
-            x=_n(_FAILURE_LABEL), y=_n(top), width=_n(width), height=_n(_FAILURE_BAR), fill=_RED,
-            label_x=_n(_FAILURE_LABEL - 8), value_x=_n(_FAILURE_LABEL + width + 6),
-            text_y=_n(i * _FAILURE_ROW + _FAILURE_ROW / 2),
-        ))
+        bars.append(
+            SvgBar(
+                label=row.criterion,
+                tooltip=_("%(criterion)s %(title)s: %(screenings)s screenings, %(patients)s patients")
+                % {
+                    "criterion": row.criterion,
+                    "title": row.title,
+                    "screenings": row.screenings,
+                    "patients": row.patients,
+                },
+                value_text=str(row.screenings),
+                x=_n(_FAILURE_LABEL),
+                y=_n(top),
+                width=_n(width),
+                height=_n(_FAILURE_BAR),
+                fill=_RED,
+                label_x=_n(_FAILURE_LABEL - 8),
+                value_x=_n(_FAILURE_LABEL + width + 6),
+                text_y=_n(i * _FAILURE_ROW + _FAILURE_ROW / 2),
+            )
+        )
     return SvgChart(width=str(_FAILURE_WIDTH), height=str(max(len(bars), 1) * _FAILURE_ROW), bars=bars)
 
 
@@ -186,12 +210,21 @@ def funnel_chart(total: log.Counts) -> SvgChart:
         width = area * value / total.screened if total.screened else 0
         left = _FUNNEL_LABEL + (area - width) / 2
         text = _("%(count)s (%(percent)s)") % {"count": value, "percent": _percent(value, total.screened)}
-        bars.append(SvgBar(
-            label=label, tooltip=f"{label}: {text}", value_text=text,
-            x=_n(left), y=_n(i * _FUNNEL_ROW + (_FUNNEL_ROW - _FUNNEL_BAR) / 2), width=_n(width),
-            height=_n(_FUNNEL_BAR), fill=fill, label_x=_n(_FUNNEL_LABEL - 8),
-            value_x=_n(_FUNNEL_LABEL + area + 8), text_y=_n(i * _FUNNEL_ROW + _FUNNEL_ROW / 2),
-        ))
+        bars.append(
+            SvgBar(
+                label=label,
+                tooltip=f"{label}: {text}",
+                value_text=text,
+                x=_n(left),
+                y=_n(i * _FUNNEL_ROW + (_FUNNEL_ROW - _FUNNEL_BAR) / 2),
+                width=_n(width),
+                height=_n(_FUNNEL_BAR),
+                fill=fill,
+                label_x=_n(_FUNNEL_LABEL - 8),
+                value_x=_n(_FUNNEL_LABEL + area + 8),
+                text_y=_n(i * _FUNNEL_ROW + _FUNNEL_ROW / 2),
+            )
+        )
     return SvgChart(width=str(_FUNNEL_WIDTH), height=str(len(bars) * _FUNNEL_ROW), bars=bars)
 
 
@@ -205,8 +238,10 @@ def screening_log(request: HttpRequest) -> HttpResponse:
         log_filter = form.log_filter()
         screening_log = log.screening_log(user=_user(request), log_filter=log_filter)
         context.update(
-            log=screening_log, query=_filter_query(log_filter),
-            failure_chart=failure_chart(screening_log.failures), funnel_chart=funnel_chart(screening_log.total),
+            log=screening_log,
+            query=_filter_query(log_filter),
+            failure_chart=failure_chart(screening_log.failures),
+            funnel_chart=funnel_chart(screening_log.total),
         )
     return render(request, "screening/log.html", context)
 
@@ -244,28 +279,49 @@ def _log_rows(screening_log: log.ScreeningLog) -> Iterator[list[Any]]:
     yield [_("Criterion"), _("Screen failures by criterion"), _("Screenings"), _("Patients")]
     for failure in screening_log.failures:
         yield [failure.criterion, failure.title, failure.screenings, failure.patients]
-    yield [_("Any criterion"), _("Screen failures"), screening_log.total.ineligible,
-           screening_log.total.failed_patients]
+    yield [
+        _("Any criterion"),
+        _("Screen failures"),
+        screening_log.total.ineligible,
+        screening_log.total.failed_patients,
+    ]
 
 
 def _reasons(entries: Iterable[dict[str, Any]], outcome: str) -> str:
-    return " | ".join(f"{entry.get('id')}: {localized_reason(entry)}" for entry in entries
-                      if entry.get("outcome") == outcome)
+    return " | ".join(
+        f"{entry.get('id')}: {localized_reason(entry)}" for entry in entries if entry.get("outcome") == outcome
+    )
 
 
 def _screening_rows(screenings: QuerySet[Any, dict[str, Any]]) -> Iterator[list[Any]]:
     """One row per screening: no more of the patient than the list page (the number)."""
-    yield [_("Screening number"), _("Site"), _("Assessment date"), _("Status"), _("Signed"), _("Re-screening of"),
-           _("Failed criteria"), _("Reasons for failure"), _("Missing criteria"), _("Missing data")]
+    yield [
+        _("Screening number"),
+        _("Site"),
+        _("Assessment date"),
+        _("Status"),
+        _("Signed"),
+        _("Re-screening of"),
+        _("Failed criteria"),
+        _("Reasons for failure"),
+        _("Missing criteria"),
+        _("Missing data"),
+    ]
     yes, no = _("yes"), _("no")
     statuses = {status: str(label) for status, label in STATUS_LABELS.items()}
     for row in log.screenings_export_rows(screenings, chunk_size=EXPORT_CHUNK_ROWS):
         entries = row["entries"] or []
         yield [
-            row["number"], row["site__code"], row["assessment_date"], statuses[row["status"]],
-            yes if row["locked"] else no, row["rescreening_of__number"] or "",
-            "; ".join(row["failed_criteria"]), _reasons(entries, "fail"),
-            "; ".join(row["missing_criteria"]), _reasons(entries, "missing"),
+            row["number"],
+            row["site__code"],
+            row["assessment_date"],
+            statuses[row["status"]],
+            yes if row["locked"] else no,
+            row["rescreening_of__number"] or "",
+            "; ".join(row["failed_criteria"]),
+            _reasons(entries, "fail"),
+            "; ".join(row["missing_criteria"]),
+            _reasons(entries, "missing"),
         ]
 
 

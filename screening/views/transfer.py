@@ -26,15 +26,31 @@ def screening_export(request: AuthenticatedHttpRequest, number: str) -> HttpResp
     return response
 
 
-def _refused(request: AuthenticatedHttpRequest, errors: list[exchange.DocumentError], *, number: str | None,
-             status: int = 400, form: ImportForm | None = None, changes: list[services.StoredChange] | None = None,
-             identity: services.IdentityMismatch | None = None) -> HttpResponse:
+def _refused(
+    request: AuthenticatedHttpRequest,
+    errors: list[exchange.DocumentError],
+    *,
+    number: str | None,
+    status: int = 400,
+    form: ImportForm | None = None,
+    changes: list[services.StoredChange] | None = None,
+    identity: services.IdentityMismatch | None = None,
+) -> HttpResponse:
     # Every error is reported (``manage.py screen`` prints them all); a page lists the first
     # ones, so that a hostile file of a million errors cannot make a page of a million rows.
-    return render(request, "screening/import_refused.html", {
-        "errors": errors[:ERRORS_SHOWN], "more_errors": max(0, len(errors) - ERRORS_SHOWN), "number": number,
-        "form": form, "changes": changes or [], "identity": identity,
-    }, status=status)
+    return render(
+        request,
+        "screening/import_refused.html",
+        {
+            "errors": errors[:ERRORS_SHOWN],
+            "more_errors": max(0, len(errors) - ERRORS_SHOWN),
+            "number": number,
+            "form": form,
+            "changes": changes or [],
+            "identity": identity,
+        },
+        status=status,
+    )
 
 
 ERRORS_SHOWN = 200
@@ -69,34 +85,58 @@ def screening_import(request: AuthenticatedHttpRequest, number: str | None = Non
         return _refused(request, [exchange.DocumentError("", _("The file is not a JSON document."))], number=number)
     try:
         evaluation = services.screening_import(
-            raw=raw, by=request.user, screening=screening, expected_version=form.cleaned_data.get("version"),
-            allowed_sites=entry_sites, reason=form.cleaned_data["reason_for_change"],
+            raw=raw,
+            by=request.user,
+            screening=screening,
+            expected_version=form.cleaned_data.get("version"),
+            allowed_sites=entry_sites,
+            reason=form.cleaned_data["reason_for_change"],
             identity_confirmed=form.cleaned_data["confirm_identity_correction"],
-            save_key=form.cleaned_data.get("save_key"))
+            save_key=form.cleaned_data.get("save_key"),
+        )
     except exchange.RefusedDocument as refused:
         return _refused(request, refused.errors, number=number)
     except services.AlreadySaved as done:
         messages.info(request, done.message)
         return redirect("screening:detail", number=done.screening.number)
     except (services.StaleScreening, services.VersionRequired) as stale:
-        return _refused(request, [exchange.DocumentError("/record_version", stale.message)], number=number,
-                        status=409)
+        return _refused(request, [exchange.DocumentError("/record_version", stale.message)], number=number, status=409)
     except services.ScreeningLocked as locked:
-        return _refused(request, [exchange.DocumentError("/screening_id", locked.message)], number=number,
-                        status=409)
+        return _refused(request, [exchange.DocumentError("/screening_id", locked.message)], number=number, status=409)
     except services.IdentityMismatch as mismatch:
-        return _refused(request, [exchange.DocumentError("/patient", mismatch.message)], number=number,
-                        status=409, form=form, identity=mismatch)
+        return _refused(
+            request,
+            [exchange.DocumentError("/patient", mismatch.message)],
+            number=number,
+            status=409,
+            form=form,
+            identity=mismatch,
+        )
     except services.ReasonRequired as needed:
-        return _refused(request, [exchange.DocumentError("", _("Give the reason for changing values saved "
-                                                               "before."))],
-                        number=number, form=form, changes=needed.changes)
+        return _refused(
+            request,
+            [exchange.DocumentError("", _("Give the reason for changing values saved before."))],
+            number=number,
+            form=form,
+            changes=needed.changes,
+        )
     except OperationalError:
-        response = _refused(request, [exchange.DocumentError("", _(
-            "The database did not answer in time; nothing was imported. Import the file again in a moment."))],
-            number=number, status=503)
+        response = _refused(
+            request,
+            [
+                exchange.DocumentError(
+                    "",
+                    _("The database did not answer in time; nothing was imported. Import the file again in a moment."),
+                )
+            ],
+            number=number,
+            status=503,
+        )
         response["Retry-After"] = "10"
         return response
-    messages.success(request, _("Imported %(number)s: %(status)s.") % {
-        "number": evaluation.screening.number, "status": evaluation.get_status_display()})
+    messages.success(
+        request,
+        _("Imported %(number)s: %(status)s.")
+        % {"number": evaluation.screening.number, "status": evaluation.get_status_display()},
+    )
     return redirect("screening:detail", number=evaluation.screening.number)

@@ -47,8 +47,7 @@ class FhirLabsTests(BrowserTestCase):
         evaluation = services.screening_import(raw=document, by=coordinator)
         self.screening = Screening.objects.get(pk=evaluation.screening_id)
         self.file = Path(self.enterContext(tempfile.TemporaryDirectory())) / "demo-fhir-labs.json"
-        self.file.write_text(json.dumps(demo_fhir_bundle(self.screening, today=timezone.localdate())),
-                             encoding="utf-8")
+        self.file.write_text(json.dumps(demo_fhir_bundle(self.screening, today=timezone.localdate())), encoding="utf-8")
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         self.browser = self.start_browser()
 

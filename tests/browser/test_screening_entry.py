@@ -59,30 +59,52 @@ LABS_EMPTY_ROWS: Final = 2  # LabResultFormSet(extra=2)
 TYPED_BY_HAND: Final = {"weight_kg"}
 
 SCALAR_PATHS: Final = {
-    "assessment_date": ("assessment_date",), "planned_randomization_date": ("planned_randomization_date",),
-    "initials": ("patient", "initials"), "sex": ("patient", "sex"), "date_of_birth": ("patient", "date_of_birth"),
-    "consent_signed": ("consent", "signed"), "consent_date": ("consent", "date"),
+    "assessment_date": ("assessment_date",),
+    "planned_randomization_date": ("planned_randomization_date",),
+    "initials": ("patient", "initials"),
+    "sex": ("patient", "sex"),
+    "date_of_birth": ("patient", "date_of_birth"),
+    "consent_signed": ("consent", "signed"),
+    "consent_date": ("consent", "date"),
     "consent_impartial_witness": ("consent", "impartial_witness"),
-    "histologically_confirmed": ("disease", "histologically_confirmed"), "extent": ("disease", "extent"),
-    "bilateral": ("disease", "bilateral"), "liver_metastases": ("disease", "liver_metastases"),
+    "histologically_confirmed": ("disease", "histologically_confirmed"),
+    "extent": ("disease", "extent"),
+    "bilateral": ("disease", "bilateral"),
+    "liver_metastases": ("disease", "liver_metastases"),
     "brain_metastases_present": ("disease", "brain_metastases", "present"),
-    "ecog": ("ecog",), "lvef_percent": ("lvef", "percent"), "lvef_method": ("lvef", "method"),
-    "lvef_date": ("lvef", "date"), "gilbert_syndrome": ("gilbert_syndrome",),
+    "ecog": ("ecog",),
+    "lvef_percent": ("lvef", "percent"),
+    "lvef_method": ("lvef", "method"),
+    "lvef_date": ("lvef", "date"),
+    "gilbert_syndrome": ("gilbert_syndrome",),
     "hysterectomy": ("reproductive", "hysterectomy"),
     "bilateral_oophorectomy": ("reproductive", "bilateral_oophorectomy"),
     "amenorrhea_months": ("reproductive", "amenorrhea_months"),
     "amenorrhea_other_cause": ("reproductive", "amenorrhea_other_cause"),
-    "pregnant": ("reproductive", "pregnant"), "breastfeeding": ("reproductive", "breastfeeding"),
-    "plans_pregnancy": ("reproductive", "plans_pregnancy"), "contraception_agreed": ("contraception_agreed",),
+    "pregnant": ("reproductive", "pregnant"),
+    "breastfeeding": ("reproductive", "breastfeeding"),
+    "plans_pregnancy": ("reproductive", "plans_pregnancy"),
+    "contraception_agreed": ("contraception_agreed",),
     "prior_her2_or_trop2_adc": ("prior_therapy", "her2_or_trop2_adc"),
     "other_trial_enrolled": ("other_trial", "enrolled"),
-    "ild_history_requiring_steroids": ("ild", "history_requiring_steroids"), "ild_current": ("ild", "current"),
+    "ild_history_requiring_steroids": ("ild", "history_requiring_steroids"),
+    "ild_current": ("ild", "current"),
     "ild_suspected_not_ruled_out": ("ild", "suspected_not_ruled_out"),
-    **{name: ("judgment", name) for name in (
-        "eligible_for_sg_and_tdxd", "social_security_affiliation", "willing_and_able_to_comply",
-        "significant_cardiovascular_disease", "incompatible_condition", "hypersensitivity_to_trial_drugs",
-        "confounding_concurrent_condition", "disease_requiring_hospitalisation",
-        "deprived_of_liberty_or_guardianship", "unable_to_comply_with_follow_up")},
+    **{
+        name: ("judgment", name)
+        for name in (
+            "eligible_for_sg_and_tdxd",
+            "social_security_affiliation",
+            "willing_and_able_to_comply",
+            "significant_cardiovascular_disease",
+            "incompatible_condition",
+            "hypersensitivity_to_trial_drugs",
+            "confounding_concurrent_condition",
+            "disease_requiring_hospitalisation",
+            "deprived_of_liberty_or_guardianship",
+            "unable_to_comply_with_follow_up",
+        )
+    },
 }
 
 
@@ -106,10 +128,13 @@ def _set(page: Page, field_id: str, value: str) -> None:
 
 def _offered_units(page: Page, row: int) -> list[str]:
     """The units the unit select of a lab row lets a person choose."""
-    return list(page.locator(f"#id_labs-{row}-unit").evaluate(
-        """sel => Array.from(sel.options)
+    return list(
+        page.locator(f"#id_labs-{row}-unit").evaluate(
+            """sel => Array.from(sel.options)
                  .filter(o => o.value && !o.disabled && !o.hidden && !(o.parentElement.hidden))
-                 .map(o => o.value)"""))
+                 .map(o => o.value)"""
+        )
+    )
 
 
 def _fill_lab(page: Page, row: int, lab: dict[str, str]) -> None:
@@ -178,8 +203,11 @@ class ScreeningEntryTests(BrowserTestCase):
         """What the database holds for a screening: status, lab rows, evaluations (newest first)."""
         with self.django():
             screening = Screening.objects.get(number=number)
-            return {"status": screening.status, "labs": screening.labresult_set.count(),
-                    "evaluations": list(screening.evaluations.values_list("status", flat=True))}
+            return {
+                "status": screening.status,
+                "labs": screening.labresult_set.count(),
+                "evaluations": list(screening.evaluations.values_list("status", flat=True)),
+            }
 
     def _enter_example(self, page: Page) -> None:
         """Every answer of the example, as a coordinator chooses and types it."""
@@ -259,7 +287,8 @@ class ScreeningEntryTests(BrowserTestCase):
 
         # A newer creatinine (after the one used, before randomization) in the first empty row.
         expect(page.locator("table[data-formset-prefix='labs'] tbody tr")).to_have_count(
-            len(FRENCH_LABS) + LABS_EMPTY_ROWS)
+            len(FRENCH_LABS) + LABS_EMPTY_ROWS
+        )
         _fill_lab(page, len(FRENCH_LABS), NEWER_CREATININE)
         expect(panel).to_contain_text("as typed, not saved yet")
         expect(panel.get_by_test_id("status")).to_have_text("ineligible")
@@ -281,8 +310,11 @@ class ScreeningEntryTests(BrowserTestCase):
         panel.screenshot(path=SCREENSHOTS / "evaluation-panel.png")
         page.set_viewport_size(VIEWPORT)
         # An evaluation is appended, never overwritten.
-        assert self._stored(number) == {"status": "ineligible", "labs": len(FRENCH_LABS) + 1,
-                                        "evaluations": ["ineligible", "eligible"]}
+        assert self._stored(number) == {
+            "status": "ineligible",
+            "labs": len(FRENCH_LABS) + 1,
+            "evaluations": ["ineligible", "eligible"],
+        }
 
         page.get_by_role("link", name="Screenings", exact=True).click()
         row = page.get_by_test_id("screening-table").locator("tbody tr")

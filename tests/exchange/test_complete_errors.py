@@ -60,8 +60,9 @@ def test_refused_lab_item_not_checked_further() -> None:
 # --- no stand-in date ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("assessment", [ABSENT, None, "2026-02-30", "10/03/2026", 20260310, "0001-01-01",
-                                        "9999-12-31"], ids=repr)
+@pytest.mark.parametrize(
+    "assessment", [ABSENT, None, "2026-02-30", "10/03/2026", 20260310, "0001-01-01", "9999-12-31"], ids=repr
+)
 def test_age_not_checked_when_the_assessment_date_is_refused(assessment: Any) -> None:
     # The age was checked against a stand-in date ("age 129 y at the assessment date").
     doc = example_with({"/assessment_date": assessment, "/patient/date_of_birth": "1901-01-01"})
@@ -76,22 +77,30 @@ def test_date_of_birth_order_not_checked_when_the_assessment_date_is_refused() -
 
 
 def test_checks_needing_no_assessment_date_still_run_when_it_is_refused() -> None:
-    doc = example_with({
-        "/assessment_date": "2026-02-30",
-        "/planned_randomization_date": None,
-        "/consent/date": "2026-11-26",  # after today
-        "/lvef/date": "1899-12-31",  # before 1900
-        "/patient/date_of_birth": "2026-11-26",  # after today
-        "/labs/0/date": "2026-11-30",  # after today
-    })
-    assert error_paths(doc) == {"/assessment_date", "/consent/date", "/lvef/date", "/patient/date_of_birth",
-                                "/labs/0/date"}
+    doc = example_with(
+        {
+            "/assessment_date": "2026-02-30",
+            "/planned_randomization_date": None,
+            "/consent/date": "2026-11-26",  # after today
+            "/lvef/date": "1899-12-31",  # before 1900
+            "/patient/date_of_birth": "2026-11-26",  # after today
+            "/labs/0/date": "2026-11-30",  # after today
+        }
+    )
+    assert error_paths(doc) == {
+        "/assessment_date",
+        "/consent/date",
+        "/lvef/date",
+        "/patient/date_of_birth",
+        "/labs/0/date",
+    }
 
 
 def test_after_r_not_checked_when_r_would_be_the_refused_assessment_date() -> None:
     # No planned randomization date: R is the assessment date, refused: nothing is "after R".
-    doc = example_with({"/assessment_date": "2026-02-30", "/planned_randomization_date": ABSENT,
-                        "/consent/date": "2026-06-01"})
+    doc = example_with(
+        {"/assessment_date": "2026-02-30", "/planned_randomization_date": ABSENT, "/consent/date": "2026-06-01"}
+    )
     assert error_paths(doc) == {"/assessment_date"}
 
 
@@ -113,8 +122,15 @@ def test_date_order_not_checked_when_either_date_is_refused() -> None:
 
 
 def test_missing_site_and_assessment_date_hide_nothing_else() -> None:
-    doc = example_with({"/site": ABSENT, "/assessment_date": ABSENT, "/ecog": 5, CREATININE_UNIT: "mg/dl",
-                        "/prior_therapy/drugs/0": None})
+    doc = example_with(
+        {
+            "/site": ABSENT,
+            "/assessment_date": ABSENT,
+            "/ecog": 5,
+            CREATININE_UNIT: "mg/dl",
+            "/prior_therapy/drugs/0": None,
+        }
+    )
     assert error_paths(doc) == {"/site", "/assessment_date", "/ecog", CREATININE_UNIT, "/prior_therapy/drugs/0"}
 
 
@@ -134,8 +150,13 @@ def test_without_repeats_keeps_one_error_per_field_and_none_inside_a_refused_one
         DocumentError("/a", "not the parent of /a~1b"),
     ]
     assert [e.message for e in _without_repeats(errors)] == [
-        "a", "another field", "the document", "kept: the root refuses nothing inside it", "escaped key",
-        "not the parent of /a~1b"]
+        "a",
+        "another field",
+        "the document",
+        "kept: the root refuses nothing inside it",
+        "escaped key",
+        "not the parent of /a~1b",
+    ]
 
 
 def test_without_repeats_of_many_errors_keeps_each_field_once() -> None:

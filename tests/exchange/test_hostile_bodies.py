@@ -63,8 +63,11 @@ def test_nan_and_infinity_refused_at_their_path(pointer: str, literal: str) -> N
 
 
 @pytest.mark.parametrize("pointer", NUMBER_PATHS)
-@pytest.mark.parametrize("literal", ["1e999", "-1e999", "1" * 5000, "-" + "9" * 400, "1" + "0" * 310 + ".5"],
-                         ids=["1e999", "-1e999", "5000-digits", "400-digits", "311-digit-float"])
+@pytest.mark.parametrize(
+    "literal",
+    ["1e999", "-1e999", "1" * 5000, "-" + "9" * 400, "1" + "0" * 310 + ".5"],
+    ids=["1e999", "-1e999", "5000-digits", "400-digits", "311-digit-float"],
+)
 def test_number_beyond_a_float_refused_at_its_path(pointer: str, literal: str) -> None:
     assert only_error(_with_literal(pointer, literal)).path == pointer
 
@@ -146,8 +149,11 @@ def test_raw_nul_byte_is_not_json(body: bytes) -> None:
     assert only_error(body).path == ""
 
 
-@pytest.mark.parametrize("bad", [b"\xff", b"\xc3", b"\xed\xa0\x80", b"\xf8\x88\x80\x80\x80", b"\xc0\xaf"],
-                         ids=["ff", "truncated", "encoded-surrogate", "5-byte", "overlong"])
+@pytest.mark.parametrize(
+    "bad",
+    [b"\xff", b"\xc3", b"\xed\xa0\x80", b"\xf8\x88\x80\x80\x80", b"\xc0\xaf"],
+    ids=["ff", "truncated", "encoded-surrogate", "5-byte", "overlong"],
+)
 def test_invalid_utf8_in_a_string_refused_at_the_root(bad: bytes) -> None:
     raw = json.dumps(example()).encode().replace(b'"MD"', b'"M' + bad + b'D"')
     error = only_error(raw)

@@ -99,8 +99,12 @@ def _nested(levels: int, *, opening: str = "[", closing: str = "]", inner: str =
 @pytest.mark.parametrize(("opening", "closing"), [("[", "]"), ('{"a":', "}")], ids=["lists", "objects"])
 def test_document_nested_8_levels_not_refused_for_depth(opening: str, closing: str) -> None:
     # The document is level 1, "x" holds levels 2 to 8: refused only as an unknown field.
-    raw = json.dumps(MINIMAL)[:-1] + ', "x": ' + _nested(DEPTH_MAX - 1, opening=opening, closing=closing,
-                                                         inner="1" if opening != "[" else "") + "}"
+    raw = (
+        json.dumps(MINIMAL)[:-1]
+        + ', "x": '
+        + _nested(DEPTH_MAX - 1, opening=opening, closing=closing, inner="1" if opening != "[" else "")
+        + "}"
+    )
     assert [e.path for e in errors_of(raw.encode())] == ["/x"]
     assert [e.path for e in errors_of({**MINIMAL, "x": json.loads(raw)["x"]})] == ["/x"]
 
@@ -111,8 +115,12 @@ def test_document_nested_8_levels_not_refused_for_depth(opening: str, closing: s
     ids=["lists", "objects"],
 )
 def test_document_nested_9_levels_refused_at_the_ninth(opening: str, closing: str, deep_path: str) -> None:
-    raw = json.dumps(MINIMAL)[:-1] + ', "x": ' + _nested(DEPTH_MAX, opening=opening, closing=closing,
-                                                         inner="1" if opening != "[" else "") + "}"
+    raw = (
+        json.dumps(MINIMAL)[:-1]
+        + ', "x": '
+        + _nested(DEPTH_MAX, opening=opening, closing=closing, inner="1" if opening != "[" else "")
+        + "}"
+    )
     errors = errors_of(raw.encode())
     assert [e.path for e in errors] == [deep_path, "/x"]
     assert "8 levels" in errors[0].message
@@ -164,7 +172,8 @@ def test_unknown_key_nested_1000_deep_refused() -> None:
 
 
 @pytest.mark.parametrize(
-    "drug", ["[[[[[[[[[[[[", "{{{{{{{{{{{{", 'a \\" [[[[[[[[[[[', "\\\\[[[[[[[[[[["],
+    "drug",
+    ["[[[[[[[[[[[[", "{{{{{{{{{{{{", 'a \\" [[[[[[[[[[[', "\\\\[[[[[[[[[[["],
     ids=["lists", "objects", "escaped-quote", "escaped-backslash"],
 )
 def test_brackets_inside_strings_are_not_nesting(drug: str) -> None:
@@ -247,8 +256,17 @@ def test_screening_id_with_refused_site_checked_for_its_form_only() -> None:
 
 @pytest.mark.parametrize(
     ("given", "stored"),
-    [("M", "M"), ("MD", "MD"), ("md", "MD"), ("ABCDE", "ABCDE"), ("é", "É"), ("J-P", "J-P"), ("A B", "A B"),
-     ("Øæ", "ØÆ"), ("ÀÖØÞ", "ÀÖØÞ")],
+    [
+        ("M", "M"),
+        ("MD", "MD"),
+        ("md", "MD"),
+        ("ABCDE", "ABCDE"),
+        ("é", "É"),
+        ("J-P", "J-P"),
+        ("A B", "A B"),
+        ("Øæ", "ØÆ"),
+        ("ÀÖØÞ", "ÀÖØÞ"),
+    ],
 )
 def test_initials_of_1_to_5_letters_hyphen_or_space_accepted_in_capitals(given: str, stored: str) -> None:
     doc = parsed(example_with({"/patient/initials": given}))
@@ -439,10 +457,12 @@ def test_uln_within_the_plausible_range_of_the_test_in_the_value_s_unit(
         assert "implausible" in error.message
 
 
-EXTREME_ULNS = [(test, uln) for test in ("hemoglobin", "anc", "platelets", "creatinine", "albumin", "total_bilirubin",
-                                         "alt", "ast")
-                for uln in (1e308, 1.7976931348623157e308, 1e-300)
-                if (test, uln) != ("anc", 1e-300)]  # ANC's plausible range starts at 0 /mm³: 1e-300 lies within it
+EXTREME_ULNS = [
+    (test, uln)
+    for test in ("hemoglobin", "anc", "platelets", "creatinine", "albumin", "total_bilirubin", "alt", "ast")
+    for uln in (1e308, 1.7976931348623157e308, 1e-300)
+    if (test, uln) != ("anc", 1e-300)
+]  # ANC's plausible range starts at 0 /mm³: 1e-300 lies within it
 
 
 @pytest.mark.parametrize(("test", "uln"), EXTREME_ULNS)
@@ -457,9 +477,19 @@ def test_implausible_uln_not_used_to_judge_the_value() -> None:
     assert error_paths(with_lab("alt", {"uln": 1e308})) == {f"/labs/{lab_index('alt')}/uln"}
 
 
-@pytest.mark.parametrize(("version", "accepted"), [(1, True), (RECORD_VERSION_MAX, True), (2.0, True), (0, False),
-                                                   (-1, False), (RECORD_VERSION_MAX + 1, False), (1.5, False),
-                                                   (1e300, False)])
+@pytest.mark.parametrize(
+    ("version", "accepted"),
+    [
+        (1, True),
+        (RECORD_VERSION_MAX, True),
+        (2.0, True),
+        (0, False),
+        (-1, False),
+        (RECORD_VERSION_MAX + 1, False),
+        (1.5, False),
+        (1e300, False),
+    ],
+)
 def test_record_version_a_whole_number_from_1_to_the_column_s_maximum(version: float, accepted: bool) -> None:
     doc = example_with({"/record_version": version})
     if accepted:
@@ -468,19 +498,32 @@ def test_record_version_a_whole_number_from_1_to_the_column_s_maximum(version: f
         assert only_error(doc).path == "/record_version"
 
 
-@pytest.mark.parametrize("pointer", ["/patient/weight_kg", "/ecog", "/labs/0/value", "/labs/4/uln", "/lvef/percent",
-                                     "/tumour_samples/0/er_percent", "/reproductive/amenorrhea_months",
-                                     "/record_version"])
-@pytest.mark.parametrize("value", [1e308, -1e308, 1e300, 10**200, -(10**200)],
-                         ids=["1e308", "-1e308", "1e300", "10^200", "-10^200"])
+@pytest.mark.parametrize(
+    "pointer",
+    [
+        "/patient/weight_kg",
+        "/ecog",
+        "/labs/0/value",
+        "/labs/4/uln",
+        "/lvef/percent",
+        "/tumour_samples/0/er_percent",
+        "/reproductive/amenorrhea_months",
+        "/record_version",
+    ],
+)
+@pytest.mark.parametrize(
+    "value", [1e308, -1e308, 1e300, 10**200, -(10**200)], ids=["1e308", "-1e308", "1e300", "10^200", "-10^200"]
+)
 def test_huge_finite_number_refused_at_its_path(pointer: str, value: float) -> None:
     assert only_error(example_with({pointer: value})).path == pointer
 
 
-@pytest.mark.parametrize("test", ["hemoglobin", "anc", "platelets", "creatinine", "albumin", "total_bilirubin",
-                                  "alt", "ast"])
-@pytest.mark.parametrize("value", [1e308, -1e308, 1.7976931348623157e308, 10**300],
-                         ids=["1e308", "-1e308", "max", "10^300"])
+@pytest.mark.parametrize(
+    "test", ["hemoglobin", "anc", "platelets", "creatinine", "albumin", "total_bilirubin", "alt", "ast"]
+)
+@pytest.mark.parametrize(
+    "value", [1e308, -1e308, 1.7976931348623157e308, 10**300], ids=["1e308", "-1e308", "max", "10^300"]
+)
 def test_huge_lab_value_refused_at_value_in_every_unit(test: str, value: float) -> None:
     for unit in units.accepted_units(test):
         doc = with_lab(test, {"value": value, "unit": unit})
@@ -490,5 +533,12 @@ def test_huge_lab_value_refused_at_value_in_every_unit(test: str, value: float) 
 
 
 def test_assessment_date_today_example_still_accepted() -> None:
-    parsed(example_with({"/assessment_date": TODAY.isoformat(), "/planned_randomization_date": ABSENT,
-                         "/reproductive/pregnancy_tests": []}))
+    parsed(
+        example_with(
+            {
+                "/assessment_date": TODAY.isoformat(),
+                "/planned_randomization_date": ABSENT,
+                "/reproductive/pregnancy_tests": [],
+            }
+        )
+    )

@@ -32,9 +32,9 @@ def test_refusal_messages_are_french_under_french() -> None:
         messages = _refused()
     assert messages == {
         f"/labs/{CREATININE}/unit": "unité 'mg/dl' non acceptée pour l'analyse creatinine ; "
-                                    "vouliez-vous dire mg/dL ? unités acceptées : mg/dL, umol/L, µmol/L",
+        "vouliez-vous dire mg/dL ? unités acceptées : mg/dL, umol/L, µmol/L",
         f"/labs/{HEMOGLOBIN}/value": "hémoglobine 112 g/dL : valeur invraisemblable "
-                                     "(plage plausible : 2 – 25 g/dL) ; vouliez-vous dire g/L ?",
+        "(plage plausible : 2 – 25 g/dL) ; vouliez-vous dire g/L ?",
         f"/labs/{ALT}/value": "ALAT 5000 U/L : valeur invraisemblable (plage plausible : 0 – 100 × LSN)",
         "/patient/age": "champ inconnu 'age'",
     }
@@ -45,7 +45,7 @@ def test_refusal_messages_are_english_under_english() -> None:
         messages = _refused()
     assert messages == {
         f"/labs/{CREATININE}/unit": "unit 'mg/dl' is not accepted for creatinine; did you mean mg/dL? "
-                                    "accepted: mg/dL, umol/L, µmol/L",
+        "accepted: mg/dL, umol/L, µmol/L",
         f"/labs/{HEMOGLOBIN}/value": "hemoglobin 112 g/dL is implausible (plausible: 2 – 25 g/dL); did you mean g/L?",
         f"/labs/{ALT}/value": "ALT 5000 U/L is implausible (plausible: 0 – 100 × ULN)",
         "/patient/age": "unknown field 'age'",
@@ -65,6 +65,7 @@ def test_every_lab_label_is_in_the_catalogue() -> None:
     """units.LAB_UNITS labels are translated through exchange._LAB_LABELS (rules has no Django)."""
     assert {spec.label for spec in units.LAB_UNITS.values()} == set(exchange._LAB_LABELS)
     with translation.override("fr"):
-        untranslated = [spec.label for spec in units.LAB_UNITS.values()
-                        if translation.gettext(spec.label) == spec.label]
+        untranslated = [
+            spec.label for spec in units.LAB_UNITS.values() if translation.gettext(spec.label) == spec.label
+        ]
     assert untranslated == []

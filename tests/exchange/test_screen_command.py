@@ -333,8 +333,18 @@ def test_deep_nesting_on_stdin_refused_exit_2() -> None:
 
 def test_hostile_line_of_a_jsonl_file_refused_in_its_place(tmp_path: Path) -> None:
     path = tmp_path / "batch.jsonl"
-    path.write_bytes(b"\n".join([json.dumps(example()).encode(), b"[" * 100_000, HOSTILE["nan.json"],
-                                 HOSTILE["not-utf8.json"], json.dumps(example()).encode()]) + b"\n")
+    path.write_bytes(
+        b"\n".join(
+            [
+                json.dumps(example()).encode(),
+                b"[" * 100_000,
+                HOSTILE["nan.json"],
+                HOSTILE["not-utf8.json"],
+                json.dumps(example()).encode(),
+            ]
+        )
+        + b"\n"
+    )
     lines, status = run_in_process(path)
     assert status == 2
     assert [line.get("status") for line in lines] == ["eligible", None, None, None, "eligible"]

@@ -38,8 +38,15 @@ DOCUMENTS: dict[str, dict[str, Any]] = {
     "largest": _largest("IPC-0101"),
     "six-digit-number": example_with({"/screening_id": "IPC-999999"}),
     # The planned randomization date as late as allowed (today + 2 years) is set at run time.
-    "edges": example_with({"/screening_id": "IPC-0102", "/labs/4/uln": 1000, "/labs/4/value": 1000,
-                           "/patient/initials": "m", "/lvef/date": "1900-01-01"}),
+    "edges": example_with(
+        {
+            "/screening_id": "IPC-0102",
+            "/labs/4/uln": 1000,
+            "/labs/4/value": 1000,
+            "/patient/initials": "m",
+            "/lvef/date": "1900-01-01",
+        }
+    ),
     "empty-drug": example_with({"/screening_id": "IPC-0103", "/prior_therapy": {"drugs": [""]}}),
     "long-drug": example_with({"/screening_id": "IPC-0104", "/prior_therapy/drugs/0": "x" * 201}),
     "long-initials": example_with({"/screening_id": "IPC-0105", "/patient/initials": "A" * 13}),
@@ -67,8 +74,11 @@ def _run(*args: str) -> tuple[list[dict[str, Any]], int]:
 @pytest.mark.django_db
 def test_screen_and_screen_save_agree_on_every_document(tmp_path: Path, coordinator_ipc: User) -> None:
     today = timezone.localdate()
-    latest = today.replace(year=today.year + 2) if (today.month, today.day) != (2, 29) else today.replace(
-        year=today.year + 2, day=28)
+    latest = (
+        today.replace(year=today.year + 2)
+        if (today.month, today.day) != (2, 29)
+        else today.replace(year=today.year + 2, day=28)
+    )
     documents = {**DOCUMENTS, "edges": {**DOCUMENTS["edges"], "planned_randomization_date": latest.isoformat()}}
     files = []
     for name, doc in documents.items():

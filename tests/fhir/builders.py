@@ -23,8 +23,9 @@ TODAY: Final = datetime.date(2026, 11, 25)
 _DROP: Final = object()
 
 
-def quantity(value: Any = 62, code: str | None = "umol/L", *, unit: str | None = None,
-             system: str | None = UCUM, **extra: Any) -> dict[str, Any]:
+def quantity(
+    value: Any = 62, code: str | None = "umol/L", *, unit: str | None = None, system: str | None = UCUM, **extra: Any
+) -> dict[str, Any]:
     """A valueQuantity: UCUM by default (``unit`` printed as the code unless given)."""
     q: dict[str, Any] = {"value": value}
     if unit is not None or code is not None:
@@ -41,13 +42,22 @@ def printed(value: Any, unit: str) -> dict[str, Any]:
     return {"value": value, "unit": unit}
 
 
-def observation(id: str | None = "obs-1", *, loinc: str | list[str] = "14682-9", status: str = "final",  # noqa: A002
-                value: Any = _DROP, when: str | None = "2026-03-05T08:30:00+01:00",
-                subject: str | dict[str, Any] | None = None,
-                **extra: Any) -> dict[str, Any]:
+def observation(
+    id: str | None = "obs-1",
+    *,
+    loinc: str | list[str] = "14682-9",
+    status: str = "final",  # noqa: A002
+    value: Any = _DROP,
+    when: str | None = "2026-03-05T08:30:00+01:00",
+    subject: str | dict[str, Any] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
     codes = [loinc] if isinstance(loinc, str) else loinc
-    obs: dict[str, Any] = {"resourceType": "Observation", "status": status,
-                           "code": {"coding": [{"system": LOINC, "code": c} for c in codes]}}
+    obs: dict[str, Any] = {
+        "resourceType": "Observation",
+        "status": status,
+        "code": {"coding": [{"system": LOINC, "code": c} for c in codes]},
+    }
     if id is not None:
         obs["id"] = id
     if subject is not None:
@@ -61,8 +71,13 @@ def observation(id: str | None = "obs-1", *, loinc: str | list[str] = "14682-9",
     return {k: v for k, v in obs.items() if v is not _DROP}
 
 
-def patient(id: str = "p1", *, birth: str | None = "1981-07-14", gender: str | None = "female",  # noqa: A002
-            **extra: Any) -> dict[str, Any]:
+def patient(
+    id: str = "p1",
+    *,
+    birth: str | None = "1981-07-14",
+    gender: str | None = "female",  # noqa: A002
+    **extra: Any,
+) -> dict[str, Any]:
     resource: dict[str, Any] = {"resourceType": "Patient", "id": id, **extra}
     if birth is not None:
         resource["birthDate"] = birth
@@ -81,8 +96,14 @@ def bundle(*resources: dict[str, Any], type: str = "collection", full_urls: bool
     return {"resourceType": "Bundle", "type": type, "entry": entries}
 
 
-def labs(data: dict[str, Any] | str | bytes, *, today: datetime.date = TODAY, zone: ZoneInfo = PARIS,
-         on_file: LabsOnFile | None = None, patient: PatientOnFile | None = None) -> LabProposals:
+def labs(
+    data: dict[str, Any] | str | bytes,
+    *,
+    today: datetime.date = TODAY,
+    zone: ZoneInfo = PARIS,
+    on_file: LabsOnFile | None = None,
+    patient: PatientOnFile | None = None,
+) -> LabProposals:
     raw = data if isinstance(data, str | bytes) else json.dumps(data, ensure_ascii=False)
     return labs_from_fhir(raw, today=today, zone=zone, on_file=on_file, patient=patient)
 

@@ -25,8 +25,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 DATA: Final = Path(__file__).parent / "data"
 MAX_PAGE: Final = 2
 BASE_PATH: Final = "/fhir"
-_SEARCH_PARAMETERS: Final = {"Patient": {"identifier", "_count", "_offset"},
-                             "Observation": {"patient", "code", "date", "_count", "_offset"}}
+_SEARCH_PARAMETERS: Final = {
+    "Patient": {"identifier", "_count", "_offset"},
+    "Observation": {"patient", "code", "date", "_count", "_offset"},
+}
 
 
 def _shifted(node: Any, days: int) -> Any:
@@ -67,8 +69,7 @@ def _date_matches(condition: str, day: str | None) -> bool:
         return False
     prefix, value = (condition[:2], condition[2:]) if condition[:2].isalpha() else ("eq", condition)
     value = value[:10]
-    return {"eq": day == value, "ge": day >= value, "gt": day > value, "le": day <= value,
-            "lt": day < value}[prefix]
+    return {"eq": day == value, "ge": day >= value, "gt": day > value, "le": day <= value, "lt": day < value}[prefix]
 
 
 class FhirServer:
@@ -110,15 +111,22 @@ class FhirServer:
         found = [r for r in self.resources if r["resourceType"] == kind and self._matches(r, params)]
         offset = int(params.get("_offset", ["0"])[0])
         count = min(int(params.get("_count", [str(MAX_PAGE)])[0]), MAX_PAGE)
-        page = found[offset:offset + count]
-        bundle: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset", "total": len(found),
-                                  "link": [{"relation": "self", "url": self.base_url + "/" + kind + "?" + url.query}],
-                                  "entry": [{"fullUrl": f"{self.base_url}/{kind}/{r['id']}", "resource": r,
-                                             "search": {"mode": "match"}} for r in page]}
+        page = found[offset : offset + count]
+        bundle: dict[str, Any] = {
+            "resourceType": "Bundle",
+            "type": "searchset",
+            "total": len(found),
+            "link": [{"relation": "self", "url": self.base_url + "/" + kind + "?" + url.query}],
+            "entry": [
+                {"fullUrl": f"{self.base_url}/{kind}/{r['id']}", "resource": r, "search": {"mode": "match"}}
+                for r in page
+            ],
+        }
         if offset + count < len(found):
             following = {k: v for k, v in params.items() if k != "_offset"} | {"_offset": [str(offset + count)]}
-            bundle["link"].append({"relation": "next", "url": f"{self.base_url}/{kind}?"
-                                                              f"{urlencode(following, doseq=True)}"})
+            bundle["link"].append(
+                {"relation": "next", "url": f"{self.base_url}/{kind}?{urlencode(following, doseq=True)}"}
+            )
         return self._send(handler, 200, bundle)
 
     @staticmethod
@@ -147,4 +155,3 @@ class FhirServer:
 
 def _outcome(code: str, text: str) -> dict[str, Any]:
     return {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": code, "diagnostics": text}]}
-

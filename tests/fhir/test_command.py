@@ -30,16 +30,28 @@ NO_DATABASE = "postgres://nobody:x@127.0.0.1:1/none"
 # preliminary hemoglobin.
 SPEC_INPUT: dict[str, Any] = bundle(
     patient("p1"),
-    observation("obs-creat-1", loinc="14682-9", when="2026-03-04T23:30:00Z", subject="Patient/p1",
-                value=quantity(62, "umol/L", unit="µmol/L")),
-    observation("obs-hb-prelim", loinc="718-7", status="preliminary", subject="Patient/p1",
-                value=quantity(11.2, "g/dL")),
-    type="searchset")
+    observation(
+        "obs-creat-1",
+        loinc="14682-9",
+        when="2026-03-04T23:30:00Z",
+        subject="Patient/p1",
+        value=quantity(62, "umol/L", unit="µmol/L"),
+    ),
+    observation(
+        "obs-hb-prelim", loinc="718-7", status="preliminary", subject="Patient/p1", value=quantity(11.2, "g/dL")
+    ),
+    type="searchset",
+)
 SPEC_OUTPUT: dict[str, Any] = {
     "format": "alter-fhir-labs/1",
     "proposed": [
-        {"test": "creatinine", "value": 62, "unit": "umol/L", "date": "2026-03-05",
-         "source": {"observation": "obs-creat-1", "loinc": "14682-9", "value": 62, "unit": "umol/L"}},
+        {
+            "test": "creatinine",
+            "value": 62,
+            "unit": "umol/L",
+            "date": "2026-03-05",
+            "source": {"observation": "obs-creat-1", "loinc": "14682-9", "value": 62, "unit": "umol/L"},
+        },
     ],
     "skipped": [
         {"observation": "obs-hb-prelim", "code": "not_final", "reason": "status preliminary: not yet a final result"},
@@ -65,8 +77,14 @@ def run(*args: str) -> tuple[dict[str, Any], int]:
 
 def run_process(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(  # noqa: S603 - fixed argv, no shell
-        [sys.executable, "manage.py", "fhir_labs", *args], cwd=REPO_ROOT,
-        env={**os.environ, "DATABASE_URL": NO_DATABASE}, input=stdin, capture_output=True, timeout=60, check=False)
+        [sys.executable, "manage.py", "fhir_labs", *args],
+        cwd=REPO_ROOT,
+        env={**os.environ, "DATABASE_URL": NO_DATABASE},
+        input=stdin,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def test_the_spec_s_example(tmp_path: Path) -> None:
@@ -79,8 +97,10 @@ def test_a_real_process_without_a_database(tmp_path: Path) -> None:
 
     refused = run_process("-", stdin=json.dumps(patient()).encode())
     assert refused.returncode == 2
-    assert json.loads(refused.stdout) == {"format": "alter-fhir-labs/1", "errors": [
-        {"path": "/resourceType", "message": "a Bundle or an Observation is expected, not Patient"}]}
+    assert json.loads(refused.stdout) == {
+        "format": "alter-fhir-labs/1",
+        "errors": [{"path": "/resourceType", "message": "a Bundle or an Observation is expected, not Patient"}],
+    }
 
 
 def test_a_refused_input_prints_its_errors_and_exits_2(tmp_path: Path) -> None:
@@ -89,8 +109,10 @@ def test_a_refused_input_prints_its_errors_and_exits_2(tmp_path: Path) -> None:
     document, status = run(str(_file(tmp_path, bad)))
 
     assert status == 2
-    assert document == {"format": "alter-fhir-labs/1",
-                        "errors": [{"path": "/entry/1/resource/status", "message": "is required"}]}
+    assert document == {
+        "format": "alter-fhir-labs/1",
+        "errors": [{"path": "/entry/1/resource/status", "message": "is required"}],
+    }
 
 
 @pytest.mark.parametrize("content", [b"not json", b"[1, 2]"])
@@ -115,24 +137,37 @@ def test_without_screening_another_patient_is_not_compared(tmp_path: Path) -> No
 
 
 def test_a_proposal_with_its_uln(tmp_path: Path) -> None:
-    alt = observation("alt-1", loinc="1742-6", value=quantity(25, "U/L"),
-                      referenceRange=[{"high": quantity(40, "U/L")}])
+    alt = observation(
+        "alt-1", loinc="1742-6", value=quantity(25, "U/L"), referenceRange=[{"high": quantity(40, "U/L")}]
+    )
 
     document, _status = run(str(_file(tmp_path, alt)))
 
-    assert document["proposed"] == [{"test": "alt", "value": 25, "unit": "U/L", "date": "2026-03-05", "uln": 40,
-                                     "source": {"observation": "alt-1", "loinc": "1742-6", "value": 25,
-                                                "unit": "U/L"}}]
+    assert document["proposed"] == [
+        {
+            "test": "alt",
+            "value": 25,
+            "unit": "U/L",
+            "date": "2026-03-05",
+            "uln": 40,
+            "source": {"observation": "alt-1", "loinc": "1742-6", "value": 25, "unit": "U/L"},
+        }
+    ]
 
 
 @pytest.mark.django_db
-def test_with_screening_stored_rows_are_duplicates(tmp_path: Path, coordinator_ipc: User,
-                                                   example_document: dict[str, Any]) -> None:
+def test_with_screening_stored_rows_are_duplicates(
+    tmp_path: Path, coordinator_ipc: User, example_document: dict[str, Any]
+) -> None:
     """The example's creatinine is 68 µmol/L on 2026-03-05: the same row is a duplicate."""
-    screening = Screening.objects.get(pk=services.screening_import(raw=example_document, by=coordinator_ipc)
-                                      .screening_id)
-    data = bundle(patient(), observation("same", value=quantity(68, "umol/L")),
-                  observation("newer", value=quantity(70, "umol/L"), when="2026-03-09"))
+    screening = Screening.objects.get(
+        pk=services.screening_import(raw=example_document, by=coordinator_ipc).screening_id
+    )
+    data = bundle(
+        patient(),
+        observation("same", value=quantity(68, "umol/L")),
+        observation("newer", value=quantity(70, "umol/L"), when="2026-03-09"),
+    )
     path = str(_file(tmp_path, data))
 
     without, _ = run(path)
@@ -145,8 +180,9 @@ def test_with_screening_stored_rows_are_duplicates(tmp_path: Path, coordinator_i
 
 
 @pytest.mark.django_db
-def test_with_screening_another_patient_is_refused(tmp_path: Path, coordinator_ipc: User,
-                                                   example_document: dict[str, Any]) -> None:
+def test_with_screening_another_patient_is_refused(
+    tmp_path: Path, coordinator_ipc: User, example_document: dict[str, Any]
+) -> None:
     """The example's patient is a woman born 1981-07-14."""
     services.screening_import(raw=example_document, by=coordinator_ipc)
     data = bundle(patient(birth="1950-01-01"), observation(subject="Patient/p1"))

@@ -57,8 +57,9 @@ def test_the_patient_s_recent_lab_observations(hospital: FhirServer) -> None:
 
 
 def test_the_searches_are_by_identifier_then_patient_code_and_date(hospital: FhirServer) -> None:
-    fetch_recent_labs(base_url=hospital.base_url, identifier=f"urn:oid:1.2.250.1.213.1.4.8|{IPP}",
-                      today=RECORDED_ON, timeout=5)
+    fetch_recent_labs(
+        base_url=hospital.base_url, identifier=f"urn:oid:1.2.250.1.213.1.4.8|{IPP}", today=RECORDED_ON, timeout=5
+    )
 
     (patients_path, patients), (observations_path, first_page), (_path, second_page) = hospital.requests
     assert (patients_path, patients["identifier"]) == ("/fhir/Patient", [f"urn:oid:1.2.250.1.213.1.4.8|{IPP}"])
@@ -75,8 +76,10 @@ def test_the_fetched_bundle_maps_like_a_file(hospital: FhirServer) -> None:
     result = labs_from_fhir(json.dumps(bundle), today=RECORDED_ON, zone=PARIS).as_json()
 
     assert [(p["test"], p["value"], p["unit"], p["date"], p.get("uln")) for p in result["proposed"]] == [
-        ("creatinine", 70, "umol/L", "2026-03-08", None), ("alt", 30, "IU/L", "2026-03-08", 40),
-        ("platelets", 245, "10^9/L", "2026-03-08", None)]
+        ("creatinine", 70, "umol/L", "2026-03-08", None),
+        ("alt", 30, "IU/L", "2026-03-08", 40),
+        ("platelets", 245, "10^9/L", "2026-03-08", None),
+    ]
     assert [(s["observation"], s["code"]) for s in result["skipped"]] == [("lab-hb-0309", "not_final")]
 
 
@@ -113,8 +116,9 @@ def screening_today(coordinator_ipc: User) -> Screening:
 
 
 @pytest.mark.django_db
-def test_fetch_approve_and_keep_no_identifier(client: Client, coordinator_ipc: User, screening_today: Screening,
-                                             hospital_today: FhirServer) -> None:
+def test_fetch_approve_and_keep_no_identifier(
+    client: Client, coordinator_ipc: User, screening_today: Screening, hospital_today: FhirServer
+) -> None:
     client.force_login(coordinator_ipc)
     detail = client.get(reverse("screening:detail", args=[screening_today.number])).content.decode()
     assert 'data-testid="fhir-fetch"' in detail
@@ -125,11 +129,18 @@ def test_fetch_approve_and_keep_no_identifier(client: Client, coordinator_ipc: U
     assert page.status_code == 200
     assert stored_state() == before
     assert [row["proposal"].source.observation for row in page.context["rows"]] == [
-        "lab-creat-0308", "lab-alt-0308", "lab-plt-0308"]
+        "lab-creat-0308",
+        "lab-alt-0308",
+        "lab-plt-0308",
+    ]
     payload = signing.loads(page.context["payload"], salt="screening.fhir_import")
     assert IPP not in json.dumps(payload)
-    data = {"payload": page.context["payload"], "version": str(page.context["version"]),
-            "save_key": str(page.context["save_key"]), "approve_all": ""}
+    data = {
+        "payload": page.context["payload"],
+        "version": str(page.context["version"]),
+        "save_key": str(page.context["save_key"]),
+        "approve_all": "",
+    }
     for i, row in enumerate(page.context["rows"]):
         for name in ("value", "unit", "uln", "date"):
             value = row["form"][name].value()
@@ -140,8 +151,10 @@ def test_fetch_approve_and_keep_no_identifier(client: Client, coordinator_ipc: U
     assert saved.status_code == 302
     sources = list(LabResultSource.objects.filter(screening=screening_today).order_by("lab__position"))
     assert [(s.observation, s.origin_kind, s.origin) for s in sources] == [
-        ("lab-creat-0308", "server", hospital_today.base_url), ("lab-alt-0308", "server", hospital_today.base_url),
-        ("lab-plt-0308", "server", hospital_today.base_url)]
+        ("lab-creat-0308", "server", hospital_today.base_url),
+        ("lab-alt-0308", "server", hospital_today.base_url),
+        ("lab-plt-0308", "server", hospital_today.base_url),
+    ]
     assert LabResult.objects.filter(screening=screening_today).count() == 8 + 3
     # The identifier was sent to the hospital's server only: no table holds it.
     with connection.cursor() as cursor:
@@ -152,8 +165,9 @@ def test_fetch_approve_and_keep_no_identifier(client: Client, coordinator_ipc: U
 
 
 @pytest.mark.django_db
-def test_fetch_of_another_patient_is_refused(client: Client, coordinator_ipc: User, screening_today: Screening,
-                                             hospital_today: FhirServer) -> None:
+def test_fetch_of_another_patient_is_refused(
+    client: Client, coordinator_ipc: User, screening_today: Screening, hospital_today: FhirServer
+) -> None:
     client.force_login(coordinator_ipc)
     before = stored_state()
 
@@ -165,8 +179,9 @@ def test_fetch_of_another_patient_is_refused(client: Client, coordinator_ipc: Us
 
 
 @pytest.mark.django_db
-def test_fetch_with_an_unknown_identifier(client: Client, coordinator_ipc: User, screening_today: Screening,
-                                          hospital_today: FhirServer) -> None:
+def test_fetch_with_an_unknown_identifier(
+    client: Client, coordinator_ipc: User, screening_today: Screening, hospital_today: FhirServer
+) -> None:
     client.force_login(coordinator_ipc)
 
     page = client.post(reverse("screening:fhir_labs_fetch", args=[screening_today.number]), {"identifier": "0000000"})

@@ -23,28 +23,44 @@ SPEC_LOINC: Final = {
     "creatinine": ["2160-0", "14682-9", "77140-2"],
 }
 # A value and a UCUM code of each test that together are a plausible row.
-PLAUSIBLE: Final = {"hemoglobin": (11.2, "g/dL"), "anc": (2.4, "10*9/L"), "platelets": (231, "10*9/L"),
-                    "total_bilirubin": (9, "umol/L"), "alt": (25, "U/L"), "ast": (31, "U/L"),
-                    "albumin": (38, "g/L"), "creatinine": (62, "umol/L")}
+PLAUSIBLE: Final = {
+    "hemoglobin": (11.2, "g/dL"),
+    "anc": (2.4, "10*9/L"),
+    "platelets": (231, "10*9/L"),
+    "total_bilirubin": (9, "umol/L"),
+    "alt": (25, "U/L"),
+    "ast": (31, "U/L"),
+    "albumin": (38, "g/L"),
+    "creatinine": (62, "umol/L"),
+}
 LOINC_CASES: Final = [(test, code) for test, codes in SPEC_LOINC.items() for code in codes]
 
 # Spec "Units": (test, UCUM code, exchange unit).
 UCUM_CASES: Final = [
-    ("hemoglobin", "g/dL", "g/dL"), ("hemoglobin", "g/L", "g/L"), ("hemoglobin", "mmol/L", "mmol/L"),
-    *[(test, code, unit) for test in ("anc", "platelets")
-      for code, unit in (("10*9/L", "10^9/L"), ("10*3/uL", "10^9/L"), ("/uL", "/uL"), ("/mm3", "/mm3"))],
+    ("hemoglobin", "g/dL", "g/dL"),
+    ("hemoglobin", "g/L", "g/L"),
+    ("hemoglobin", "mmol/L", "mmol/L"),
+    *[
+        (test, code, unit)
+        for test in ("anc", "platelets")
+        for code, unit in (("10*9/L", "10^9/L"), ("10*3/uL", "10^9/L"), ("/uL", "/uL"), ("/mm3", "/mm3"))
+    ],
     *[(test, code, code) for test in ("creatinine", "total_bilirubin") for code in ("umol/L", "mg/dL")],
-    ("albumin", "g/L", "g/L"), ("albumin", "g/dL", "g/dL"),
+    ("albumin", "g/L", "g/L"),
+    ("albumin", "g/dL", "g/dL"),
     *[(test, code, unit) for test in ("alt", "ast") for code, unit in (("U/L", "U/L"), ("[IU]/L", "IU/L"))],
 ]
 # Spec "Units", last column: (test, printed unit, exchange unit).
 PRINTED_CASES: Final = [
-    ("hemoglobin", "g/dL", "g/dL"), ("hemoglobin", "g/L", "g/L"), ("hemoglobin", "mmol/L", "mmol/L"),
+    ("hemoglobin", "g/dL", "g/dL"),
+    ("hemoglobin", "g/L", "g/L"),
+    ("hemoglobin", "mmol/L", "mmol/L"),
     *[(test, unit, unit) for test in ("anc", "platelets") for unit in ("G/L", "10^9/L", "/mm3", "/µL")],
     ("anc", "/\u03bcL", "/µL"),  # the Greek letter mu, which looks the same
     *[(test, "µmol/L", "µmol/L") for test in ("creatinine", "total_bilirubin")],
     ("creatinine", "\u03bcmol/L", "µmol/L"),
-    ("albumin", "g/L", "g/L"), ("albumin", "g/dL", "g/dL"),
+    ("albumin", "g/L", "g/L"),
+    ("albumin", "g/dL", "g/dL"),
     *[(test, unit, mapped) for test in ("alt", "ast") for unit, mapped in (("UI/L", "IU/L"), ("IU/L", "IU/L"))],
 ]
 # Units the table does not list in that column: refused, case and system included.

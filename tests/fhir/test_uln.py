@@ -30,17 +30,27 @@ def test_high_in_the_same_printed_unit() -> None:
 
 
 def test_high_in_another_unit_is_not_the_uln() -> None:
-    row = one(observation(loinc=BILIRUBIN, value=quantity(9, "umol/L"),
-                          referenceRange=[{"high": quantity(1.2, "mg/dL")}]))
+    row = one(
+        observation(loinc=BILIRUBIN, value=quantity(9, "umol/L"), referenceRange=[{"high": quantity(1.2, "mg/dL")}])
+    )
 
     assert row.get("code") is None
     assert "uln" not in row
 
 
 def test_the_first_range_in_the_unit_of_the_value() -> None:
-    row = one(observation(loinc=BILIRUBIN, value=quantity(9, "umol/L"), referenceRange=[
-        {"high": quantity(1.2, "mg/dL")}, {"low": quantity(3, "umol/L")}, {"high": quantity(21, "umol/L")},
-        {"high": quantity(17, "umol/L")}]))
+    row = one(
+        observation(
+            loinc=BILIRUBIN,
+            value=quantity(9, "umol/L"),
+            referenceRange=[
+                {"high": quantity(1.2, "mg/dL")},
+                {"low": quantity(3, "umol/L")},
+                {"high": quantity(21, "umol/L")},
+                {"high": quantity(17, "umol/L")},
+            ],
+        )
+    )
 
     assert row["uln"] == 21
 
@@ -61,8 +71,11 @@ def test_no_reference_range_means_no_uln() -> None:
 @pytest.mark.parametrize("loinc", ["14682-9", "718-7", "777-3", "1751-7", "751-8"])
 def test_other_tests_do_not_use_the_reference_range(loinc: str) -> None:
     units = {"14682-9": "umol/L", "718-7": "g/dL", "777-3": "10*9/L", "1751-7": "g/L", "751-8": "10*9/L"}
-    row = one(observation(loinc=loinc, value=quantity(10, units[loinc]),
-                          referenceRange=[{"high": quantity(100, units[loinc])}]))
+    row = one(
+        observation(
+            loinc=loinc, value=quantity(10, units[loinc]), referenceRange=[{"high": quantity(100, units[loinc])}]
+        )
+    )
 
     assert "uln" not in row
 

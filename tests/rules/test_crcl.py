@@ -226,7 +226,12 @@ def test_crcl_shown_to_one_decimal_rounded_half_up(crcl: str, shown: float) -> N
     # Spec: "A displayed number is the exact value rounded half up (CrCl 148.75 -> 148.8,
     # 174.25 -> 174.3)"; the rule itself compares the unrounded value. A man of 68 with a
     # creatinine of 1 mg/dL: (140 - 68) x weight / (72 x 1) is the weight itself.
-    got = cockcroft_gault(sex="male", date_of_birth=datetime.date(1957, 3, 8), weight_kg=float(crcl),
-                          creatinine_mg_dl=1, creatinine_date=datetime.date(2026, 3, 5))
+    got = cockcroft_gault(
+        sex="male",
+        date_of_birth=datetime.date(1957, 3, 8),
+        weight_kg=float(crcl),
+        creatinine_mg_dl=1,
+        creatinine_date=datetime.date(2026, 3, 5),
+    )
     assert got.crcl_ml_min == Fraction(crcl)
     assert got.displayed == shown

@@ -251,8 +251,14 @@ CRCL = [
 @pytest.mark.criterion("INC-07-CRCL")
 @pytest.mark.parametrize(("sex", "weight", "creatinine", "unit", "expected"), CRCL)
 def test_crcl_exactly_at_30(sex: str, weight: str, creatinine: str, unit: str, expected: str) -> None:
-    doc = one_lab("creatinine", creatinine, unit, patient__sex=sex, patient__date_of_birth=DOB_68_AT_LAB,
-                  patient__weight_kg=Decimal(weight))
+    doc = one_lab(
+        "creatinine",
+        creatinine,
+        unit,
+        patient__sex=sex,
+        patient__date_of_birth=DOB_68_AT_LAB,
+        patient__weight_kg=Decimal(weight),
+    )
     evaluation = evaluated(doc)
     o = next(o for c, o in evaluation.outcomes if c.id == "INC-07-CRCL")
     assert o.outcome == expected
@@ -264,8 +270,14 @@ def test_crcl_exactly_at_30(sex: str, weight: str, creatinine: str, unit: str, e
 @pytest.mark.criterion("INC-07-CRCL")
 def test_crcl_29_99999999957_fails_issue_reproduction() -> None:
     # (140 - 68) × 29.99999999957 / (72 × 1): snapped to 9 decimals it was 30.0 and passed.
-    doc = one_lab("creatinine", "1", "mg/dL", patient__sex="male", patient__date_of_birth=DOB_68_AT_LAB,
-                  patient__weight_kg=Decimal("29.99999999957"))
+    doc = one_lab(
+        "creatinine",
+        "1",
+        "mg/dL",
+        patient__sex="male",
+        patient__date_of_birth=DOB_68_AT_LAB,
+        patient__weight_kg=Decimal("29.99999999957"),
+    )
     evaluation = evaluated(doc)
     assert evaluation.crcl is not None
     assert evaluation.crcl.crcl_ml_min == Fraction("29.99999999957")
@@ -284,8 +296,14 @@ CRCL_SHOWN = [
 @pytest.mark.criterion("INC-07-CRCL")
 @pytest.mark.parametrize(("weight", "shown", "text"), CRCL_SHOWN)
 def test_crcl_displayed_rounded_half_up_in_result_reason_and_values(weight: str, shown: float, text: str) -> None:
-    doc = one_lab("creatinine", "1", "mg/dL", patient__sex="male", patient__date_of_birth=DOB_68_AT_LAB,
-                  patient__weight_kg=Decimal(weight))
+    doc = one_lab(
+        "creatinine",
+        "1",
+        "mg/dL",
+        patient__sex="male",
+        patient__date_of_birth=DOB_68_AT_LAB,
+        patient__weight_kg=Decimal(weight),
+    )
     evaluation = evaluated(doc)
     o = next(o for c, o in evaluation.outcomes if c.id == "INC-07-CRCL")
     assert evaluation.crcl_ml_min == shown
@@ -346,20 +364,26 @@ def _birthday(years: int, days_after: int = 0) -> str:
 
 
 @pytest.mark.criterion("INC-02")
-@pytest.mark.parametrize(("dob", "expected"), [
-    (_birthday(18), "pass"),  # 18th birthday on A
-    ((A.replace(year=A.year - 18) + datetime.timedelta(days=1)).isoformat(), "fail"),  # 18 tomorrow
-    (_birthday(18, 1), "pass"),
-])
+@pytest.mark.parametrize(
+    ("dob", "expected"),
+    [
+        (_birthday(18), "pass"),  # 18th birthday on A
+        ((A.replace(year=A.year - 18) + datetime.timedelta(days=1)).isoformat(), "fail"),  # 18 tomorrow
+        (_birthday(18, 1), "pass"),
+    ],
+)
 def test_age_exactly_18(dob: str, expected: str) -> None:
     assert outcome(eligible_document(patient__date_of_birth=dob), "INC-02").outcome == expected
 
 
 @pytest.mark.criterion("INC-06", "INC-09")
-@pytest.mark.parametrize(("dob", "wocbp"), [
-    (_birthday(60), False),  # 60th birthday on A: postmenopausal by age
-    ((A.replace(year=A.year - 60) + datetime.timedelta(days=1)).isoformat(), True),  # 59 on A
-])
+@pytest.mark.parametrize(
+    ("dob", "wocbp"),
+    [
+        (_birthday(60), False),  # 60th birthday on A: postmenopausal by age
+        ((A.replace(year=A.year - 60) + datetime.timedelta(days=1)).isoformat(), True),  # 59 on A
+    ],
+)
 def test_wocbp_age_exactly_60(dob: str, wocbp: bool) -> None:
     evaluation = evaluated(eligible_document(patient__date_of_birth=dob))
     assert evaluation.wocbp is wocbp
@@ -367,14 +391,17 @@ def test_wocbp_age_exactly_60(dob: str, wocbp: bool) -> None:
 
 
 @pytest.mark.criterion("INC-06", "INC-09")
-@pytest.mark.parametrize(("months", "wocbp"), [
-    ("12", False),  # 12 months of amenorrhea with no other cause: postmenopausal
-    ("12.0", False),
-    ("11", True),
-    # Not integers, so refused at import; the rule still compares exactly.
-    ("11.9999999999", True),
-    ("12.0000000001", False),
-])
+@pytest.mark.parametrize(
+    ("months", "wocbp"),
+    [
+        ("12", False),  # 12 months of amenorrhea with no other cause: postmenopausal
+        ("12.0", False),
+        ("11", True),
+        # Not integers, so refused at import; the rule still compares exactly.
+        ("11.9999999999", True),
+        ("12.0000000001", False),
+    ],
+)
 def test_wocbp_amenorrhea_exactly_12_months(months: str, wocbp: bool) -> None:
     doc = eligible_document(reproductive__amenorrhea_months=Decimal(months), reproductive__amenorrhea_other_cause=False)
     assert evaluated(doc).wocbp is wocbp

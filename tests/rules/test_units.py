@@ -214,8 +214,9 @@ def _fraction(text: str) -> Fraction:
     return Fraction(numerator) / Fraction(denominator or "1")
 
 
-@pytest.mark.criterion("INC-07-HB", "INC-07-ANC", "INC-07-PLT", "INC-07-BILI", "INC-07-ALT", "INC-07-AST",
-                       "INC-07-ALB", "INC-07-CRCL")
+@pytest.mark.criterion(
+    "INC-07-HB", "INC-07-ANC", "INC-07-PLT", "INC-07-BILI", "INC-07-ALT", "INC-07-AST", "INC-07-ALB", "INC-07-CRCL"
+)
 @pytest.mark.parametrize(("test", "value", "unit", "uln", "expected"), EXACT_CONVERSIONS)
 def test_exact_canonical_is_the_exact_decimal_conversion(
     test: str, value: float, unit: str, uln: float | None, expected: str
@@ -227,8 +228,17 @@ def test_exact_canonical_is_the_exact_decimal_conversion(
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(5.5854, "5.5854"), (0.1, "0.1"), (89.9999999999, "89.9999999999"), (100000.0000000001, "100000.0000000001"),
-     (1e-05, "0.00001"), (231.0, "231"), (68, "68"), (Decimal("0.6206"), "0.6206"), (Fraction(1, 3), "1/3")],
+    [
+        (5.5854, "5.5854"),
+        (0.1, "0.1"),
+        (89.9999999999, "89.9999999999"),
+        (100000.0000000001, "100000.0000000001"),
+        (1e-05, "0.00001"),
+        (231.0, "231"),
+        (68, "68"),
+        (Decimal("0.6206"), "0.6206"),
+        (Fraction(1, 3), "1/3"),
+    ],
 )
 def test_exact_reads_the_decimal_written(value: float, expected: str) -> None:
     assert exact(value) == _fraction(expected)
@@ -281,10 +291,20 @@ def test_shown_beside_never_shows_a_value_on_a_limit_it_is_not_on(
 
 @pytest.mark.parametrize(
     ("value", "decimals", "expected"),
-    [(5.5854, None, "5.5854"), (100000.0, None, "100,000"), (1500, None, "1,500"), (0.77, None, "0.77"),
-     (1e-05, None, "0.00001"), (Fraction(3, 2), None, "1.5"), (Fraction(100_000), None, "100,000"),
-     (Decimal("8.99999999999"), None, "8.99999999999"), (Fraction("148.75"), 1, "148.8"), (52.25, 1, "52.3"),
-     (0.775, 2, "0.78"), (1234.5, 1, "1,234.5")],
+    [
+        (5.5854, None, "5.5854"),
+        (100000.0, None, "100,000"),
+        (1500, None, "1,500"),
+        (0.77, None, "0.77"),
+        (1e-05, None, "0.00001"),
+        (Fraction(3, 2), None, "1.5"),
+        (Fraction(100_000), None, "100,000"),
+        (Decimal("8.99999999999"), None, "8.99999999999"),
+        (Fraction("148.75"), 1, "148.8"),
+        (52.25, 1, "52.3"),
+        (0.775, 2, "0.78"),
+        (1234.5, 1, "1,234.5"),
+    ],
 )
 def test_number_text(value: float | Fraction | Decimal, decimals: int | None, expected: str) -> None:
     assert number_text(value, decimals) == expected

@@ -55,8 +55,11 @@ def stored_state() -> dict[str, Any]:
     """Everything a request could change: row counts, each screening's version and
     timestamps, the site counters, and the number of audit-trail events."""
     return {
-        "screenings": list(Screening.objects.order_by("pk").values_list(
-            "pk", "number", "version", "updated_at", "status", "initials", "updated_by_id")),
+        "screenings": list(
+            Screening.objects.order_by("pk").values_list(
+                "pk", "number", "version", "updated_at", "status", "initials", "updated_by_id"
+            )
+        ),
         "evaluations": Evaluation.objects.count(),
         "labs": list(LabResult.objects.order_by("pk").values_list("pk", "test", "value", "unit", "date")),
         "samples": TumourSample.objects.count(),
@@ -76,7 +79,7 @@ def near(page: str, field_id: str) -> str:
     assert f'id="{field_id}"' in page, f"no field {field_id} on the page"
     start = page.rfind("<", 0, page.find(f'id="{field_id}"'))  # the field's own tag, with its value
     ends = [i for i in (page.find(marker, start) for marker in ('id="div_id_', "</td>", "</section>")) if i >= 0]
-    return html.unescape(page[start:min(ends, default=len(page))])
+    return html.unescape(page[start : min(ends, default=len(page))])
 
 
 def text(page: str) -> str:

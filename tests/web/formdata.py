@@ -20,8 +20,15 @@ def _text(value: Any, *, comma: bool) -> str:
     return str(value)
 
 
-def form_data(document: dict[str, Any], *, version: int | None = None, comma: bool = False,
-              extra_rows: int = 0, reason: str | None = None, confirm_identity: bool = False) -> dict[str, str]:
+def form_data(
+    document: dict[str, Any],
+    *,
+    version: int | None = None,
+    comma: bool = False,
+    extra_rows: int = 0,
+    reason: str | None = None,
+    confirm_identity: bool = False,
+) -> dict[str, str]:
     """The form's POST data; ``reason`` is the reason for change typed, ``confirm_identity``
     the ticked confirmation that the identity of the same patient is corrected."""
     data: dict[str, str] = {}

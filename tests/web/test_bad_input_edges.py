@@ -30,9 +30,9 @@ def test_nul_character_in_a_query_is_refused_with_400(client: Client, coordinato
 
 
 @pytest.mark.django_db
-def test_nul_character_in_a_form_is_refused_and_nothing_stored(client: Client, coordinator_ipc: User,
-                                                                screening_ipc: Screening,
-                                                                example_document: dict[str, Any]) -> None:
+def test_nul_character_in_a_form_is_refused_and_nothing_stored(
+    client: Client, coordinator_ipc: User, screening_ipc: Screening, example_document: dict[str, Any]
+) -> None:
     client.force_login(coordinator_ipc)
     before = stored_state()
     data = form_data(example_document, version=screening_ipc.version)
@@ -43,15 +43,18 @@ def test_nul_character_in_a_form_is_refused_and_nothing_stored(client: Client, c
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("path", "change"), [
-    ("/prior_therapy/drugs/1", lambda d: d["prior_therapy"]["drugs"].__setitem__(1, "pembro\x00lizumab")),
-    ("/patient/initials", lambda d: d["patient"].__setitem__("initials", "M\x00")),
-    ("/patient/initials", lambda d: d["patient"].__setitem__("initials", "ABCDEFGHIJKLM")),  # 13 > 12
-    ("/prior_therapy/drugs/0", lambda d: d["prior_therapy"]["drugs"].__setitem__(0, "x" * 201)),
-])
-def test_import_of_text_the_record_cannot_keep_is_refused(client: Client, coordinator_ipc: User,
-                                                          example_document: dict[str, Any], path: str,
-                                                          change: Any) -> None:
+@pytest.mark.parametrize(
+    ("path", "change"),
+    [
+        ("/prior_therapy/drugs/1", lambda d: d["prior_therapy"]["drugs"].__setitem__(1, "pembro\x00lizumab")),
+        ("/patient/initials", lambda d: d["patient"].__setitem__("initials", "M\x00")),
+        ("/patient/initials", lambda d: d["patient"].__setitem__("initials", "ABCDEFGHIJKLM")),  # 13 > 12
+        ("/prior_therapy/drugs/0", lambda d: d["prior_therapy"]["drugs"].__setitem__(0, "x" * 201)),
+    ],
+)
+def test_import_of_text_the_record_cannot_keep_is_refused(
+    client: Client, coordinator_ipc: User, example_document: dict[str, Any], path: str, change: Any
+) -> None:
     client.force_login(coordinator_ipc)
     document = copy.deepcopy(example_document)
     change(document)
@@ -64,8 +67,9 @@ def test_import_of_text_the_record_cannot_keep_is_refused(client: Client, coordi
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("typed", "accepted"), [("MD", True), ("m-d", True), ("M2", False), ("M.D.", False)])
-def test_initials_are_letters(client: Client, coordinator_ipc: User, *, example_document: dict[str, Any],
-                              typed: str, accepted: bool) -> None:
+def test_initials_are_letters(
+    client: Client, coordinator_ipc: User, *, example_document: dict[str, Any], typed: str, accepted: bool
+) -> None:
     """Checked on a new screening: on an existing one, other initials would be another patient
     (an identity correction, tested with the identity check)."""
     client.force_login(coordinator_ipc)

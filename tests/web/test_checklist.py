@@ -92,8 +92,12 @@ def signed_ipc(screening_ipc: Screening, investigator_ipc: User) -> Screening:
 @pytest.fixture
 def failure_ipc(coordinator_ipc: User, example_document: dict[str, Any]) -> Screening:
     """IPC-0008: ECOG 3 (a failure) and no albumin result (missing), not signed."""
-    document = {**example_document, "screening_id": "IPC-0008", "ecog": 3,
-                "labs": [lab for lab in example_document["labs"] if lab["test"] != "albumin"]}
+    document = {
+        **example_document,
+        "screening_id": "IPC-0008",
+        "ecog": 3,
+        "labs": [lab for lab in example_document["labs"] if lab["test"] != "albumin"],
+    }
     evaluation = services.screening_import(raw=document, by=coordinator_ipc)
     return Screening.objects.select_related("site").get(pk=evaluation.screening_id)
 
@@ -137,14 +141,19 @@ def _printed(client: Client, screening: Screening, **headers: str) -> Printed:
 
 
 @pytest.fixture(scope="module")
-def signed_world(django_db_setup: None, django_db_blocker: Any,
-                 tmp_path_factory: pytest.TempPathFactory) -> SignedWorld:
+def signed_world(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> SignedWorld:
     static_root = tmp_path_factory.mktemp("static")
-    with django_db_blocker.unblock(), override_settings(
-            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"], STATIC_ROOT=static_root), \
-            transaction.atomic():
-        coordinator, investigator = (make_user("coord.ipc", Role.COORDINATOR, "IPC"),
-                                     make_user("inv.ipc", Role.INVESTIGATOR, "IPC"))
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"], STATIC_ROOT=static_root),
+        transaction.atomic(),
+    ):
+        coordinator, investigator = (
+            make_user("coord.ipc", Role.COORDINATOR, "IPC"),
+            make_user("inv.ipc", Role.INVESTIGATOR, "IPC"),
+        )
         monitor = make_user("monitor", Role.MONITOR)
         document = json.loads((SHARED / "examples" / "eligible-ipc-0007.json").read_text())
         screening = services.screening_import(raw=document, by=coordinator).screening
@@ -161,13 +170,21 @@ def signed_world(django_db_setup: None, django_db_blocker: Any,
         out = io.StringIO()
         call_command("checklist_hash", screening.number, stdout=out)
         world = SignedWorld(
-            english=english, french=french, by_monitor=by_monitor,
+            english=english,
+            french=french,
+            by_monitor=by_monitor,
             result=Evaluation.objects.get(pk=evaluation.pk).result_document,
-            evaluation_created_at=evaluation.created_at, signed_at=screening.signatures.get().signed_at,
-            answers=[(a.label, a.value, a.answered_by.username if a.answered_by else None, a.answered_at)
-                     for a in selectors.judgment_answers(screening)],
-            evaluation_page=evaluation_page.content.decode(), command_output=out.getvalue(),
-            history_page=history_page.content.decode(), date_of_birth=screening.date_of_birth)
+            evaluation_created_at=evaluation.created_at,
+            signed_at=screening.signatures.get().signed_at,
+            answers=[
+                (a.label, a.value, a.answered_by.username if a.answered_by else None, a.answered_at)
+                for a in selectors.judgment_answers(screening)
+            ],
+            evaluation_page=evaluation_page.content.decode(),
+            command_output=out.getvalue(),
+            history_page=history_page.content.decode(),
+            date_of_birth=screening.date_of_birth,
+        )
         transaction.set_rollback(True)
     return world
 
@@ -178,7 +195,8 @@ def _local(when: datetime.datetime, form: str = "%Y-%m-%d %H:%M %Z") -> str:
 
 @pytest.mark.django_db
 def test_signed_checklist_lists_every_criterion_once_in_spec_order_with_outcome_and_reason(
-        signed_world: SignedWorld) -> None:
+    signed_world: SignedWorld,
+) -> None:
     whole, result = signed_world.english.whole, signed_world.result
 
     # Spec order is the order of the stored result (ruleset alter-v1): each id once.
@@ -196,11 +214,21 @@ def test_signed_checklist_lists_every_criterion_once_in_spec_order_with_outcome_
 def test_signed_checklist_names_the_trial_site_patient_and_evaluation(signed_world: SignedWorld) -> None:
     whole = signed_world.english.whole
 
-    for expected in ("NCT07151586", "2025-521909-40-00", "UC-BCG-2503", "UNICANCER",
-                     "Sacituzumab-govitecan and Trastuzumab-deruxtecan",
-                     "IPC — Institut Paoli-Calmettes", "Screening number IPC-0007", "Initials MD",
-                     "Age at the assessment date 44 years", "Assessment date 2026-03-10", "Ruleset alter-v1",
-                     "Status eligible", "32 criteria: 0 not met, 0 with missing data"):
+    for expected in (
+        "NCT07151586",
+        "2025-521909-40-00",
+        "UC-BCG-2503",
+        "UNICANCER",
+        "Sacituzumab-govitecan and Trastuzumab-deruxtecan",
+        "IPC — Institut Paoli-Calmettes",
+        "Screening number IPC-0007",
+        "Initials MD",
+        "Age at the assessment date 44 years",
+        "Assessment date 2026-03-10",
+        "Ruleset alter-v1",
+        "Status eligible",
+        "32 criteria: 0 not met, 0 with missing data",
+    ):
         assert expected in whole, expected
     when = _local(signed_world.evaluation_created_at)
     assert f"evaluation 1 of 1, {when}, saved by Coord Test (coord.ipc)" in whole
@@ -208,15 +236,18 @@ def test_signed_checklist_names_the_trial_site_patient_and_evaluation(signed_wor
 
 @pytest.mark.django_db
 def test_checklist_prints_the_values_that_decided_the_lab_row_as_entered_and_the_crcl(
-        signed_world: SignedWorld) -> None:
+    signed_world: SignedWorld,
+) -> None:
     whole = signed_world.english.whole
 
     # The row used, with its value, unit and date as entered (not the canonical value).
     assert "Used: lab result no. 3: platelets 231 10⁹/L, on 2026-03-05" in whole
     assert "Used: lab result no. 4: total bilirubin 9 µmol/L, ULN 21, on 2026-03-05" in whole
     # Cockcroft-Gault with its inputs, and the creatinine row it was computed from.
-    assert ("CrCl (Cockcroft-Gault) = [(140 − 44) × 63.5 kg] / [72 × 0.77 mg/dL] × 0.85 = 93.6 mL/min "
-            "(female, age 44 y at the date of the creatinine result)") in whole
+    assert (
+        "CrCl (Cockcroft-Gault) = [(140 − 44) × 63.5 kg] / [72 × 0.77 mg/dL] × 0.85 = 93.6 mL/min "
+        "(female, age 44 y at the date of the creatinine result)"
+    ) in whole
     assert "Creatinine used: lab result no. 8: creatinine 68 µmol/L, on 2026-03-05" in whole
     assert "Used: pregnancy test no. 1, negative, serum, on 2026-03-09" in whole
     assert "LVEF measured on 2026-03-03" in whole
@@ -238,7 +269,8 @@ def test_checklist_says_who_answered_each_judgment_and_when(signed_world: Signed
 
 @pytest.mark.django_db
 def test_signature_manifestation_and_footer_on_every_page_and_never_the_date_of_birth(
-        signed_world: SignedWorld) -> None:
+    signed_world: SignedWorld,
+) -> None:
     printed = signed_world.english
     pages = [_flat(page) for page in printed.pages]
     signed_at = _local(signed_world.signed_at)
@@ -278,13 +310,15 @@ def test_canonical_json_is_sorted_compact_utf8() -> None:
     document = {"b": [1.0, 2400.0, {"z": None, "a": True}], "a": "0.4 × ULN ≥ µmol/L", "é": 1}
 
     assert checklist.canonical_json(document) == (
-        '{"a":"0.4 × ULN ≥ µmol/L","b":[1.0,2400.0,{"a":true,"z":null}],"é":1}'.encode())
+        '{"a":"0.4 × ULN ≥ µmol/L","b":[1.0,2400.0,{"a":true,"z":null}],"é":1}'.encode()
+    )
     assert checklist.result_sha256(document) == hashlib.sha256(checklist.canonical_json(document)).hexdigest()
 
 
 @pytest.mark.django_db
-def test_checklist_hash_command_writes_the_canonical_bytes(signed_ipc: Screening,
-                                                           capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+def test_checklist_hash_command_writes_the_canonical_bytes(
+    signed_ipc: Screening, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
     call_command("checklist_hash", signed_ipc.number, "--canonical", "1")
 
     written = capsysbinary.readouterr().out
@@ -304,12 +338,19 @@ def test_french_checklist_uses_the_glossary_french_dates_and_decimal_commas(sign
     with translation.override("fr"):
         for criterion in signed_world.result["criteria"]:
             assert _squeezed(localized_reason(criterion)) in _squeezed(printed.whole), criterion["id"]
-    for expected in ("Fiche d'éligibilité", "Critères d'inclusion", "Critères de non-inclusion",
-                     "Numéro de sélection IPC-0007", "Date de la visite de sélection 10/03/2026",
-                     "Code promoteur UC-BCG-2503", "Âge à la date de la visite de sélection 44 ans",
-                     "INC-05 PS ECOG ≤ 1 conforme", "[(140 − 44) × 63,5 kg] / [72 × 0,77 mg/dL] × 0,85 = 93,6 mL/min",
-                     "résultat biologique n° 2 : polynucléaires neutrophiles (PNN) 2,4 G/L, le 05/03/2026",
-                     "ALAT 25 UI/L, LSN 40, le 05/03/2026"):
+    for expected in (
+        "Fiche d'éligibilité",
+        "Critères d'inclusion",
+        "Critères de non-inclusion",
+        "Numéro de sélection IPC-0007",
+        "Date de la visite de sélection 10/03/2026",
+        "Code promoteur UC-BCG-2503",
+        "Âge à la date de la visite de sélection 44 ans",
+        "INC-05 PS ECOG ≤ 1 conforme",
+        "[(140 − 44) × 63,5 kg] / [72 × 0,77 mg/dL] × 0,85 = 93,6 mL/min",
+        "résultat biologique n° 2 : polynucléaires neutrophiles (PNN) 2,4 G/L, le 05/03/2026",
+        "ALAT 25 UI/L, LSN 40, le 05/03/2026",
+    ):
         assert expected in printed.whole, expected
     # The glossary's outcome words: "satisfait" would read backwards on a non-inclusion criterion.
     assert "satisfait" not in printed.whole
@@ -327,7 +368,8 @@ def test_french_checklist_uses_the_glossary_french_dates_and_decimal_commas(sign
 
 @pytest.mark.django_db
 def test_unsigned_checklist_says_not_signed_draft_on_every_page(
-        client: Client, coordinator_ipc: User, failure_ipc: Screening) -> None:
+    client: Client, coordinator_ipc: User, failure_ipc: Screening
+) -> None:
     client.force_login(coordinator_ipc)
     pages = [_flat(page) for page in _pages(_download(client, failure_ipc))]
     whole = " ".join(pages)
@@ -345,14 +387,19 @@ def test_unsigned_checklist_says_not_signed_draft_on_every_page(
 
 @pytest.mark.django_db
 def test_signed_checklist_prints_the_signed_evaluation_not_a_later_one(
-        client: Client, investigator_ipc: User, signed_ipc: Screening) -> None:
+    client: Client, investigator_ipc: User, signed_ipc: Screening
+) -> None:
     signed = signed_ipc.signatures.get().evaluation
     # A later evaluation beside the signed one (no path of the app appends one to a locked
     # screening; the checklist must not rely on that).
     later = Evaluation.objects.create(
-        screening=signed_ipc, ruleset=signed.ruleset, input_document=signed.input_document,
-        result_document={**signed.result_document, "status": "incomplete"}, status="incomplete",
-        created_by=investigator_ipc)
+        screening=signed_ipc,
+        ruleset=signed.ruleset,
+        input_document=signed.input_document,
+        result_document={**signed.result_document, "status": "incomplete"},
+        status="incomplete",
+        created_by=investigator_ipc,
+    )
     client.force_login(investigator_ipc)
 
     whole = _flat("\n".join(_pages(_download(client, signed_ipc))))
@@ -365,7 +412,8 @@ def test_signed_checklist_prints_the_signed_evaluation_not_a_later_one(
 
 @pytest.mark.django_db
 def test_after_an_unlock_the_checklist_is_a_draft_of_the_latest_evaluation(
-        client: Client, coordinator_ipc: User, investigator_ipc: User, signed_ipc: Screening) -> None:
+    client: Client, coordinator_ipc: User, investigator_ipc: User, signed_ipc: Screening
+) -> None:
     services.screening_unlock(screening=signed_ipc, by=investigator_ipc, reason="ECOG from the wrong visit")
     document = services.screening_document(screening=signed_ipc, with_version=True)
     document["ecog"] = 0
@@ -385,7 +433,8 @@ def test_after_an_unlock_the_checklist_is_a_draft_of_the_latest_evaluation(
 # the sites come from a data migration (serialized_rollback restores them afterwards).
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_judgments_of_an_evaluation_are_those_it_was_made_of(
-        coordinator_ipc: User, investigator_ipc: User, screening_ipc: Screening) -> None:
+    coordinator_ipc: User, investigator_ipc: User, screening_ipc: Screening
+) -> None:
     """A later change of a judgment does not rewrite who answered it on an older evaluation."""
     first = _latest(screening_ipc)
     document = services.screening_document(screening=screening_ipc, with_version=True)
@@ -396,10 +445,14 @@ def test_judgments_of_an_evaluation_are_those_it_was_made_of(
     then = {a.field: a for a in selectors.judgment_answers(screening_ipc, evaluation=first)}
     now = {a.field: a for a in selectors.judgment_answers(screening_ipc)}
 
-    assert (then["significant_cardiovascular_disease"].value,
-            then["significant_cardiovascular_disease"].answered_by) == (False, coordinator_ipc)
-    assert (now["significant_cardiovascular_disease"].value,
-            now["significant_cardiovascular_disease"].answered_by) == (True, investigator_ipc)
+    assert (
+        then["significant_cardiovascular_disease"].value,
+        then["significant_cardiovascular_disease"].answered_by,
+    ) == (False, coordinator_ipc)
+    assert (now["significant_cardiovascular_disease"].value, now["significant_cardiovascular_disease"].answered_by) == (
+        True,
+        investigator_ipc,
+    )
     assert then["social_security_affiliation"] == now["social_security_affiliation"]
 
 
@@ -422,26 +475,38 @@ def test_each_download_is_recorded_and_shown_in_the_history(signed_world: Signed
     records = [signed_world.english.record, signed_world.french.record, signed_world.by_monitor.record]
 
     assert [(r.printed_by.username, r.language, r.signature is not None) for r in records] == [
-        ("inv.ipc", "en", True), ("inv.ipc", "fr", True), ("monitor", "en", True)]
+        ("inv.ipc", "en", True),
+        ("inv.ipc", "fr", True),
+        ("monitor", "en", True),
+    ]
     assert len({r.evaluation_id for r in records}) == 1
     page = signed_world.history_page
-    table = " ".join(text(page[page.index('data-testid="history-checklists"'):].split("</table>")[0]).split())
+    table = " ".join(text(page[page.index('data-testid="history-checklists"') :].split("</table>")[0]).split())
     # Newest first: who printed which evaluation, signed or draft, in which language, the hash printed.
     for record in reversed(records):
         who = record.printed_by.get_full_name()
-        assert (f"{_local(record.printed_at, '%Y-%m-%d %H:%M %Z')} {who} evaluation 1 of 1 signed "
-                f"{record.language} {record.result_sha256}") in table
+        assert (
+            f"{_local(record.printed_at, '%Y-%m-%d %H:%M %Z')} {who} evaluation 1 of 1 signed "
+            f"{record.language} {record.result_sha256}"
+        ) in table
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("change", ["save", "update", "delete"])
 def test_checklist_prints_are_append_only(investigator_ipc: User, signed_ipc: Screening, change: str) -> None:
     record = ChecklistPrint.objects.create(
-        screening=signed_ipc, evaluation=_latest(signed_ipc), language="en", result_sha256="0" * 64,
-        printed_by=investigator_ipc, printed_at=timezone.now())
+        screening=signed_ipc,
+        evaluation=_latest(signed_ipc),
+        language="en",
+        result_sha256="0" * 64,
+        printed_by=investigator_ipc,
+        printed_at=timezone.now(),
+    )
 
-    with pytest.raises(DatabaseError, match=r"pgtrigger: Cannot update or delete rows from screening_"), \
-            transaction.atomic():
+    with (
+        pytest.raises(DatabaseError, match=r"pgtrigger: Cannot update or delete rows from screening_"),
+        transaction.atomic(),
+    ):
         if change == "save":
             record.language = "fr"
             record.save()
@@ -464,8 +529,9 @@ def test_refused_downloads_record_nothing(client: Client, coordinator_igr: User,
 
 
 @pytest.mark.django_db
-def test_screening_and_sign_off_pages_offer_the_checklist(client: Client, investigator_ipc: User,
-                                                          screening_ipc: Screening) -> None:
+def test_screening_and_sign_off_pages_offer_the_checklist(
+    client: Client, investigator_ipc: User, screening_ipc: Screening
+) -> None:
     client.force_login(investigator_ipc)
     url = reverse("screening:checklist", args=[screening_ipc.number])
     for page in ("screening:detail", "screening:sign"):
@@ -482,8 +548,12 @@ def test_screening_and_sign_off_pages_offer_the_checklist(client: Client, invest
 def test_the_pdf_fetches_nothing_but_the_apps_static_files(tmp_path: Path) -> None:
     outside = tmp_path / "elsewhere.css"
     outside.write_text("body { color: red }")
-    for url in ("https://cdn.example.org/bootstrap.css", "http://127.0.0.1:8000/static/x.css",
-                outside.as_uri(), "file:///etc/passwd"):
+    for url in (
+        "https://cdn.example.org/bootstrap.css",
+        "http://127.0.0.1:8000/static/x.css",
+        outside.as_uri(),
+        "file:///etc/passwd",
+    ):
         with pytest.raises(FatalURLFetchingError):
             checklist.render_pdf(f'<html><head><link rel="stylesheet" href="{url}"></head><body>x</body></html>')
     # The app's own static files are read from the disk.
@@ -493,9 +563,11 @@ def test_the_pdf_fetches_nothing_but_the_apps_static_files(tmp_path: Path) -> No
 @pytest.mark.django_db
 def test_page_one_as_a_picture_with_debian_fonts(signed_world: SignedWorld, tmp_path: Path) -> None:
     pdf = signed_world.english.pdf
-    fonts = {str(font.get_object()["/BaseFont"]).partition("+")[2]
-             for page in pypdf.PdfReader(io.BytesIO(pdf)).pages
-             for font in page["/Resources"]["/Font"].values()}
+    fonts = {
+        str(font.get_object()["/BaseFont"]).partition("+")[2]
+        for page in pypdf.PdfReader(io.BytesIO(pdf)).pages
+        for font in page["/Resources"]["/Font"].values()
+    }
     # fonts-dejavu-core, found through fontconfig: nothing else is embedded.
     assert fonts and all(name.startswith("DejaVu") for name in fonts), fonts
 
@@ -504,8 +576,19 @@ def test_page_one_as_a_picture_with_debian_fonts(signed_world: SignedWorld, tmp_
     source = tmp_path / "checklist.pdf"
     source.write_bytes(pdf)
     # Debian's pdftoppm on our own file, fixed arguments: page 1 at 80 dpi.
-    command = [pdftoppm, "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(source),
-               str(tmp_path / "checklist")]
+    command = [
+        pdftoppm,
+        "-png",
+        "-r",
+        "80",
+        "-f",
+        "1",
+        "-l",
+        "1",
+        "-singlefile",
+        str(source),
+        str(tmp_path / "checklist"),
+    ]
     subprocess.run(command, check=True, timeout=60)  # noqa: S603
     picture = (tmp_path / "checklist.png").read_bytes()
     assert picture.startswith(b"\x89PNG")

@@ -35,13 +35,25 @@ WHEN: Final = "2026-03-09T07:45:00+01:00"
 HOSPITAL_FILE: Final = bundle(
     patient("p1"),
     observation("creat-0309", loinc="14682-9", when=WHEN, value=quantity(70, "umol/L"), subject="Patient/p1"),
-    observation("alt-0309", loinc="1742-6", when=WHEN, value=quantity(30, "U/L"), subject="Patient/p1",
-                referenceRange=[{"high": quantity(40, "U/L")}]),
+    observation(
+        "alt-0309",
+        loinc="1742-6",
+        when=WHEN,
+        value=quantity(30, "U/L"),
+        subject="Patient/p1",
+        referenceRange=[{"high": quantity(40, "U/L")}],
+    ),
     observation("ast-0309", loinc="1920-8", when=WHEN, value=quantity(28, "U/L"), subject="Patient/p1"),
-    observation("hb-prelim", loinc="718-7", status="preliminary", when=WHEN, value=quantity(11.0, "g/dL"),
-                subject="Patient/p1"),
-    observation("creat-0305", loinc="14682-9", when="2026-03-05T08:00:00+01:00", value=quantity(68, "umol/L"),
-                subject="Patient/p1"),
+    observation(
+        "hb-prelim", loinc="718-7", status="preliminary", when=WHEN, value=quantity(11.0, "g/dL"), subject="Patient/p1"
+    ),
+    observation(
+        "creat-0305",
+        loinc="14682-9",
+        when="2026-03-05T08:00:00+01:00",
+        value=quantity(68, "umol/L"),
+        subject="Patient/p1",
+    ),
 )
 CREATININE, ALT, AST = 0, 1, 2  # the proposals, in input order
 
@@ -59,8 +71,12 @@ def approval(page: Any, *, approve: list[int] = (), button: str = "save", **fiel
     """The approval form of an upload's page as a coordinator sends it: ``approve`` ticks
     those rows, ``fields`` change others (``proposal-2-uln``)."""
     context = page.context
-    data = {"payload": context["payload"], "version": str(context["version"]), "save_key": str(context["save_key"]),
-            button: ""}
+    data = {
+        "payload": context["payload"],
+        "version": str(context["version"]),
+        "save_key": str(context["save_key"]),
+        button: "",
+    }
     for i, row in enumerate(context["rows"]):
         form = row["form"]
         for name in ("value", "unit", "uln", "date"):
@@ -86,7 +102,8 @@ def page(client: Client, coordinator_ipc: User, screening_ipc: Screening) -> Any
 
 @pytest.mark.django_db
 def test_upload_shows_proposals_beside_the_rows_on_file_and_stores_nothing(
-        client: Client, coordinator_ipc: User, screening_ipc: Screening) -> None:
+    client: Client, coordinator_ipc: User, screening_ipc: Screening
+) -> None:
     client.force_login(coordinator_ipc)
     before = stored_state()
 
@@ -98,7 +115,9 @@ def test_upload_shows_proposals_beside_the_rows_on_file_and_stores_nothing(
     assert [row["proposal"].source.observation for row in context["rows"]] == ["creat-0309", "alt-0309", "ast-0309"]
     assert len(context["on_file"]) == 8
     assert [(s["observation"], s["code"]) for s in context["skipped"]] == [
-        ("hb-prelim", "not_final"), ("creat-0305", "duplicate")]
+        ("hb-prelim", "not_final"),
+        ("creat-0305", "duplicate"),
+    ]
     page = text(response.content.decode())
     assert "status preliminary: not yet a final result" in page
     assert "From the file hospital-labs.json" in page
@@ -120,8 +139,7 @@ def test_a_proposal_the_format_refuses_says_why_and_cannot_be_ticked(page: Any) 
 
 
 @pytest.mark.django_db
-def test_approve_some_and_save_once(client: Client, coordinator_ipc: User, screening_ipc: Screening,
-                                    page: Any) -> None:
+def test_approve_some_and_save_once(client: Client, coordinator_ipc: User, screening_ipc: Screening, page: Any) -> None:
     evaluations = screening_ipc.evaluations.count()
 
     response = approve(client, screening_ipc, approval(page, approve=[CREATININE, ALT]))
@@ -133,12 +151,17 @@ def test_approve_some_and_save_once(client: Client, coordinator_ipc: User, scree
     assert screening_ipc.evaluations.count() == evaluations + 1
     added = list(LabResult.objects.filter(screening=screening_ipc).order_by("position")[8:])
     assert [(r.test, r.value, r.unit, r.uln, r.date.isoformat()) for r in added] == [
-        ("creatinine", 70, "umol/L", None, "2026-03-09"), ("alt", 30, "U/L", 40, "2026-03-09")]
+        ("creatinine", 70, "umol/L", None, "2026-03-09"),
+        ("alt", 30, "U/L", 40, "2026-03-09"),
+    ]
     sources = [r.source for r in added]
-    assert [(s.observation, s.loinc, s.value_received, s.unit_received, s.origin_kind, s.origin, s.approved_by)
-            for s in sources] == [
+    assert [
+        (s.observation, s.loinc, s.value_received, s.unit_received, s.origin_kind, s.origin, s.approved_by)
+        for s in sources
+    ] == [
         ("creat-0309", "14682-9", "70", "umol/L", "file", "hospital-labs.json", coordinator_ipc),
-        ("alt-0309", "1742-6", "30", "U/L", "file", "hospital-labs.json", coordinator_ipc)]
+        ("alt-0309", "1742-6", "30", "U/L", "file", "hospital-labs.json", coordinator_ipc),
+    ]
     # The rows on file before are as they were, without a source.
     assert LabResultSource.objects.count() == 2
     # The newer creatinine (70 µmol/L, CrCl still >= 30) is the one the evaluation used.
@@ -147,15 +170,13 @@ def test_approve_some_and_save_once(client: Client, coordinator_ipc: User, scree
 
 
 @pytest.mark.django_db
-def test_the_source_is_shown_on_the_row_and_in_the_history(client: Client, screening_ipc: Screening,
-                                                           page: Any) -> None:
+def test_the_source_is_shown_on_the_row_and_in_the_history(client: Client, screening_ipc: Screening, page: Any) -> None:
     approve(client, screening_ipc, approval(page, approve=[ALT]))
 
     detail = text(client.get(reverse("screening:detail", args=[screening_ipc.number])).content.decode())
     history = text(client.get(reverse("screening:history", args=[screening_ipc.number])).content.decode())
 
-    assert "Observation alt-0309 · LOINC 1742-6 · received 30 U/L · file hospital-labs.json" in " ".join(
-        detail.split())
+    assert "Observation alt-0309 · LOINC 1742-6 · received 30 U/L · file hospital-labs.json" in " ".join(detail.split())
     assert "approved by Coord Test" in detail
     assert "Lab result source" in history
     for shown in ("alt-0309", "1742-6", "hospital-labs.json"):
@@ -188,8 +209,7 @@ def test_nothing_ticked_saves_nothing(client: Client, screening_ipc: Screening, 
 
 
 @pytest.mark.django_db
-def test_a_refused_proposal_is_not_saved_until_corrected(client: Client, screening_ipc: Screening,
-                                                         page: Any) -> None:
+def test_a_refused_proposal_is_not_saved_until_corrected(client: Client, screening_ipc: Screening, page: Any) -> None:
     before = stored_state()
 
     refused = approve(client, screening_ipc, approval(page, approve=[CREATININE, AST]))
@@ -205,8 +225,7 @@ def test_a_refused_proposal_is_not_saved_until_corrected(client: Client, screeni
 
 
 @pytest.mark.django_db
-def test_approve_all_with_a_row_to_correct_saves_nothing(client: Client, screening_ipc: Screening,
-                                                         page: Any) -> None:
+def test_approve_all_with_a_row_to_correct_saves_nothing(client: Client, screening_ipc: Screening, page: Any) -> None:
     before = stored_state()
 
     response = approve(client, screening_ipc, approval(page, button="approve_all"))
@@ -219,8 +238,9 @@ def test_approve_all_with_a_row_to_correct_saves_nothing(client: Client, screeni
 
 
 @pytest.mark.django_db
-def test_check_recomputes_what_needs_correcting_and_stores_nothing(client: Client, screening_ipc: Screening,
-                                                                   page: Any) -> None:
+def test_check_recomputes_what_needs_correcting_and_stores_nothing(
+    client: Client, screening_ipc: Screening, page: Any
+) -> None:
     before = stored_state()
 
     response = approve(client, screening_ipc, approval(page, button="check", **{"proposal-2-uln": "40"}))
@@ -232,7 +252,8 @@ def test_check_recomputes_what_needs_correcting_and_stores_nothing(client: Clien
 
 @pytest.mark.django_db
 def test_a_corrected_value_is_stored_and_the_source_keeps_what_was_received(
-        client: Client, screening_ipc: Screening, page: Any) -> None:
+    client: Client, screening_ipc: Screening, page: Any
+) -> None:
     approve(client, screening_ipc, approval(page, approve=[CREATININE], **{"proposal-0-value": "71"}))
 
     row = LabResult.objects.get(screening=screening_ipc, date="2026-03-09")
@@ -240,11 +261,13 @@ def test_a_corrected_value_is_stored_and_the_source_keeps_what_was_received(
 
 
 @pytest.mark.django_db
-def test_an_approval_after_someone_else_saved_is_refused(client: Client, screening_ipc: Screening,
-                                                         investigator_ipc: User, page: Any) -> None:
+def test_an_approval_after_someone_else_saved_is_refused(
+    client: Client, screening_ipc: Screening, investigator_ipc: User, page: Any
+) -> None:
     export = services.screening_document(screening=screening_ipc, with_version=True)
-    services.screening_import(raw={**export, "ecog": 0}, by=investigator_ipc, screening=screening_ipc,
-                              reason="ECOG from the right visit")
+    services.screening_import(
+        raw={**export, "ecog": 0}, by=investigator_ipc, screening=screening_ipc, reason="ECOG from the right visit"
+    )
     before = stored_state()
 
     response = approve(client, screening_ipc, approval(page, approve=[ALT]))
@@ -279,8 +302,9 @@ def test_altered_proposals_are_refused(client: Client, screening_ipc: Screening,
 
 
 @pytest.mark.django_db
-def test_approved_rows_duplicate_nothing_on_a_second_upload(client: Client, screening_ipc: Screening,
-                                                            page: Any) -> None:
+def test_approved_rows_duplicate_nothing_on_a_second_upload(
+    client: Client, screening_ipc: Screening, page: Any
+) -> None:
     approve(client, screening_ipc, approval(page, approve=[CREATININE, ALT]))
 
     again = upload(client, screening_ipc)
@@ -290,8 +314,9 @@ def test_approved_rows_duplicate_nothing_on_a_second_upload(client: Client, scre
 
 
 @pytest.mark.django_db
-def test_another_patient_s_file_is_refused_whole(client: Client, coordinator_ipc: User,
-                                                 screening_ipc: Screening) -> None:
+def test_another_patient_s_file_is_refused_whole(
+    client: Client, coordinator_ipc: User, screening_ipc: Screening
+) -> None:
     client.force_login(coordinator_ipc)
     other = json.loads(json.dumps(HOSPITAL_FILE))
     other["entry"][0]["resource"]["gender"] = "male"
@@ -306,8 +331,9 @@ def test_another_patient_s_file_is_refused_whole(client: Client, coordinator_ipc
 
 
 @pytest.mark.django_db
-def test_a_malformed_file_is_refused_with_its_paths(client: Client, coordinator_ipc: User,
-                                                    screening_ipc: Screening) -> None:
+def test_a_malformed_file_is_refused_with_its_paths(
+    client: Client, coordinator_ipc: User, screening_ipc: Screening
+) -> None:
     client.force_login(coordinator_ipc)
     bad = bundle(observation(), {k: v for k, v in observation("b").items() if k != "status"}, patient(foo=1))
 
@@ -315,7 +341,9 @@ def test_a_malformed_file_is_refused_with_its_paths(client: Client, coordinator_
 
     assert response.status_code == 400
     assert [path for path, _message in response.context["errors"]] == [
-        "/entry/1/resource/status", "/entry/2/resource/foo"]
+        "/entry/1/resource/status",
+        "/entry/2/resource/foo",
+    ]
 
 
 @pytest.mark.django_db
@@ -328,19 +356,22 @@ def test_reasons_and_refusals_in_french(client: Client, coordinator_ipc: User, s
 
     assert [s["reason"] for s in response.context["skipped"]] == [
         "statut preliminary : pas encore un résultat définitif",
-        "le même résultat (creatinine 68 umol/L, 2026-03-05) est déjà dans la sélection"]
+        "le même résultat (creatinine 68 umol/L, 2026-03-05) est déjà dans la sélection",
+    ]
     assert response.context["rows"][AST]["problems"] == [
-        "ASAT : la LSN (limite supérieure de la normale) est requise, dans l'unité de la valeur"]
+        "ASAT : la LSN (limite supérieure de la normale) est requise, dans l'unité de la valeur"
+    ]
     refused = upload(client, screening_ipc, {"resourceType": "Patient"})
     assert refused.context["errors"] == [("/resourceType", "un Bundle ou une Observation est attendu, pas Patient")]
     with translation.override("fr"):
-        assert "Importer des résultats de laboratoire (FHIR)" in client.get(
-            reverse("screening:detail", args=[screening_ipc.number])).content.decode()
+        assert (
+            "Importer des résultats de laboratoire (FHIR)"
+            in client.get(reverse("screening:detail", args=[screening_ipc.number])).content.decode()
+        )
 
 
 @pytest.mark.django_db
-def test_the_export_carries_the_sources_and_imports_back(client: Client, screening_ipc: Screening,
-                                                         page: Any) -> None:
+def test_the_export_carries_the_sources_and_imports_back(client: Client, screening_ipc: Screening, page: Any) -> None:
     approve(client, screening_ipc, approval(page, approve=[ALT]))
     screening_ipc.refresh_from_db()
 
@@ -348,26 +379,37 @@ def test_the_export_carries_the_sources_and_imports_back(client: Client, screeni
 
     source = exported["labs"][8]["source"]
     assert {k: source[k] for k in ("observation", "loinc", "value", "unit", "origin", "approved_by")} == {
-        "observation": "alt-0309", "loinc": "1742-6", "value": 30, "unit": "U/L", "origin": "hospital-labs.json",
-        "approved_by": "coord.ipc"}
+        "observation": "alt-0309",
+        "loinc": "1742-6",
+        "value": 30,
+        "unit": "U/L",
+        "origin": "hospital-labs.json",
+        "approved_by": "coord.ipc",
+    }
     assert "source" not in exported["labs"][0]
     # The evaluated document keeps its shape: no sources there.
     latest = screening_ipc.evaluations.first()
     assert latest is not None and "source" not in latest.input_document["labs"][8]
     # The export imports back: nothing changes but the version, and the row keeps its source.
-    response = client.post(reverse("screening:import", args=[screening_ipc.number]), {
-        "document": SimpleUploadedFile("export.json", json.dumps(exported).encode()),
-        "version": str(screening_ipc.version)})
+    response = client.post(
+        reverse("screening:import", args=[screening_ipc.number]),
+        {
+            "document": SimpleUploadedFile("export.json", json.dumps(exported).encode()),
+            "version": str(screening_ipc.version),
+        },
+    )
     assert response.status_code == 302
     alt = LabResult.objects.get(screening=screening_ipc, test="alt", date="2026-03-09")
     assert alt.source.observation == "alt-0309"
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("persona", "status"), [("monitor", 403), ("coordinator_igr", 404),
-                                                 ("investigator_ipc", 200), ("anonymous", 302)])
-def test_who_may_import_lab_results(request: pytest.FixtureRequest, client: Client, screening_ipc: Screening,
-                                    persona: str, status: int) -> None:
+@pytest.mark.parametrize(
+    ("persona", "status"), [("monitor", 403), ("coordinator_igr", 404), ("investigator_ipc", 200), ("anonymous", 302)]
+)
+def test_who_may_import_lab_results(
+    request: pytest.FixtureRequest, client: Client, screening_ipc: Screening, persona: str, status: int
+) -> None:
     if persona != "anonymous":
         client.force_login(request.getfixturevalue(persona))
     before = stored_state()
@@ -381,11 +423,13 @@ def test_who_may_import_lab_results(request: pytest.FixtureRequest, client: Clie
 
 
 @pytest.mark.django_db
-def test_a_locked_screening_takes_no_lab_results(client: Client, coordinator_ipc: User, investigator_ipc: User,
-                                                 screening_ipc: Screening, page: Any) -> None:
+def test_a_locked_screening_takes_no_lab_results(
+    client: Client, coordinator_ipc: User, investigator_ipc: User, screening_ipc: Screening, page: Any
+) -> None:
     # Locked the only way the database allows: an investigator's signature.
-    services.screening_sign(screening=screening_ipc, by=investigator_ipc, password=PASSWORD,
-                            meaning="eligibility_confirmed")
+    services.screening_sign(
+        screening=screening_ipc, by=investigator_ipc, password=PASSWORD, meaning="eligibility_confirmed"
+    )
     before = stored_state()
 
     response = approve(client, screening_ipc, approval(page, approve=[ALT]))
@@ -396,8 +440,9 @@ def test_a_locked_screening_takes_no_lab_results(client: Client, coordinator_ipc
 
 
 @pytest.mark.django_db
-def test_without_a_fhir_server_there_is_no_fetch(client: Client, coordinator_ipc: User, screening_ipc: Screening,
-                                                 settings: Settings) -> None:
+def test_without_a_fhir_server_there_is_no_fetch(
+    client: Client, coordinator_ipc: User, screening_ipc: Screening, settings: Settings
+) -> None:
     settings.FHIR_BASE_URL = ""
     client.force_login(coordinator_ipc)
 
@@ -408,5 +453,7 @@ def test_without_a_fhir_server_there_is_no_fetch(client: Client, coordinator_ipc
     assert 'data-testid="fhir-fetch"' not in detail
     assert fetch.status_code == 404
     settings.FHIR_BASE_URL = "http://127.0.0.1:9/fhir"
-    assert 'data-testid="fhir-fetch"' in client.get(
-        reverse("screening:detail", args=[screening_ipc.number])).content.decode()
+    assert (
+        'data-testid="fhir-fetch"'
+        in client.get(reverse("screening:detail", args=[screening_ipc.number])).content.decode()
+    )

@@ -87,8 +87,14 @@ NUMBERS: Final = [
 @pytest.mark.django_db
 @pytest.mark.parametrize(("number", "accepted", "counter", "next_number"), NUMBERS)
 def test_imported_number_is_refused_or_taken_and_later_screenings_still_get_numbers(
-        coordinator_ipc: User, example_document: dict[str, Any], *, number: str, accepted: bool, counter: int,
-        next_number: str) -> None:
+    coordinator_ipc: User,
+    example_document: dict[str, Any],
+    *,
+    number: str,
+    accepted: bool,
+    counter: int,
+    next_number: str,
+) -> None:
     document = {**example_document, "screening_id": number}
     if accepted:
         screening = services.screening_import(raw=document, by=coordinator_ipc, allowed_sites={"IPC"}).screening
@@ -108,13 +114,21 @@ def test_imported_number_is_refused_or_taken_and_later_screenings_still_get_numb
 @pytest.mark.django_db
 @pytest.mark.parametrize(("number", "accepted", "counter", "next_number"), NUMBERS)
 def test_web_import_of_a_number_answers_a_refusal_or_the_screening_never_a_500(
-        client: Client, coordinator_ipc: User, example_document: dict[str, Any], *, number: str, accepted: bool,
-        counter: int, next_number: str) -> None:
+    client: Client,
+    coordinator_ipc: User,
+    example_document: dict[str, Any],
+    *,
+    number: str,
+    accepted: bool,
+    counter: int,
+    next_number: str,
+) -> None:
     client.force_login(coordinator_ipc)
     before = stored_state()
 
-    response = client.post(reverse("screening:import_new"),
-                           {"document": _upload({**example_document, "screening_id": number})})
+    response = client.post(
+        reverse("screening:import_new"), {"document": _upload({**example_document, "screening_id": number})}
+    )
 
     if accepted:
         assert response.status_code == 302
@@ -124,34 +138,41 @@ def test_web_import_of_a_number_answers_a_refusal_or_the_screening_never_a_500(
         assert list(_error_rows(response.content.decode())) == ["/screening_id"]
         assert stored_state() == before
     # A later new screening, through the form this time, still gets its number.
-    response = client.post(reverse("screening:import_new"),
-                           {"document": _upload({**example_document, "screening_id": None})})
+    response = client.post(
+        reverse("screening:import_new"), {"document": _upload({**example_document, "screening_id": None})}
+    )
     assert response["Location"] == reverse("screening:detail", args=[next_number])
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("number", ["IPC-00001", "IPC-000001"])
 def test_a_number_with_the_sequence_of_an_existing_one_is_refused_naming_it(
-        client: Client, coordinator_ipc: User, example_document: dict[str, Any], number: str) -> None:
+    client: Client, coordinator_ipc: User, example_document: dict[str, Any], number: str
+) -> None:
     # IPC-0001 and IPC-00001 are both sequence 1 of IPC (screening_sequence_unique_per_site).
     services.screening_import(raw={**example_document, "screening_id": "IPC-0001"}, by=coordinator_ipc)
     client.force_login(coordinator_ipc)
     before = stored_state()
 
-    response = client.post(reverse("screening:import_new"),
-                           {"document": _upload({**example_document, "screening_id": number})})
+    response = client.post(
+        reverse("screening:import_new"), {"document": _upload({**example_document, "screening_id": number})}
+    )
 
     assert response.status_code == 400
-    assert _error_rows(response.content.decode()) == {"/screening_id": (
-        f"screening number '{number}' is the same number as IPC-0001, which exists: import into IPC-0001, or "
-        "leave screening_id out for a new number")}
+    assert _error_rows(response.content.decode()) == {
+        "/screening_id": (
+            f"screening number '{number}' is the same number as IPC-0001, which exists: import into IPC-0001, or "
+            "leave screening_id out for a new number"
+        )
+    }
     assert stored_state() == before
     assert _new_number(coordinator_ipc, example_document) == "IPC-0002"
 
 
 @pytest.mark.django_db
-def test_new_numbers_step_over_imported_numbers_beyond_9999(coordinator_ipc: User,
-                                                            example_document: dict[str, Any]) -> None:
+def test_new_numbers_step_over_imported_numbers_beyond_9999(
+    coordinator_ipc: User, example_document: dict[str, Any]
+) -> None:
     for number in ("IPC-9999", "IPC-10000", "IPC-10001", "IPC-10003"):
         services.screening_import(raw={**example_document, "screening_id": number}, by=coordinator_ipc)
     assert _counter() == 9999
@@ -163,8 +184,9 @@ def test_new_numbers_step_over_imported_numbers_beyond_9999(coordinator_ipc: Use
 
 
 @pytest.mark.django_db
-def test_new_numbers_run_out_only_after_six_digits_with_a_message(coordinator_ipc: User,
-                                                                   example_document: dict[str, Any]) -> None:
+def test_new_numbers_run_out_only_after_six_digits_with_a_message(
+    coordinator_ipc: User, example_document: dict[str, Any]
+) -> None:
     # Six digits hold 999,999 screenings a site: only 999,999 new screenings, never one import, get there.
     Site.objects.filter(code="IPC").update(last_screening_sequence=999_998)
     assert _new_number(coordinator_ipc, example_document) == "IPC-999999"
@@ -174,34 +196,50 @@ def test_new_numbers_run_out_only_after_six_digits_with_a_message(coordinator_ip
         _new_number(coordinator_ipc, example_document)
 
     assert [(e.path, e.message) for e in refused.value.errors] == [
-        ("", "Site IPC has used all its screening numbers (up to IPC-999999); nothing was stored.")]
+        ("", "Site IPC has used all its screening numbers (up to IPC-999999); nothing was stored.")
+    ]
     assert stored_state() == before
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("number", ["IPC-\u0661\u0662\u0663\u0664", "IPC-0\u0660\u06601", "IPC-0000", "IPC-1000000",
-                                    "IPC-12", "IGR-0003", "IPC-0003x"])
-def test_the_service_refuses_a_bad_number_by_itself(coordinator_ipc: User, example_document: dict[str, Any],
-                                                    number: str) -> None:
+@pytest.mark.parametrize(
+    "number",
+    [
+        "IPC-\u0661\u0662\u0663\u0664",
+        "IPC-0\u0660\u06601",
+        "IPC-0000",
+        "IPC-1000000",
+        "IPC-12",
+        "IGR-0003",
+        "IPC-0003x",
+    ],
+)
+def test_the_service_refuses_a_bad_number_by_itself(
+    coordinator_ipc: User, example_document: dict[str, Any], number: str
+) -> None:
     """Not only the exchange format: the service that takes the number checks it too."""
-    document = exchange.parse_screening({**example_document, "screening_id": None}, today=timezone.localdate(),
-                                        known_sites=services.known_site_codes())
+    document = exchange.parse_screening(
+        {**example_document, "screening_id": None}, today=timezone.localdate(), known_sites=services.known_site_codes()
+    )
     document.screening_id = number
     before = stored_state()
 
     with pytest.raises(services.ScreeningNumberRefused):
-        services.screening_save(screening=None, document=document, expected_version=None, by=coordinator_ipc,
-                                keep_number=True)
+        services.screening_save(
+            screening=None, document=document, expected_version=None, by=coordinator_ipc, keep_number=True
+        )
 
     assert stored_state() == before
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("body", [
-    b"[" * 100_000, b"[" * 100_000 + b"]" * 100_000, b'{"a":' * 50_000 + b"1" + b"}" * 50_000])
+@pytest.mark.parametrize(
+    "body", [b"[" * 100_000, b"[" * 100_000 + b"]" * 100_000, b'{"a":' * 50_000 + b"1" + b"}" * 50_000]
+)
 @pytest.mark.parametrize("into", [False, True])
-def test_a_deeply_nested_file_is_refused_by_both_import_urls(client: Client, coordinator_ipc: User,
-                                                             screening_ipc: Screening, body: bytes, into: bool) -> None:
+def test_a_deeply_nested_file_is_refused_by_both_import_urls(
+    client: Client, coordinator_ipc: User, screening_ipc: Screening, body: bytes, into: bool
+) -> None:
     # Issue 9: the view's own JSON check recursed into it and answered 500.
     client.force_login(coordinator_ipc)
     before = stored_state()
@@ -220,8 +258,8 @@ def test_a_deeply_nested_file_is_refused_by_both_import_urls(client: Client, coo
 @pytest.mark.django_db
 @pytest.mark.parametrize("site", ["IPC", "IGR"])
 def test_the_refusal_of_another_sites_number_is_the_same_whether_it_exists_or_not(
-        client: Client, coordinator_ipc: User, screening_igr: Screening, example_document: dict[str, Any],
-        site: str) -> None:
+    client: Client, coordinator_ipc: User, screening_igr: Screening, example_document: dict[str, Any], site: str
+) -> None:
     """IGR-0003 exists, IGR-0999 does not: an IPC coordinator cannot tell them apart."""
     assert Screening.objects.filter(number="IGR-0003").exists()
     assert not Screening.objects.filter(number="IGR-0999").exists()
@@ -323,8 +361,10 @@ def _form_fields(page: str) -> _FormFields:
 
 
 def _rows_of(screening: Screening) -> dict[str, list[Any]]:
-    return {model.__name__: list(model.objects.filter(screening=screening).order_by("pk").values())
-            for model in (LabResult, TumourSample, PregnancyTest, PriorDrug)}
+    return {
+        model.__name__: list(model.objects.filter(screening=screening).order_by("pk").values())
+        for model in (LabResult, TumourSample, PregnancyTest, PriorDrug)
+    }
 
 
 @pytest.fixture
@@ -333,7 +373,11 @@ def largest(coordinator_ipc: User, example_document: dict[str, Any]) -> Screenin
     document = largest_document({**example_document, "screening_id": None})
     screening = services.screening_import(raw=document, by=coordinator_ipc).screening
     assert {name: len(rows) for name, rows in selectors.screening_rows(screening).items()} == {
-        "labs": 60, "tumour_samples": 10, "pregnancy_tests": 20, "drugs": 50}
+        "labs": 60,
+        "tumour_samples": 10,
+        "pregnancy_tests": 20,
+        "drugs": 50,
+    }
     return screening
 
 
@@ -344,8 +388,9 @@ LARGEST_PAGE_FIELDS: Final = 55 + 16 + 646
 
 
 @pytest.mark.django_db
-def test_the_largest_screening_opens_and_saves_unchanged_through_the_form(client: Client, coordinator_ipc: User,
-                                                                          largest: Screening) -> None:
+def test_the_largest_screening_opens_and_saves_unchanged_through_the_form(
+    client: Client, coordinator_ipc: User, largest: Screening
+) -> None:
     client.force_login(coordinator_ipc)
     url = reverse("screening:detail", args=[largest.number])
     page = client.get(url)
@@ -370,11 +415,22 @@ def test_the_largest_screening_opens_and_saves_unchanged_through_the_form(client
 def test_the_python_widget_templates_write_what_djangos_write(largest: Screening) -> None:
     """screening.forms.WidgetRenderer renders the form's widgets in Python: the same HTML."""
     entry = ScreeningEntry(screening=largest, rows=selectors.screening_rows(largest))
-    invalid = ScreeningEntry(data={"labs-TOTAL_FORMS": "1", "labs-INITIAL_FORMS": "0", "labs-0-value": "<b>&",
-                                   "labs-0-unit": "g/L", "initials": '"><x'}, screening=largest)
+    invalid = ScreeningEntry(
+        data={
+            "labs-TOTAL_FORMS": "1",
+            "labs-INITIAL_FORMS": "0",
+            "labs-0-value": "<b>&",
+            "labs-0-unit": "g/L",
+            "initials": '"><x',
+        },
+        screening=largest,
+    )
     invalid.is_valid()
-    forms = [form for e in (entry, invalid) for form in (
-        e.form, *(f for fs in e.formsets.values() for f in (fs.management_form, *fs.forms, fs.empty_form)))]
+    forms = [
+        form
+        for e in (entry, invalid)
+        for form in (e.form, *(f for fs in e.formsets.values() for f in (fs.management_form, *fs.forms, fs.empty_form)))
+    ]
     compared = 0
     for language in ("en", "fr", "en"):  # the options' HTML is kept per language
         with translation.override(language):
@@ -391,12 +447,16 @@ def test_the_python_widget_templates_write_what_djangos_write(largest: Screening
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("rows", "message"), [
-    (61, "at most 60"),  # the exchange format's limit, from the form
-    (5000, "Please submit at most 120 forms."),  # no more than twice the limit of forms is built
-])
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        (61, "at most 60"),  # the exchange format's limit, from the form
+        (5000, "Please submit at most 120 forms."),  # no more than twice the limit of forms is built
+    ],
+)
 def test_a_form_with_rows_beyond_the_limit_is_refused_with_a_message(
-        client: Client, coordinator_ipc: User, screening_ipc: Screening, rows: int, message: str) -> None:
+    client: Client, coordinator_ipc: User, screening_ipc: Screening, rows: int, message: str
+) -> None:
     client.force_login(coordinator_ipc)
     page = client.get(reverse("screening:detail", args=[screening_ipc.number])).content.decode()
     data = dict(_form_fields(page).pairs)
@@ -419,7 +479,8 @@ def _too_many_fields() -> dict[str, str]:
 @pytest.mark.django_db
 @pytest.mark.parametrize("url_name", ["screening:detail", "screening:evaluate"])
 def test_a_form_over_the_field_limit_gets_a_page_saying_nothing_was_saved(
-        client: Client, coordinator_ipc: User, screening_ipc: Screening, url_name: str) -> None:
+    client: Client, coordinator_ipc: User, screening_ipc: Screening, url_name: str
+) -> None:
     client.force_login(coordinator_ipc)
     before = stored_state()
 
@@ -434,13 +495,16 @@ def test_a_form_over_the_field_limit_gets_a_page_saying_nothing_was_saved(
 
 
 @pytest.mark.django_db
-def test_a_body_over_the_size_limit_gets_a_page_saying_nothing_was_saved(client: Client, coordinator_ipc: User,
-                                                                         screening_ipc: Screening) -> None:
+def test_a_body_over_the_size_limit_gets_a_page_saying_nothing_was_saved(
+    client: Client, coordinator_ipc: User, screening_ipc: Screening
+) -> None:
     client.force_login(coordinator_ipc)
     before = stored_state()
 
-    response = client.post(reverse("screening:detail", args=[screening_ipc.number]),
-                           {"reason_for_change": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)})
+    response = client.post(
+        reverse("screening:detail", args=[screening_ipc.number]),
+        {"reason_for_change": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)},
+    )
 
     assert response.status_code == 413
     page = " ".join(text(response.content.decode()).split())
@@ -460,8 +524,7 @@ def test_a_form_over_the_field_limit_before_login_gets_the_same_page(client: Cli
 
 
 def _change_password(client: Client, old: str, new: str = "a-new-long-passphrase-2026") -> Any:
-    return client.post(reverse("password_change"),
-                       {"old_password": old, "new_password1": new, "new_password2": new})
+    return client.post(reverse("password_change"), {"old_password": old, "new_password1": new, "new_password2": new})
 
 
 @pytest.mark.django_db
@@ -497,17 +560,22 @@ def test_wrong_old_passwords_count_towards_the_account_lockout(client: Client, c
 
 
 @pytest.mark.django_db
-def test_failures_at_login_sign_off_and_password_change_add_up(client: Client, investigator_ipc: User,
-                                                               screening_ipc: Screening) -> None:
+def test_failures_at_login_sign_off_and_password_change_add_up(
+    client: Client, investigator_ipc: User, screening_ipc: Screening
+) -> None:
     """docs/operations.md: the lockout counts wrong passwords at login, sign-off and password change."""
     client.force_login(investigator_ipc)  # first: a successful login resets the count
     for _ in range(2):
         assert Client().post(reverse("login"), {"username": "inv.ipc", "password": "guess"}).status_code == 200
     latest = screening_ipc.evaluations.first()
     assert latest is not None
-    assert client.post(reverse("screening:sign", args=[screening_ipc.number]),
-                       {"meaning": "eligibility_confirmed", "password": "guess",
-                        "evaluation": str(latest.pk)}).status_code == 400
+    assert (
+        client.post(
+            reverse("screening:sign", args=[screening_ipc.number]),
+            {"meaning": "eligibility_confirmed", "password": "guess", "evaluation": str(latest.pk)},
+        ).status_code
+        == 400
+    )
     assert _change_password(client, "guess").status_code == 200
 
     assert _change_password(client, "guess").status_code == 429  # the fifth
@@ -544,8 +612,9 @@ def _patient_urls(screening: Screening) -> dict[str, str]:
 
 
 @pytest.mark.django_db
-def test_every_patient_page_is_sent_with_no_store(client: Client, investigator_ipc: User,
-                                                  screening_ipc: Screening) -> None:
+def test_every_patient_page_is_sent_with_no_store(
+    client: Client, investigator_ipc: User, screening_ipc: Screening
+) -> None:
     client.force_login(investigator_ipc)
     answers = {}
     for name, url in _patient_urls(screening_ipc).items():
@@ -558,8 +627,9 @@ def test_every_patient_page_is_sent_with_no_store(client: Client, investigator_i
 
 
 @pytest.mark.django_db
-def test_saves_errors_and_the_login_page_are_sent_with_no_store(client: Client, coordinator_ipc: User,
-                                                                screening_ipc: Screening) -> None:
+def test_saves_errors_and_the_login_page_are_sent_with_no_store(
+    client: Client, coordinator_ipc: User, screening_ipc: Screening
+) -> None:
     assert _no_store(client.get(reverse("login")))
     client.force_login(coordinator_ipc)
     missing = client.get(reverse("screening:detail", args=["IPC-9999"]))
@@ -580,13 +650,16 @@ def _assessed(screening: Screening, day: datetime.date) -> None:
 
 
 def _screenings(by: User, document: dict[str, Any], count: int) -> list[Screening]:
-    return [services.screening_import(raw={**copy.deepcopy(document), "screening_id": None}, by=by).screening
-            for _ in range(count)]
+    return [
+        services.screening_import(raw={**copy.deepcopy(document), "screening_id": None}, by=by).screening
+        for _ in range(count)
+    ]
 
 
 @pytest.mark.django_db
 def test_the_log_of_a_far_past_screening_lists_only_the_months_with_screenings(
-        client: Client, coordinator_ipc: User, example_document: dict[str, Any]) -> None:
+    client: Client, coordinator_ipc: User, example_document: dict[str, Any]
+) -> None:
     far, recent = _screenings(coordinator_ipc, example_document, 2)
     later = timezone.localdate() + datetime.timedelta(days=700)
     _assessed(far, datetime.date(1900, 1, 1))
@@ -602,12 +675,16 @@ def test_the_log_of_a_far_past_screening_lists_only_the_months_with_screenings(
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("first", "rows"), [
-    (datetime.date(2016, 7, 1), log.MONTHS_FILLED_MAX),  # 120 months, 2016-07 to 2026-06: every one
-    (datetime.date(2016, 6, 30), 2),  # 121 months: only the two with screenings
-])
+@pytest.mark.parametrize(
+    ("first", "rows"),
+    [
+        (datetime.date(2016, 7, 1), log.MONTHS_FILLED_MAX),  # 120 months, 2016-07 to 2026-06: every one
+        (datetime.date(2016, 6, 30), 2),  # 121 months: only the two with screenings
+    ],
+)
 def test_the_log_fills_empty_months_over_at_most_ten_years(
-        coordinator_ipc: User, example_document: dict[str, Any], first: datetime.date, rows: int) -> None:
+    coordinator_ipc: User, example_document: dict[str, Any], first: datetime.date, rows: int
+) -> None:
     early, late = _screenings(coordinator_ipc, example_document, 2)
     _assessed(early, first)
     _assessed(late, datetime.date(2026, 6, 15))
@@ -616,5 +693,7 @@ def test_the_log_fills_empty_months_over_at_most_ten_years(
 
     assert len(screening_log.by_month) == rows
     assert (screening_log.by_month[0].month, screening_log.by_month[-1].month) == (
-        first.replace(day=1), datetime.date(2026, 6, 1))
+        first.replace(day=1),
+        datetime.date(2026, 6, 1),
+    )
     assert sum(row.counts.screened for row in screening_log.by_month) == 2

@@ -28,8 +28,14 @@ PROTECTED = r"pgtrigger: Cannot (update or delete|delete|update) rows from scree
 
 def _screening(by: User, **values: Any) -> Screening:
     site = Site.objects.get(code="IPC")
-    fields: dict[str, Any] = {"site": site, "sequence": 1, "number": "IPC-0001",
-                              "assessment_date": datetime.date(2026, 3, 10), "created_by": by, "updated_by": by}
+    fields: dict[str, Any] = {
+        "site": site,
+        "sequence": 1,
+        "number": "IPC-0001",
+        "assessment_date": datetime.date(2026, 3, 10),
+        "created_by": by,
+        "updated_by": by,
+    }
     return Screening.objects.create(**{**fields, **values})
 
 
@@ -46,8 +52,13 @@ SCREENING_REFUSED = [
     ({"status": "eligible?"}, "screening_status_valid"),
 ]
 SCREENING_ACCEPTED = [
-    {"ecog": 4}, {"ecog": 0}, {"weight_kg": 25}, {"weight_kg": 300}, {"lvef_percent": 90},
-    {"amenorrhea_months": 600}, {"planned_randomization_date": datetime.date(2026, 3, 10)},
+    {"ecog": 4},
+    {"ecog": 0},
+    {"weight_kg": 25},
+    {"weight_kg": 300},
+    {"lvef_percent": 90},
+    {"amenorrhea_months": 600},
+    {"planned_randomization_date": datetime.date(2026, 3, 10)},
     {"ecog": None, "weight_kg": None, "sex": "", "extent": ""},
 ]
 
@@ -82,10 +93,13 @@ def test_screening_update_refused_by_the_database(coordinator_ipc: User) -> None
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("values", "constraint"), [
-    ({"sequence": 1, "number": "IPC-0009"}, "screening_sequence_unique_per_site"),
-    ({"sequence": 9, "number": "IPC-0001"}, "screening_screening_number_key"),
-])
+@pytest.mark.parametrize(
+    ("values", "constraint"),
+    [
+        ({"sequence": 1, "number": "IPC-0009"}, "screening_sequence_unique_per_site"),
+        ({"sequence": 9, "number": "IPC-0001"}, "screening_screening_number_key"),
+    ],
+)
 def test_screening_numbers_are_unique(coordinator_ipc: User, values: dict[str, Any], constraint: str) -> None:
     _screening(coordinator_ipc)
 
@@ -93,8 +107,7 @@ def test_screening_numbers_are_unique(coordinator_ipc: User, values: dict[str, A
         _screening(coordinator_ipc, **values)
 
 
-LAB = {"test": "creatinine", "value": 68, "unit": "umol/L", "value_canonical": 0.77,
-       "date": datetime.date(2026, 3, 5)}
+LAB = {"test": "creatinine", "value": 68, "unit": "umol/L", "value_canonical": 0.77, "date": datetime.date(2026, 3, 5)}
 ROW_REFUSED: list[tuple[type[Any], dict[str, Any], str]] = [
     (LabResult, {**LAB, "test": "alt", "unit": "U/L", "uln": None}, "lab_uln_required_for_relative_tests"),
     (LabResult, {**LAB, "test": "ast", "unit": "U/L", "uln": None}, "lab_uln_required_for_relative_tests"),
@@ -110,10 +123,14 @@ ROW_REFUSED: list[tuple[type[Any], dict[str, Any], str]] = [
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("model", "values", "constraint"), ROW_REFUSED,
-                         ids=[f"{m.__name__}-{c}-{i}" for i, (m, _, c) in enumerate(ROW_REFUSED)])
-def test_screening_rows_refused_by_the_database(coordinator_ipc: User, model: type[Any], values: dict[str, Any],
-                                                constraint: str) -> None:
+@pytest.mark.parametrize(
+    ("model", "values", "constraint"),
+    ROW_REFUSED,
+    ids=[f"{m.__name__}-{c}-{i}" for i, (m, _, c) in enumerate(ROW_REFUSED)],
+)
+def test_screening_rows_refused_by_the_database(
+    coordinator_ipc: User, model: type[Any], values: dict[str, Any], constraint: str
+) -> None:
     screening = _screening(coordinator_ipc)
 
     with pytest.raises(IntegrityError, match=constraint), transaction.atomic():
@@ -132,10 +149,13 @@ def test_alt_with_its_uln_accepted(coordinator_ipc: User) -> None:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("values", "constraint"), [
-    ({"ruleset": ""}, "evaluation_ruleset_given"),
-    ({"status": "unknown"}, "evaluation_status_valid"),
-])
+@pytest.mark.parametrize(
+    ("values", "constraint"),
+    [
+        ({"ruleset": ""}, "evaluation_ruleset_given"),
+        ({"status": "unknown"}, "evaluation_status_valid"),
+    ],
+)
 def test_evaluation_refused_by_the_database(coordinator_ipc: User, values: dict[str, Any], constraint: str) -> None:
     screening = _screening(coordinator_ipc)
     fields = {"ruleset": "alter-v1", "input_document": {}, "result_document": {}, "status": "incomplete"}

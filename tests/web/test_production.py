@@ -57,7 +57,13 @@ def _production_env(**overrides: str) -> dict[str, str]:
 
 def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603 - our own interpreter and manage.py, fixed arguments
-        [sys.executable, *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+        [sys.executable, *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -78,8 +84,9 @@ def test_deploy_check_silences_only_the_two_explained_checks() -> None:
 
 def test_deploy_check_fails_on_a_weak_secret_key() -> None:
     # The check above is live: the same command refuses a guessable key.
-    result = _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-                  _production_env(SECRET_KEY="short-and-guessable"))
+    result = _run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], _production_env(SECRET_KEY="short-and-guessable")
+    )
 
     assert result.returncode != 0
     assert "security.W009" in result.stderr
@@ -156,8 +163,9 @@ def test_a_wrong_password_is_refused_without_locking_before_the_fifth(client: Cl
 
 
 @pytest.mark.django_db
-def test_five_failed_logins_lock_the_account_even_with_the_right_password(client: Client,
-                                                                          coordinator_ipc: User) -> None:
+def test_five_failed_logins_lock_the_account_even_with_the_right_password(
+    client: Client, coordinator_ipc: User
+) -> None:
     assert _fail(client, "coord.ipc", 5) == [200, 200, 200, 200, 429]
 
     response = _login(client, "coord.ipc", PASSWORD)
@@ -168,8 +176,7 @@ def test_five_failed_logins_lock_the_account_even_with_the_right_password(client
 
 
 @pytest.mark.django_db
-def test_the_lock_is_per_account_not_per_address(client: Client, coordinator_ipc: User,
-                                                 coordinator_igr: User) -> None:
+def test_the_lock_is_per_account_not_per_address(client: Client, coordinator_ipc: User, coordinator_igr: User) -> None:
     # Every member of a hospital's staff reaches the server from the same NAT address.
     _fail(client, "coord.ipc", 5)
 
@@ -181,8 +188,12 @@ def test_the_lock_is_per_account_not_per_address(client: Client, coordinator_ipc
 def test_changing_user_agent_does_not_reset_the_count(client: Client, coordinator_ipc: User) -> None:
     # Why axes.W006 (no 'ip_address' in the lockout parameters) is silenced: failures are
     # counted per account, whatever client sends them.
-    statuses = [_login(client, "coord.ipc", "not-the-password", HTTP_USER_AGENT=f"agent-{i}",
-                       REMOTE_ADDR=f"10.0.0.{i}").status_code for i in range(5)]
+    statuses = [
+        _login(
+            client, "coord.ipc", "not-the-password", HTTP_USER_AGENT=f"agent-{i}", REMOTE_ADDR=f"10.0.0.{i}"
+        ).status_code
+        for i in range(5)
+    ]
 
     assert statuses == [200, 200, 200, 200, 429]
     assert _login(Client(), "coord.ipc", PASSWORD).status_code == 429
@@ -194,12 +205,16 @@ def _age_attempts(username: str, by: datetime.timedelta) -> None:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("elapsed", "allowed"), [
-    (datetime.timedelta(minutes=14, seconds=50), False),
-    (datetime.timedelta(minutes=15, seconds=10), True),
-])
-def test_the_lock_lifts_after_15_minutes(client: Client, coordinator_ipc: User, *,
-                                         elapsed: datetime.timedelta, allowed: bool) -> None:
+@pytest.mark.parametrize(
+    ("elapsed", "allowed"),
+    [
+        (datetime.timedelta(minutes=14, seconds=50), False),
+        (datetime.timedelta(minutes=15, seconds=10), True),
+    ],
+)
+def test_the_lock_lifts_after_15_minutes(
+    client: Client, coordinator_ipc: User, *, elapsed: datetime.timedelta, allowed: bool
+) -> None:
     _fail(client, "coord.ipc", 5)
     _age_attempts("coord.ipc", elapsed)
 
@@ -253,7 +268,8 @@ def test_a_session_lasts_30_idle_minutes_and_each_request_renews_it(client: Clie
     assert client.session.get_expiry_age() == 1800
     # Ten minutes of inactivity, as the database sees it.
     Session.objects.filter(session_key=client.session.session_key).update(
-        expire_date=timezone.now() + datetime.timedelta(minutes=20))
+        expire_date=timezone.now() + datetime.timedelta(minutes=20)
+    )
 
     before = timezone.now()
     response = client.get(reverse("screening:list"))
@@ -270,7 +286,8 @@ def test_a_session_lasts_30_idle_minutes_and_each_request_renews_it(client: Clie
 def test_after_30_idle_minutes_the_next_request_asks_to_log_in(client: Client, coordinator_ipc: User) -> None:
     client.force_login(coordinator_ipc)
     Session.objects.filter(session_key=client.session.session_key).update(
-        expire_date=timezone.now() - datetime.timedelta(seconds=1))
+        expire_date=timezone.now() - datetime.timedelta(seconds=1)
+    )
 
     response = client.get(reverse("screening:list"))
 
@@ -324,7 +341,8 @@ class _InlineCode(HTMLParser):
             if name == "style":
                 self.style_attributes.append(f"<{tag} id={named.get('id')!r} style={value!r}>")
             if name in ("href", "src", "action", "formaction") and (value or "").strip().lower().startswith(
-                    "javascript:"):
+                "javascript:"
+            ):
                 self.javascript_urls.append(f"<{tag} {name}={value!r}>")
 
     def handle_endtag(self, tag: str) -> None:
@@ -344,8 +362,13 @@ def _inline_code(html: str) -> _InlineCode:
 
 
 @pytest.fixture
-def pages(client: Client, screening_ipc: Screening, coordinator_ipc: User, investigator_ipc: User,
-          example_document: dict[str, Any]) -> dict[str, Any]:
+def pages(
+    client: Client,
+    screening_ipc: Screening,
+    coordinator_ipc: User,
+    investigator_ipc: User,
+    example_document: dict[str, Any],
+) -> dict[str, Any]:
     """Every page a user meets, as the right persona sees it: responses by name."""
     number = screening_ipc.number
     evaluation = screening_ipc.evaluations.first()
@@ -362,8 +385,9 @@ def pages(client: Client, screening_ipc: Screening, coordinator_ipc: User, inves
         ("export", reverse("screening:export", args=[number])),
     ]:
         responses[name] = client.get(url)
-    responses["panel (htmx)"] = client.post(reverse("screening:evaluate", args=[number]),
-                                            form_data(example_document, version=1), HTTP_HX_REQUEST="true")
+    responses["panel (htmx)"] = client.post(
+        reverse("screening:evaluate", args=[number]), form_data(example_document, version=1), HTTP_HX_REQUEST="true"
+    )
     client.force_login(investigator_ipc)
     responses["review queue"] = client.get(reverse("screening:review_queue"))
     responses["sign"] = client.get(reverse("screening:sign", args=[number]))
@@ -405,6 +429,9 @@ def test_full_pages_turn_off_htmx_inline_indicator_style(pages: dict[str, Any]) 
 def test_no_page_has_a_style_attribute(pages: dict[str, Any]) -> None:
     # style-src 'self' also refuses style="…" attributes: the browser ignores them and
     # reports a violation in its console.
-    found = {name: _inline_code(response.content.decode()).style_attributes
-             for name, response in pages.items() if response["Content-Type"].startswith("text/html")}
+    found = {
+        name: _inline_code(response.content.decode()).style_attributes
+        for name, response in pages.items()
+        if response["Content-Type"].startswith("text/html")
+    }
     assert {name: attrs for name, attrs in found.items() if attrs} == {}

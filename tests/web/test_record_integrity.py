@@ -92,7 +92,8 @@ def other_patient_ipc_0007(coordinator_ipc: User, example_document: dict[str, An
 
 
 def test_screen_save_of_the_spec_example_over_another_patient_is_refused(
-        tmp_path: Path, coordinator_ipc: User, other_patient_ipc_0007: Screening) -> None:
+    tmp_path: Path, coordinator_ipc: User, other_patient_ipc_0007: Screening
+) -> None:
     before = stored_state()
     status, results = _screen_save(tmp_path, EXAMPLE_FILE)
     assert status == 2
@@ -105,29 +106,40 @@ def test_screen_save_of_the_spec_example_over_another_patient_is_refused(
 
 
 def test_screen_save_identity_correction_needs_the_flag_and_a_reason(
-        tmp_path: Path, coordinator_ipc: User, other_patient_ipc_0007: Screening,
-        example_document: dict[str, Any]) -> None:
+    tmp_path: Path, coordinator_ipc: User, other_patient_ipc_0007: Screening, example_document: dict[str, Any]
+) -> None:
     doc = {**example_document, "record_version": 1}
     status, results = _screen_save(tmp_path, doc, "--confirm-identity-correction")
     assert status == 2
     assert "reason" in results[0]["errors"][0]["message"]
-    status, results = _screen_save(tmp_path, doc, "--confirm-identity-correction", "--reason",
-                                   "Initials and birth date of the wrong patient were typed")
+    status, results = _screen_save(
+        tmp_path,
+        doc,
+        "--confirm-identity-correction",
+        "--reason",
+        "Initials and birth date of the wrong patient were typed",
+    )
     assert status == 0
     screening = _current(other_patient_ipc_0007)
     assert (screening.initials, screening.sex, screening.version) == ("MD", "female", 2)
-    contexts = [event.pgh_context or {} for event in Events.objects.filter(
-        pgh_obj_model="screening.Screening", pgh_obj_id=str(screening.pk), pgh_label="update")]
-    assert {"reason": "Initials and birth date of the wrong patient were typed", "identity_correction": True}.items() \
-        <= next(c for c in contexts if "reason" in c).items()
+    contexts = [
+        event.pgh_context or {}
+        for event in Events.objects.filter(
+            pgh_obj_model="screening.Screening", pgh_obj_id=str(screening.pk), pgh_label="update"
+        )
+    ]
+    assert {
+        "reason": "Initials and birth date of the wrong patient were typed",
+        "identity_correction": True,
+    }.items() <= next(c for c in contexts if "reason" in c).items()
 
 
 def test_form_refuses_another_patients_identity_naming_both(
-        client: Client, coordinator_ipc: User, screening_ipc: Screening, example_document: dict[str, Any]) -> None:
+    client: Client, coordinator_ipc: User, screening_ipc: Screening, example_document: dict[str, Any]
+) -> None:
     client.force_login(coordinator_ipc)
     before = stored_state()
-    data = form_data(_edit(example_document, patient__initials="JB", patient__date_of_birth="1947-05-02"),
-                     version=1)
+    data = form_data(_edit(example_document, patient__initials="JB", patient__date_of_birth="1947-05-02"), version=1)
     response = client.post(_detail(screening_ipc), data)
     assert response.status_code == 409
     page = text(response.content.decode())
@@ -138,7 +150,8 @@ def test_form_refuses_another_patients_identity_naming_both(
 
 
 def test_form_identity_correction_confirmed_with_a_reason_is_stored_and_in_the_history(
-        client: Client, coordinator_ipc: User, screening_ipc: Screening, example_document: dict[str, Any]) -> None:
+    client: Client, coordinator_ipc: User, screening_ipc: Screening, example_document: dict[str, Any]
+) -> None:
     client.force_login(coordinator_ipc)
     data = form_data(_edit(example_document, patient__initials="ME"), version=1)
     data.update(confirm_identity_correction="on", reason_for_change="Initials misread on the referral letter")
@@ -151,9 +164,11 @@ def test_form_identity_correction_confirmed_with_a_reason_is_stored_and_in_the_h
 
 
 def test_filling_a_blank_identity_is_no_correction(
-        client: Client, coordinator_ipc: User, example_document: dict[str, Any]) -> None:
-    screening = services.screening_import(raw=_edit(example_document, patient__initials=None),
-                                          by=coordinator_ipc).screening
+    client: Client, coordinator_ipc: User, example_document: dict[str, Any]
+) -> None:
+    screening = services.screening_import(
+        raw=_edit(example_document, patient__initials=None), by=coordinator_ipc
+    ).screening
     client.force_login(coordinator_ipc)
     response = client.post(_detail(screening), form_data(example_document, version=1))
     assert response.status_code == 302
@@ -161,12 +176,13 @@ def test_filling_a_blank_identity_is_no_correction(
 
 
 def test_site_import_of_another_patient_over_a_screening_is_refused(
-        client: Client, coordinator_ipc: User, other_patient_ipc_0007: Screening,
-        example_document: dict[str, Any]) -> None:
+    client: Client, coordinator_ipc: User, other_patient_ipc_0007: Screening, example_document: dict[str, Any]
+) -> None:
     client.force_login(coordinator_ipc)
     before = stored_state()
-    response = client.post(reverse("screening:import_new"),
-                           {"document": _upload({**example_document, "record_version": 1})})
+    response = client.post(
+        reverse("screening:import_new"), {"document": _upload({**example_document, "record_version": 1})}
+    )
     assert response.status_code == 409
     assert "JB, born 1947-05-02, male" in text(response.content.decode())
     assert stored_state() == before
@@ -187,7 +203,8 @@ def stale_export(client: Client, coordinator_ipc: User, colleague: User, screeni
 
 
 def test_stale_export_through_the_site_import_is_refused_naming_who_saved(
-        client: Client, stale_export: dict[str, Any], screening_ipc: Screening) -> None:
+    client: Client, stale_export: dict[str, Any], screening_ipc: Screening
+) -> None:
     before = stored_state()
     response = client.post(reverse("screening:import_new"), {"document": _upload(stale_export)})
     assert response.status_code == 409
@@ -198,17 +215,20 @@ def test_stale_export_through_the_site_import_is_refused_naming_who_saved(
 
 
 def test_stale_export_through_the_screening_import_is_refused(
-        client: Client, stale_export: dict[str, Any], screening_ipc: Screening) -> None:
+    client: Client, stale_export: dict[str, Any], screening_ipc: Screening
+) -> None:
     before = stored_state()
-    response = client.post(reverse("screening:import", args=[screening_ipc.number]),
-                           {"document": _upload(stale_export), "version": "2"})
+    response = client.post(
+        reverse("screening:import", args=[screening_ipc.number]), {"document": _upload(stale_export), "version": "2"}
+    )
     assert response.status_code == 409
     assert "Claire Test" in text(response.content.decode())
     assert stored_state() == before
 
 
 def test_stale_export_through_screen_save_exits_2_naming_who_saved(
-        tmp_path: Path, stale_export: dict[str, Any]) -> None:
+    tmp_path: Path, stale_export: dict[str, Any]
+) -> None:
     before = stored_state()
     status, results = _screen_save(tmp_path, stale_export)
     assert status == 2
@@ -220,8 +240,14 @@ def test_stale_export_through_screen_save_exits_2_naming_who_saved(
 
 @pytest.mark.parametrize("path", ["site_import", "screen_save"])
 def test_document_without_a_version_never_overwrites(
-        client: Client, tmp_path: Path, coordinator_ipc: User, screening_ipc: Screening, *,
-        example_document: dict[str, Any], path: str) -> None:
+    client: Client,
+    tmp_path: Path,
+    coordinator_ipc: User,
+    screening_ipc: Screening,
+    *,
+    example_document: dict[str, Any],
+    path: str,
+) -> None:
     before = stored_state()
     doc = {**example_document, "ecog": 0}
     if path == "site_import":
@@ -236,8 +262,9 @@ def test_document_without_a_version_never_overwrites(
     assert stored_state() == before
 
 
-def test_document_without_a_version_may_create(tmp_path: Path, coordinator_ipc: User,
-                                               example_document: dict[str, Any]) -> None:
+def test_document_without_a_version_may_create(
+    tmp_path: Path, coordinator_ipc: User, example_document: dict[str, Any]
+) -> None:
     status, results = _screen_save(tmp_path, example_document)
     assert status == 0
     assert Screening.objects.get(number="IPC-0007").version == 1
@@ -253,17 +280,18 @@ def test_fresh_export_imports_back(tmp_path: Path, coordinator_ipc: User, screen
     assert _current(screening_ipc).version == 2
 
 
-def test_record_version_is_checked_as_a_whole_number(tmp_path: Path, coordinator_ipc: User,
-                                                     screening_ipc: Screening,
-                                                     example_document: dict[str, Any]) -> None:
+def test_record_version_is_checked_as_a_whole_number(
+    tmp_path: Path, coordinator_ipc: User, screening_ipc: Screening, example_document: dict[str, Any]
+) -> None:
     for bad in (0, -1, 1.5, "1", True):
         status, results = _screen_save(tmp_path, {**example_document, "record_version": bad})
         assert status == 2, bad
         assert [e["path"] for e in results[0]["errors"]] == ["/record_version"], bad
 
 
-def test_evaluations_keep_the_document_without_its_record_version(coordinator_ipc: User,
-                                                                  screening_ipc: Screening) -> None:
+def test_evaluations_keep_the_document_without_its_record_version(
+    coordinator_ipc: User, screening_ipc: Screening
+) -> None:
     evaluation = Evaluation.objects.get(screening=screening_ipc)
     assert "record_version" not in evaluation.input_document
 
@@ -304,8 +332,9 @@ NEEDS_NONE = ["lab row added", "lab row inserted in the middle", "blank filled",
 
 
 @pytest.mark.parametrize("change", NEEDS_A_REASON)
-def test_changing_a_stored_value_needs_a_reason(coordinator_ipc: User, screening_ipc: Screening,
-                                                example_document: dict[str, Any], change: str) -> None:
+def test_changing_a_stored_value_needs_a_reason(
+    coordinator_ipc: User, screening_ipc: Screening, example_document: dict[str, Any], change: str
+) -> None:
     doc = {**_scenario(example_document, change), "record_version": 1}
     before = stored_state()
     with pytest.raises(services.ReasonRequired) as refused:
@@ -317,8 +346,9 @@ def test_changing_a_stored_value_needs_a_reason(coordinator_ipc: User, screening
 
 
 @pytest.mark.parametrize("change", NEEDS_NONE)
-def test_adding_or_filling_a_blank_needs_no_reason(coordinator_ipc: User, screening_ipc: Screening,
-                                                   example_document: dict[str, Any], change: str) -> None:
+def test_adding_or_filling_a_blank_needs_no_reason(
+    coordinator_ipc: User, screening_ipc: Screening, example_document: dict[str, Any], change: str
+) -> None:
     doc = {**_scenario(example_document, change), "record_version": 1}
     services.screening_import(raw=doc, by=coordinator_ipc)
     stored = services.screening_document(screening=_current(screening_ipc))
@@ -327,7 +357,8 @@ def test_adding_or_filling_a_blank_needs_no_reason(coordinator_ipc: User, screen
 
 
 def test_a_row_added_in_the_middle_keeps_the_other_rows_untouched(
-        coordinator_ipc: User, screening_ipc: Screening, example_document: dict[str, Any]) -> None:
+    coordinator_ipc: User, screening_ipc: Screening, example_document: dict[str, Any]
+) -> None:
     ids_before = list(LabResult.objects.filter(screening=screening_ipc).values_list("pk", flat=True))
     doc = {**_scenario(example_document, "lab row inserted in the middle"), "record_version": 1}
     services.screening_import(raw=doc, by=coordinator_ipc)
@@ -335,7 +366,8 @@ def test_a_row_added_in_the_middle_keeps_the_other_rows_untouched(
 
 
 def test_form_asks_for_the_reason_once_listing_the_changed_fields(
-        client: Client, coordinator_ipc: User, screening_ipc: Screening, example_document: dict[str, Any]) -> None:
+    client: Client, coordinator_ipc: User, screening_ipc: Screening, example_document: dict[str, Any]
+) -> None:
     client.force_login(coordinator_ipc)
     doc = _scenario(_scenario(example_document, "lab value changed"), "scalar changed")
     before = stored_state()
@@ -352,15 +384,17 @@ def test_form_asks_for_the_reason_once_listing_the_changed_fields(
 
 
 def test_form_filling_blanks_saves_without_a_reason(
-        client: Client, coordinator_ipc: User, example_document: dict[str, Any]) -> None:
+    client: Client, coordinator_ipc: User, example_document: dict[str, Any]
+) -> None:
     screening = services.screening_import(raw=_edit(example_document, ecog=None), by=coordinator_ipc).screening
     client.force_login(coordinator_ipc)
     assert client.post(_detail(screening), form_data(example_document, version=1)).status_code == 302
     assert _current(screening).ecog == 1
 
 
-def test_screen_save_takes_the_reason_as_a_parameter(tmp_path: Path, coordinator_ipc: User,
-                                                     screening_ipc: Screening) -> None:
+def test_screen_save_takes_the_reason_as_a_parameter(
+    tmp_path: Path, coordinator_ipc: User, screening_ipc: Screening
+) -> None:
     doc = {**services.screening_document(screening=screening_ipc, with_version=True), "ecog": 2}
     status, results = _screen_save(tmp_path, doc)
     assert status == 2
@@ -381,7 +415,8 @@ def _new_form(client: Client, example_document: dict[str, Any]) -> dict[str, str
 
 
 def test_the_same_create_posted_twice_in_sequence_gives_one_screening(
-        client: Client, coordinator_ipc: User, example_document: dict[str, Any]) -> None:
+    client: Client, coordinator_ipc: User, example_document: dict[str, Any]
+) -> None:
     client.force_login(coordinator_ipc)
     data = _new_form(client, example_document)
     first = client.post(reverse("screening:create"), data)
@@ -396,7 +431,8 @@ def test_the_same_create_posted_twice_in_sequence_gives_one_screening(
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_same_create_posted_twice_in_parallel_gives_one_screening(
-        coordinator_ipc: User, example_document: dict[str, Any]) -> None:
+    coordinator_ipc: User, example_document: dict[str, Any]
+) -> None:
     browser = Client()
     browser.force_login(coordinator_ipc)
     data = _new_form(browser, example_document)
@@ -424,10 +460,14 @@ def test_the_same_create_posted_twice_in_parallel_gives_one_screening(
 
 
 def test_a_double_submitted_update_is_recognised_as_ones_own(
-        client: Client, coordinator_ipc: User, screening_ipc: Screening, example_document: dict[str, Any]) -> None:
+    client: Client, coordinator_ipc: User, screening_ipc: Screening, example_document: dict[str, Any]
+) -> None:
     client.force_login(coordinator_ipc)
-    data = {**form_data(_edit(example_document, ecog=0), version=1), "save_key": str(uuid.uuid4()),
-            "reason_for_change": "ECOG re-assessed"}
+    data = {
+        **form_data(_edit(example_document, ecog=0), version=1),
+        "save_key": str(uuid.uuid4()),
+        "reason_for_change": "ECOG re-assessed",
+    }
     assert client.post(_detail(screening_ipc), data).status_code == 302
     again = client.post(_detail(screening_ipc), data, follow=True)
     assert again.status_code == 200
@@ -439,12 +479,19 @@ def test_a_double_submitted_update_is_recognised_as_ones_own(
 
 
 def test_own_save_from_another_tab_is_named_as_ones_own(
-        client: Client, coordinator_ipc: User, screening_ipc: Screening, example_document: dict[str, Any]) -> None:
+    client: Client, coordinator_ipc: User, screening_ipc: Screening, example_document: dict[str, Any]
+) -> None:
     client.force_login(coordinator_ipc)
-    first_tab = {**form_data(_edit(example_document, ecog=0), version=1), "save_key": str(uuid.uuid4()),
-                 "reason_for_change": "ECOG re-assessed"}
-    second_tab = {**form_data(_edit(example_document, ecog=2), version=1), "save_key": str(uuid.uuid4()),
-                  "reason_for_change": "ECOG re-assessed"}
+    first_tab = {
+        **form_data(_edit(example_document, ecog=0), version=1),
+        "save_key": str(uuid.uuid4()),
+        "reason_for_change": "ECOG re-assessed",
+    }
+    second_tab = {
+        **form_data(_edit(example_document, ecog=2), version=1),
+        "save_key": str(uuid.uuid4()),
+        "reason_for_change": "ECOG re-assessed",
+    }
     assert client.post(_detail(screening_ipc), first_tab).status_code == 302
     response = client.post(_detail(screening_ipc), second_tab)
     assert response.status_code == 409
@@ -452,10 +499,11 @@ def test_own_save_from_another_tab_is_named_as_ones_own(
 
 
 def test_a_colleagues_save_in_between_is_named(
-        client: Client, coordinator_ipc: User, colleague: User, screening_ipc: Screening,
-        example_document: dict[str, Any]) -> None:
-    services.screening_import(raw={**example_document, "ecog": 0, "record_version": 1}, by=colleague,
-                              reason="ECOG re-assessed")
+    client: Client, coordinator_ipc: User, colleague: User, screening_ipc: Screening, example_document: dict[str, Any]
+) -> None:
+    services.screening_import(
+        raw={**example_document, "ecog": 0, "record_version": 1}, by=colleague, reason="ECOG re-assessed"
+    )
     client.force_login(coordinator_ipc)
     response = client.post(_detail(screening_ipc), form_data(_edit(example_document, ecog=2), version=1))
     assert response.status_code == 409
@@ -463,10 +511,12 @@ def test_a_colleagues_save_in_between_is_named(
 
 
 def test_a_save_key_of_another_screening_is_refused(
-        coordinator_ipc: User, screening_ipc: Screening, example_document: dict[str, Any]) -> None:
+    coordinator_ipc: User, screening_ipc: Screening, example_document: dict[str, Any]
+) -> None:
     key = uuid.uuid4()
-    other = services.screening_import(raw={**example_document, "screening_id": None}, by=coordinator_ipc,
-                                      save_key=key).screening
+    other = services.screening_import(
+        raw={**example_document, "screening_id": None}, by=coordinator_ipc, save_key=key
+    ).screening
     assert other != screening_ipc
     doc = services.screening_document(screening=screening_ipc, with_version=True)
     with pytest.raises(services.ApplicationError):
@@ -475,16 +525,21 @@ def test_a_save_key_of_another_screening_is_refused(
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_form_save_blocked_by_a_lock_fails_fast_keeps_the_input_and_stores_nothing(
-        example_document: dict[str, Any]) -> None:
+    example_document: dict[str, Any],
+) -> None:
     coordinator = make_user("coord.ipc", Role.COORDINATOR, "IPC")
     screening = services.screening_import(raw=example_document, by=coordinator).screening
     client = Client()
     client.force_login(coordinator)
     before = stored_state()
     settings_dict = connection.settings_dict
-    holder = psycopg.connect(host=settings_dict["HOST"], port=settings_dict["PORT"] or 5432,
-                             dbname=settings_dict["NAME"], user=settings_dict["USER"],
-                             password=settings_dict["PASSWORD"])
+    holder = psycopg.connect(
+        host=settings_dict["HOST"],
+        port=settings_dict["PORT"] or 5432,
+        dbname=settings_dict["NAME"],
+        user=settings_dict["USER"],
+        password=settings_dict["PASSWORD"],
+    )
     try:
         with holder.cursor() as cursor:
             cursor.execute("SELECT 1 FROM screening_screening WHERE id = %s FOR UPDATE", [screening.pk])
@@ -508,7 +563,8 @@ def test_a_form_save_blocked_by_a_lock_fails_fast_keeps_the_input_and_stores_not
 
 
 def test_rescreen_page_of_an_eligible_screening_offers_no_form(
-        client: Client, coordinator_ipc: User, screening_ipc: Screening) -> None:
+    client: Client, coordinator_ipc: User, screening_ipc: Screening
+) -> None:
     client.force_login(coordinator_ipc)
     before = stored_state()
     page = client.get(reverse("screening:rescreen", args=[screening_ipc.number])).content.decode()

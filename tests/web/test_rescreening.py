@@ -33,8 +33,14 @@ def _import(by: User, document: dict[str, Any], **changes: Any) -> Screening:
 
 # What stays true of the patient between two screenings (issue 8): who they are, the
 # tumour's pathology and the treatments already given.
-CARRIED_FIELDS: Final = ("initials", "sex", "date_of_birth", "histologically_confirmed", "bilateral",
-                         "prior_her2_or_trop2_adc")
+CARRIED_FIELDS: Final = (
+    "initials",
+    "sex",
+    "date_of_birth",
+    "histologically_confirmed",
+    "bilateral",
+    "prior_her2_or_trop2_adc",
+)
 CARRIED_LISTS: Final = ("tumour_samples", "drugs")
 
 
@@ -47,8 +53,9 @@ def _rescreen(client: Client, screening: Screening) -> Any:
     confirmation = _confirmation(client, screening)
     assert confirmation.status_code == 200
     assert 'data-testid="rescreen-form"' in confirmation.content.decode()
-    return client.post(reverse("screening:rescreen", args=[screening.number]),
-                       {"save_key": str(confirmation.context["save_key"])})
+    return client.post(
+        reverse("screening:rescreen", args=[screening.number]), {"save_key": str(confirmation.context["save_key"])}
+    )
 
 
 def _at(document: dict[str, Any], path: tuple[str, ...]) -> Any:
@@ -112,7 +119,8 @@ def screen_failure_igr(coordinator_igr: User, example_document: dict[str, Any]) 
 @pytest.mark.django_db
 @pytest.mark.parametrize("persona", ["coordinator_ipc", "investigator_ipc"])
 def test_rescreening_creates_a_linked_screening_carrying_over_only_what_stays_true_of_the_patient(
-        request: pytest.FixtureRequest, client: Client, screen_failure_ipc: Screening, persona: str) -> None:
+    request: pytest.FixtureRequest, client: Client, screen_failure_ipc: Screening, persona: str
+) -> None:
     user: User = request.getfixturevalue(persona)
     client.force_login(user)
     earlier = _snapshot(screen_failure_ipc)
@@ -130,8 +138,12 @@ def test_rescreening_creates_a_linked_screening_carrying_over_only_what_stays_tr
     new_document = services.screening_document(screening=new)
     assert _fields_of(new_document) == _carried_over(earlier["document"], number="IPC-0008")
     assert (new.initials, new.date_of_birth.isoformat(), new.sex) == ("MD", "1981-07-14", "female")
-    assert (new.tumoursample_set.count(), new.priordrug_set.count(), new.labresult_set.count(),
-            new.pregnancytest_set.count()) == (1, 3, 0, 0)
+    assert (
+        new.tumoursample_set.count(),
+        new.priordrug_set.count(),
+        new.labresult_set.count(),
+        new.pregnancytest_set.count(),
+    ) == (1, 3, 0, 0)
     # ... and evaluated at once: one evaluation, appended by this user, incomplete (the old
     # ECOG 3 is not carried over, so nothing fails before the new results are entered).
     evaluation = new.evaluations.get()
@@ -148,8 +160,9 @@ def test_rescreening_creates_a_linked_screening_carrying_over_only_what_stays_tr
 
 
 @pytest.mark.django_db
-def test_rescreening_leaves_the_earlier_history_unchanged(client: Client, coordinator_ipc: User,
-                                                          screen_failure_ipc: Screening) -> None:
+def test_rescreening_leaves_the_earlier_history_unchanged(
+    client: Client, coordinator_ipc: User, screen_failure_ipc: Screening
+) -> None:
     """The earlier screening's history page lists the same changes after its re-screening:
     the new screening's rows are the new screening's history, not the earlier one's."""
     client.force_login(coordinator_ipc)
@@ -163,11 +176,12 @@ def test_rescreening_leaves_the_earlier_history_unchanged(client: Client, coordi
 
 
 @pytest.mark.django_db
-def test_rescreening_a_signed_screen_failure_leaves_it_signed(client: Client, coordinator_ipc: User,
-                                                              investigator_ipc: User,
-                                                              screen_failure_ipc: Screening) -> None:
-    services.screening_sign(screening=screen_failure_ipc, by=investigator_ipc, password=PASSWORD,
-                            meaning="screen_failure_confirmed")
+def test_rescreening_a_signed_screen_failure_leaves_it_signed(
+    client: Client, coordinator_ipc: User, investigator_ipc: User, screen_failure_ipc: Screening
+) -> None:
+    services.screening_sign(
+        screening=screen_failure_ipc, by=investigator_ipc, password=PASSWORD, meaning="screen_failure_confirmed"
+    )
     client.force_login(coordinator_ipc)
     earlier = _snapshot(screen_failure_ipc)
 
@@ -184,9 +198,16 @@ def test_rescreening_a_signed_screen_failure_leaves_it_signed(client: Client, co
 @pytest.mark.django_db
 @pytest.mark.parametrize(("changes", "status"), [({}, "eligible"), ({"ecog": None}, "incomplete")])
 @pytest.mark.parametrize("persona", ["coordinator_ipc", "investigator_ipc"])
-def test_only_a_screen_failure_is_rescreened(request: pytest.FixtureRequest, client: Client, coordinator_ipc: User,
-                                             example_document: dict[str, Any], *, persona: str,
-                                             changes: dict[str, Any], status: str) -> None:
+def test_only_a_screen_failure_is_rescreened(
+    request: pytest.FixtureRequest,
+    client: Client,
+    coordinator_ipc: User,
+    example_document: dict[str, Any],
+    *,
+    persona: str,
+    changes: dict[str, Any],
+    status: str,
+) -> None:
     screening = _import(coordinator_ipc, example_document, **changes)
     assert screening.status == status
     client.force_login(request.getfixturevalue(persona))
@@ -215,8 +236,9 @@ def test_monitor_cannot_rescreen(client: Client, monitor: User, screen_failure_i
     before = stored_state()
 
     confirmation = _confirmation(client, screen_failure_ipc)
-    response = client.post(reverse("screening:rescreen", args=[screen_failure_ipc.number]),
-                           {"save_key": str(uuid.uuid4())})
+    response = client.post(
+        reverse("screening:rescreen", args=[screen_failure_ipc.number]), {"save_key": str(uuid.uuid4())}
+    )
 
     assert (confirmation.status_code, response.status_code) == (403, 403)
     assert stored_state() == before
@@ -224,14 +246,16 @@ def test_monitor_cannot_rescreen(client: Client, monitor: User, screen_failure_i
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("persona", ["coordinator_igr", "investigator_igr"])
-def test_other_site_cannot_find_the_screening_to_rescreen(request: pytest.FixtureRequest, client: Client,
-                                                          screen_failure_ipc: Screening, persona: str) -> None:
+def test_other_site_cannot_find_the_screening_to_rescreen(
+    request: pytest.FixtureRequest, client: Client, screen_failure_ipc: Screening, persona: str
+) -> None:
     client.force_login(request.getfixturevalue(persona))
     before = stored_state()
 
     confirmation = _confirmation(client, screen_failure_ipc)
-    response = client.post(reverse("screening:rescreen", args=[screen_failure_ipc.number]),
-                           {"save_key": str(uuid.uuid4())})
+    response = client.post(
+        reverse("screening:rescreen", args=[screen_failure_ipc.number]), {"save_key": str(uuid.uuid4())}
+    )
 
     assert (confirmation.status_code, response.status_code) == (404, 404)
     assert stored_state() == before
@@ -239,7 +263,8 @@ def test_other_site_cannot_find_the_screening_to_rescreen(request: pytest.Fixtur
 
 @pytest.mark.django_db
 def test_rescreen_get_asks_for_confirmation_listing_what_is_carried_over_and_changes_nothing(
-        client: Client, coordinator_ipc: User, screen_failure_ipc: Screening) -> None:
+    client: Client, coordinator_ipc: User, screen_failure_ipc: Screening
+) -> None:
     """A GET (a link, a prefetch) only shows what the re-screening would start from."""
     client.force_login(coordinator_ipc)
     before = stored_state()
@@ -250,10 +275,19 @@ def test_rescreen_get_asks_for_confirmation_listing_what_is_carried_over_and_cha
     assert stored_state() == before
     page = response.content.decode()
     assert 'data-testid="rescreen-form"' in page
-    carried = " ".join(text(page[page.index('data-testid="carried-over"'):page.index('data-testid="not-carried"')])
-                       .split())
-    for value in ("MD", "1981-07-14", "Sex female", "paclitaxel", "pembrolizumab", "capecitabine",
-                  "sample site primary", "laterality left"):
+    carried = " ".join(
+        text(page[page.index('data-testid="carried-over"') : page.index('data-testid="not-carried"')]).split()
+    )
+    for value in (
+        "MD",
+        "1981-07-14",
+        "Sex female",
+        "paclitaxel",
+        "pembrolizumab",
+        "capecitabine",
+        "sample site primary",
+        "laterality left",
+    ):
         assert value in carried, value
     # Dated results are not carried over: neither the ECOG that failed nor a lab value.
     for absent in ("ECOG", "2026-03-05", "2026-03-03", "Consent", "g/dL", "umol/L"):
@@ -262,7 +296,8 @@ def test_rescreen_get_asks_for_confirmation_listing_what_is_carried_over_and_cha
 
 @pytest.mark.django_db
 def test_a_screening_is_rescreened_once_and_its_rescreening_gives_the_next_number(
-        client: Client, coordinator_igr: User, screen_failure_igr: Screening) -> None:
+    client: Client, coordinator_igr: User, screen_failure_igr: Screening
+) -> None:
     """A double POST of the confirmation gives one new screening; another attempt is sent
     to the existing re-screening; re-screening the re-screening takes the next number
     (numbers are never reused)."""
@@ -301,6 +336,6 @@ def test_a_screening_is_rescreened_once_and_its_rescreening_gives_the_next_numbe
     assert rescreening.status == "ineligible"
     assert _rescreen(client, rescreening).status_code == 302
 
-    assert list(Screening.objects.filter(site__code="IGR").order_by("sequence")
-                .values_list("number", "rescreening_of__number")) == [
-        ("IGR-0003", None), ("IGR-0004", "IGR-0003"), ("IGR-0005", "IGR-0004")]
+    assert list(
+        Screening.objects.filter(site__code="IGR").order_by("sequence").values_list("number", "rescreening_of__number")
+    ) == [("IGR-0003", None), ("IGR-0004", "IGR-0003"), ("IGR-0005", "IGR-0004")]

@@ -38,8 +38,9 @@ def _two_failures(example: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture
-def ipc_screenings(coordinator_ipc: User, investigator_ipc: User,
-                   example_document: dict[str, Any]) -> dict[str, Screening]:
+def ipc_screenings(
+    coordinator_ipc: User, investigator_ipc: User, example_document: dict[str, Any]
+) -> dict[str, Screening]:
     """IPC screenings in every state, saved in this order (oldest first)."""
     made = {
         "eligible": _import(coordinator_ipc, example_document, "IPC-0007"),
@@ -49,8 +50,7 @@ def ipc_screenings(coordinator_ipc: User, investigator_ipc: User,
         "eligible_later": _import(coordinator_ipc, example_document, "IPC-0013"),
     }
     signed = made["signed"]
-    services.screening_sign(screening=signed, by=investigator_ipc, password=PASSWORD,
-                            meaning="eligibility_confirmed")
+    services.screening_sign(screening=signed, by=investigator_ipc, password=PASSWORD, meaning="eligibility_confirmed")
     assert [s.status for s in made.values()] == ["eligible", "ineligible", "incomplete", "eligible", "eligible"]
     return made
 
@@ -62,8 +62,8 @@ def igr_screening(coordinator_igr: User, example_document: dict[str, Any]) -> Sc
 
 @pytest.mark.django_db
 def test_queue_lists_own_sites_decided_unsigned_screenings_oldest_first(
-        client: Client, investigator_ipc: User, ipc_screenings: dict[str, Screening],
-        igr_screening: Screening) -> None:
+    client: Client, investigator_ipc: User, ipc_screenings: dict[str, Screening], igr_screening: Screening
+) -> None:
     client.force_login(investigator_ipc)
 
     response = client.get(reverse(QUEUE))
@@ -77,9 +77,9 @@ def test_queue_lists_own_sites_decided_unsigned_screenings_oldest_first(
 
 
 @pytest.mark.django_db
-def test_queue_of_the_other_sites_investigator(client: Client, investigator_igr: User,
-                                               ipc_screenings: dict[str, Screening],
-                                               igr_screening: Screening) -> None:
+def test_queue_of_the_other_sites_investigator(
+    client: Client, investigator_igr: User, ipc_screenings: dict[str, Screening], igr_screening: Screening
+) -> None:
     client.force_login(investigator_igr)
 
     response = client.get(reverse(QUEUE))
@@ -89,8 +89,9 @@ def test_queue_of_the_other_sites_investigator(client: Client, investigator_igr:
 
 
 @pytest.mark.django_db
-def test_queue_orders_by_the_last_change(client: Client, coordinator_ipc: User, investigator_ipc: User,
-                                         ipc_screenings: dict[str, Screening]) -> None:
+def test_queue_orders_by_the_last_change(
+    client: Client, coordinator_ipc: User, investigator_ipc: User, ipc_screenings: dict[str, Screening]
+) -> None:
     """A screening corrected after the others were saved waits behind them."""
     oldest = ipc_screenings["eligible"]
     # The coordinator corrects the weight in an export of the current version (still eligible).
@@ -107,8 +108,9 @@ def test_queue_orders_by_the_last_change(client: Client, coordinator_ipc: User, 
 
 
 @pytest.mark.django_db
-def test_queue_shows_the_reasons_of_the_failed_criteria(client: Client, investigator_ipc: User,
-                                                        ipc_screenings: dict[str, Screening]) -> None:
+def test_queue_shows_the_reasons_of_the_failed_criteria(
+    client: Client, investigator_ipc: User, ipc_screenings: dict[str, Screening]
+) -> None:
     ineligible = ipc_screenings["ineligible"]
     latest = ineligible.evaluations.first()
     assert latest is not None
@@ -118,26 +120,29 @@ def test_queue_shows_the_reasons_of_the_failed_criteria(client: Client, investig
 
     page = client.get(reverse(QUEUE)).content.decode()
 
-    row = " ".join(text(page[page.index(">IPC-0010<"):page.index(">IPC-0013<")]).split())
+    row = " ".join(text(page[page.index(">IPC-0010<") : page.index(">IPC-0013<")]).split())
     for criterion in failed:
         assert criterion["id"] in row
         assert " ".join(localized_reason(criterion).split()) in row
     assert "ECOG 3 > 1" in row
     # An eligible screening has no failure to show.
-    eligible_row = " ".join(text(page[page.index(">IPC-0007<"):page.index(">IPC-0010<")]).split())
+    eligible_row = " ".join(text(page[page.index(">IPC-0007<") : page.index(">IPC-0010<")]).split())
     assert "INC-" not in eligible_row
 
 
 @pytest.mark.django_db
-def test_signed_screening_leaves_the_queue(client: Client, investigator_ipc: User,
-                                           ipc_screenings: dict[str, Screening]) -> None:
+def test_signed_screening_leaves_the_queue(
+    client: Client, investigator_ipc: User, ipc_screenings: dict[str, Screening]
+) -> None:
     client.force_login(investigator_ipc)
     ineligible = ipc_screenings["ineligible"]
     latest = ineligible.evaluations.first()
     assert latest is not None
 
-    signed = client.post(reverse("screening:sign", args=[ineligible.number]), {
-        "meaning": "screen_failure_confirmed", "password": PASSWORD, "evaluation": str(latest.pk)})
+    signed = client.post(
+        reverse("screening:sign", args=[ineligible.number]),
+        {"meaning": "screen_failure_confirmed", "password": PASSWORD, "evaluation": str(latest.pk)},
+    )
 
     assert signed.status_code == 302
     response = client.get(reverse(QUEUE))
@@ -146,8 +151,9 @@ def test_signed_screening_leaves_the_queue(client: Client, investigator_ipc: Use
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("persona", ["coordinator_ipc", "coordinator_igr", "monitor"])
-def test_queue_is_for_investigators_only(request: pytest.FixtureRequest, client: Client,
-                                         ipc_screenings: dict[str, Screening], persona: str) -> None:
+def test_queue_is_for_investigators_only(
+    request: pytest.FixtureRequest, client: Client, ipc_screenings: dict[str, Screening], persona: str
+) -> None:
     client.force_login(request.getfixturevalue(persona))
     before = stored_state()
 
@@ -177,12 +183,19 @@ def test_empty_queue_says_so(client: Client, investigator_igr: User, ipc_screeni
 
 
 @pytest.mark.django_db
-def test_queue_query_count_does_not_grow_with_the_queue(client: Client, coordinator_ipc: User,
-                                                        investigator_ipc: User, example_document: dict[str, Any],
-                                                        django_assert_num_queries: Any) -> None:
+def test_queue_query_count_does_not_grow_with_the_queue(
+    client: Client,
+    coordinator_ipc: User,
+    investigator_ipc: User,
+    example_document: dict[str, Any],
+    django_assert_num_queries: Any,
+) -> None:
     for sequence in range(20, 32):
-        _import(coordinator_ipc, _two_failures(example_document) if sequence % 2 else example_document,
-                f"IPC-{sequence:04d}")
+        _import(
+            coordinator_ipc,
+            _two_failures(example_document) if sequence % 2 else example_document,
+            f"IPC-{sequence:04d}",
+        )
     client.force_login(investigator_ipc)
 
     # 1. the session  2. the user  3. COUNT of the queue (paginator; the user's sites are a subquery)

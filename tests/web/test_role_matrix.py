@@ -33,20 +33,21 @@ CASES: Final = [(persona, target) for persona in PERSONAS for target in ("ipc", 
 EXPECTED: Final[dict[str, dict[str, int | str]]] = {
     "sign_get": {"own_investigator": 200, "own_coordinator": 403, "other": 404, "monitor": 403, ANONYMOUS: LOGIN},
     "sign_post": {"own_investigator": 302, "own_coordinator": 403, "other": 404, "monitor": 403, ANONYMOUS: LOGIN},
-    "unlock_post": {"own_investigator": 302, "own_coordinator": 403, "other": 404, "monitor": 403,
-                    ANONYMOUS: LOGIN},
-    "rescreen_get": {"own_investigator": 200, "own_coordinator": 200, "other": 404, "monitor": 403,
-                     ANONYMOUS: LOGIN},
-    "rescreen_post": {"own_investigator": 302, "own_coordinator": 302, "other": 404, "monitor": 403,
-                      ANONYMOUS: LOGIN},
+    "unlock_post": {"own_investigator": 302, "own_coordinator": 403, "other": 404, "monitor": 403, ANONYMOUS: LOGIN},
+    "rescreen_get": {"own_investigator": 200, "own_coordinator": 200, "other": 404, "monitor": 403, ANONYMOUS: LOGIN},
+    "rescreen_post": {"own_investigator": 302, "own_coordinator": 302, "other": 404, "monitor": 403, ANONYMOUS: LOGIN},
 }
 # Requests that only show a page: they change nothing stored, even when allowed.
 READ_ONLY: Final = {"sign_get", "rescreen_get"}
 
 # The review queue has no screening in its URL: persona -> expected answer.
 QUEUE_EXPECTED: Final[dict[str, int | str]] = {
-    "coordinator_ipc": 403, "investigator_ipc": 200, "coordinator_igr": 403, "investigator_igr": 200,
-    "monitor": 403, ANONYMOUS: LOGIN,
+    "coordinator_ipc": 403,
+    "investigator_ipc": 200,
+    "coordinator_igr": 403,
+    "investigator_igr": 200,
+    "monitor": 403,
+    ANONYMOUS: LOGIN,
 }
 
 
@@ -61,8 +62,11 @@ def _state() -> dict[str, Any]:
     """The web tests' snapshot, with the sign-off rows and each screening's lock and link."""
     return {
         **stored_state(),
-        "signatures": list(Signature.objects.order_by("pk").values_list(
-            "pk", "screening_id", "evaluation_id", "meaning", "signed_by_id", "signed_at")),
+        "signatures": list(
+            Signature.objects.order_by("pk").values_list(
+                "pk", "screening_id", "evaluation_id", "meaning", "signed_by_id", "signed_at"
+            )
+        ),
         "unlocks": list(Unlock.objects.order_by("pk").values_list("pk", "screening_id", "reason", "unlocked_by_id")),
         "screening_flags": list(Screening.objects.order_by("pk").values_list("pk", "locked", "rescreening_of_id")),
     }
@@ -75,24 +79,35 @@ def _latest(screening: Screening) -> Evaluation:
 
 
 @pytest.fixture
-def world(*, coordinator_ipc: User, investigator_ipc: User, coordinator_igr: User, investigator_igr: User,
-          monitor: User, example_document: dict[str, Any]) -> dict[str, dict[str, Screening]]:
+def world(
+    *,
+    coordinator_ipc: User,
+    investigator_ipc: User,
+    coordinator_igr: User,
+    investigator_igr: User,
+    monitor: User,
+    example_document: dict[str, Any],
+) -> dict[str, dict[str, Screening]]:
     """At each site: an eligible screening to sign, a signed one to unlock, a screen failure
     to re-screen. IPC-0007/0008/0009 and IGR-0003/0004/0005."""
     made: dict[str, dict[str, Screening]] = {}
-    for site, coordinator, investigator, first in (("ipc", coordinator_ipc, investigator_ipc, 7),
-                                                   ("igr", coordinator_igr, investigator_igr, 3)):
+    for site, coordinator, investigator, first in (
+        ("ipc", coordinator_ipc, investigator_ipc, 7),
+        ("igr", coordinator_igr, investigator_igr, 3),
+    ):
         base = example_document if site == "ipc" else igr_document(example_document)
         code = site.upper()
 
-        def save(sequence: int, *, by: User = coordinator, base: dict[str, Any] = base, code: str = code,
-                 **changes: Any) -> Screening:
+        def save(
+            sequence: int, *, by: User = coordinator, base: dict[str, Any] = base, code: str = code, **changes: Any
+        ) -> Screening:
             raw = {**base, "screening_id": f"{code}-{sequence:04d}", **changes}
             return Screening.objects.get(pk=services.screening_import(raw=raw, by=by).screening_id)
 
         to_sign, to_unlock, to_rescreen = save(first), save(first + 1), save(first + 2, ecog=3)
-        services.screening_sign(screening=to_unlock, by=investigator, password=PASSWORD,
-                                meaning="eligibility_confirmed")
+        services.screening_sign(
+            screening=to_unlock, by=investigator, password=PASSWORD, meaning="eligibility_confirmed"
+        )
         made[site] = {"sign": to_sign, "unlock": to_unlock, "rescreen": to_rescreen}
         for screening in made[site].values():
             screening.refresh_from_db()
@@ -116,8 +131,10 @@ def _send(action: str, client: Client, screening: Screening, *, number: str | No
     if action == "sign_get":
         return client.get(reverse("screening:sign", args=[number]))
     if action == "sign_post":
-        return client.post(reverse("screening:sign", args=[number]), {
-            "meaning": "eligibility_confirmed", "password": PASSWORD, "evaluation": str(_latest(screening).pk)})
+        return client.post(
+            reverse("screening:sign", args=[number]),
+            {"meaning": "eligibility_confirmed", "password": PASSWORD, "evaluation": str(_latest(screening).pk)},
+        )
     if action == "unlock_post":
         return client.post(reverse("screening:unlock", args=[number]), {"reason": "ECOG from the wrong visit"})
     if action == "rescreen_get":
@@ -148,12 +165,14 @@ def _assert_done(action: str, response: Any, screening: Screening, user: User) -
     elif action == "sign_post":
         signature = Signature.objects.get(screening=screening)
         assert (signature.signed_by, signature.evaluation, signature.meaning) == (
-            user, _latest(screening), "eligibility_confirmed")
+            user,
+            _latest(screening),
+            "eligibility_confirmed",
+        )
         assert screening.locked
     elif action == "unlock_post":
         unlock = Unlock.objects.get()
-        assert (unlock.screening, unlock.unlocked_by, unlock.reason) == (
-            screening, user, "ECOG from the wrong visit")
+        assert (unlock.screening, unlock.unlocked_by, unlock.reason) == (screening, user, "ECOG from the wrong visit")
         assert not screening.locked
     elif action == "rescreen_get":
         assert 'data-testid="rescreen-form"' in response.content.decode()
@@ -178,9 +197,15 @@ def _changed_only(before: dict[str, Any], after: dict[str, Any], action: str, sc
 @pytest.mark.django_db
 @pytest.mark.parametrize("action", list(EXPECTED))
 @pytest.mark.parametrize(("persona", "target"), CASES)
-def test_issue5_urls_by_persona(request: pytest.FixtureRequest, client: Client,
-                                world: dict[str, dict[str, Screening]], *, action: str, persona: str,
-                                target: str) -> None:
+def test_issue5_urls_by_persona(
+    request: pytest.FixtureRequest,
+    client: Client,
+    world: dict[str, dict[str, Screening]],
+    *,
+    action: str,
+    persona: str,
+    target: str,
+) -> None:
     user = _login(request, client, persona)
     screening = _target(action, world[target])
     before = _state()
@@ -205,9 +230,9 @@ def test_issue5_urls_by_persona(request: pytest.FixtureRequest, client: Client,
 @pytest.mark.django_db
 @pytest.mark.parametrize("action", list(EXPECTED))
 @pytest.mark.parametrize("persona", ["coordinator_igr", "investigator_igr"])
-def test_other_sites_screening_looks_like_no_screening(request: pytest.FixtureRequest, client: Client,
-                                                       world: dict[str, dict[str, Screening]], persona: str,
-                                                       action: str) -> None:
+def test_other_sites_screening_looks_like_no_screening(
+    request: pytest.FixtureRequest, client: Client, world: dict[str, dict[str, Screening]], persona: str, action: str
+) -> None:
     """404 with the same page as a number that does not exist: nothing tells them it exists."""
     _login(request, client, persona)
     screening = _target(action, world["ipc"])
@@ -223,8 +248,9 @@ def test_other_sites_screening_looks_like_no_screening(request: pytest.FixtureRe
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_review_queue_by_persona(request: pytest.FixtureRequest, client: Client,
-                                 world: dict[str, dict[str, Screening]], persona: str) -> None:
+def test_review_queue_by_persona(
+    request: pytest.FixtureRequest, client: Client, world: dict[str, dict[str, Screening]], persona: str
+) -> None:
     user = _login(request, client, persona)
     before = _state()
 
@@ -248,10 +274,12 @@ def test_review_queue_by_persona(request: pytest.FixtureRequest, client: Client,
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("name", "method"), [("sign", "put"), ("unlock", "get"), ("rescreen", "put"),
-                                              ("rescreen", "delete")])
-def test_issue5_urls_refuse_the_wrong_method(client: Client, investigator_ipc: User,
-                                             world: dict[str, dict[str, Screening]], name: str, method: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "method"), [("sign", "put"), ("unlock", "get"), ("rescreen", "put"), ("rescreen", "delete")]
+)
+def test_issue5_urls_refuse_the_wrong_method(
+    client: Client, investigator_ipc: User, world: dict[str, dict[str, Screening]], name: str, method: str
+) -> None:
     """Unlock changes the record: a GET (a link, a prefetch) must not. Re-screening answers
     GET with its confirmation page (see the matrix) and creates only on POST."""
     client.force_login(investigator_ipc)

@@ -39,8 +39,15 @@ def _shifted(node: Any, days: int) -> Any:
     return node
 
 
-def _document(example: dict[str, Any], *, site: str, days: int, ecog: int | None = 1,
-              platelets: float = 231, creatinine: float = 68) -> dict[str, Any]:
+def _document(
+    example: dict[str, Any],
+    *,
+    site: str,
+    days: int,
+    ecog: int | None = 1,
+    platelets: float = 231,
+    creatinine: float = 68,
+) -> dict[str, Any]:
     """The spec's eligible patient (assessed 2026-03-10) at ``site``, ``days`` later, with
     ECOG, platelets (10^9/L) and creatinine (µmol/L) as given."""
     doc = _shifted(copy.deepcopy(example), days)
@@ -62,13 +69,19 @@ def _rescreen(screening: Screening, document: dict[str, Any], by: User) -> Scree
     """Re-screen a screen failure (a new number linked to it), then enter the new visit's data."""
     new = services.screening_rescreen(screening=screening, by=by).screening
     # The re-screening starts on today's date with the earlier sample: the visit's own data change them.
-    return services.screening_import(raw=document, by=by, screening=new, expected_version=new.version,
-                                     reason="Data of the re-screening visit").screening
+    return services.screening_import(
+        raw=document, by=by, screening=new, expected_version=new.version, reason="Data of the re-screening visit"
+    ).screening
 
 
 @pytest.fixture
-def screenings(coordinator_ipc: User, coordinator_igr: User, investigator_ipc: User, investigator_igr: User,
-               example_document: dict[str, Any]) -> dict[str, Screening]:
+def screenings(
+    coordinator_ipc: User,
+    coordinator_igr: User,
+    investigator_ipc: User,
+    investigator_igr: User,
+    example_document: dict[str, Any],
+) -> dict[str, Screening]:
     """Seven screenings of five patients, two sites, three months, every status:
 
     ====  ====  ==========  ==========  ========================  ======
@@ -93,15 +106,18 @@ def screenings(coordinator_ipc: User, coordinator_igr: User, investigator_ipc: U
     }
     made["c"] = _rescreen(made["b"], _document(ex, site="IPC", days=35, platelets=50), coordinator_ipc)
     made["g"] = _rescreen(made["c"], _document(ex, site="IPC", days=66), coordinator_ipc)
-    services.screening_sign(screening=made["a"], by=investigator_ipc, password=PASSWORD,
-                            meaning=SignatureMeaning.ELIGIBILITY_CONFIRMED)
-    services.screening_sign(screening=made["f"], by=investigator_igr, password=PASSWORD,
-                            meaning=SignatureMeaning.SCREEN_FAILURE_CONFIRMED)
+    services.screening_sign(
+        screening=made["a"], by=investigator_ipc, password=PASSWORD, meaning=SignatureMeaning.ELIGIBILITY_CONFIRMED
+    )
+    services.screening_sign(
+        screening=made["f"], by=investigator_igr, password=PASSWORD, meaning=SignatureMeaning.SCREEN_FAILURE_CONFIRMED
+    )
     for s in made.values():
         s.refresh_from_db()
     # The fixture is what its table says (the rules decided, not the test).
-    assert {k: (s.site.code, s.assessment_date.isoformat(), s.status, s.failed_criteria, s.locked)
-            for k, s in made.items()} == {
+    assert {
+        k: (s.site.code, s.assessment_date.isoformat(), s.status, s.failed_criteria, s.locked) for k, s in made.items()
+    } == {
         "a": ("IPC", "2026-03-10", "eligible", [], True),
         "b": ("IPC", "2026-03-15", "ineligible", ["INC-07-PLT", "INC-07-CRCL"], False),
         "c": ("IPC", "2026-04-14", "ineligible", ["INC-07-PLT"], False),
@@ -152,8 +168,9 @@ ALL_FAILURES: Final = [("INC-05", 1, 1), ("INC-07-PLT", 2, 1), ("INC-07-CRCL", 1
 
 
 @pytest.mark.django_db
-def test_log_counts_per_site_month_and_criterion(client: Client, monitor: User,
-                                                 screenings: dict[str, Screening]) -> None:
+def test_log_counts_per_site_month_and_criterion(
+    client: Client, monitor: User, screenings: dict[str, Screening]
+) -> None:
     client.force_login(monitor)
 
     screening_log = _log(client.get(reverse("screening:log")))
@@ -170,7 +187,10 @@ def test_log_counts_per_site_month_and_criterion(client: Client, monitor: User,
     # one patient under platelets.
     assert _failures(screening_log) == ALL_FAILURES
     assert [row.title for row in screening_log.failures] == [
-        "ECOG performance status ≤ 1", "Platelets ≥ 100,000/mm³", "Creatinine clearance ≥ 30 mL/min (Cockcroft-Gault)"]
+        "ECOG performance status ≤ 1",
+        "Platelets ≥ 100,000/mm³",
+        "Creatinine clearance ≥ 30 mL/min (Cockcroft-Gault)",
+    ]
     # Screen failures: 3 screenings (b, c, f) of 2 patients, each patient once.
     assert (screening_log.total.ineligible, screening_log.total.failed_patients) == (3, 2)
     # The funnel: 6 decided, 3 eligible, 1 eligible and signed (f is a signed screen failure).
@@ -178,23 +198,26 @@ def test_log_counts_per_site_month_and_criterion(client: Client, monitor: User,
 
 
 @pytest.mark.django_db
-def test_log_page_shows_the_tables_and_links_the_exports(client: Client, monitor: User,
-                                                         screenings: dict[str, Screening]) -> None:
+def test_log_page_shows_the_tables_and_links_the_exports(
+    client: Client, monitor: User, screenings: dict[str, Screening]
+) -> None:
     client.force_login(monitor)
 
     page = client.get(reverse("screening:log")).content.decode()
 
     assert 'data-testid="log-by-site"' in page and 'data-testid="log-by-month"' in page
-    assert '<tr data-criterion="INC-07-PLT"><td><strong>INC-07-PLT</strong></td><td>Platelets ≥ 100,000/mm³</td>' \
-        in page
+    assert (
+        '<tr data-criterion="INC-07-PLT"><td><strong>INC-07-PLT</strong></td><td>Platelets ≥ 100,000/mm³</td>' in page
+    )
     for name in EXPORTS:
         assert f'href="{reverse(f"screening:{name}")}?"' in page
     assert f'href="{reverse("screening:log")}"' in page  # the navigation link
 
 
 @pytest.mark.django_db
-def test_log_charts_are_inline_svg_without_inline_style_or_script(client: Client, monitor: User,
-                                                                  screenings: dict[str, Screening]) -> None:
+def test_log_charts_are_inline_svg_without_inline_style_or_script(
+    client: Client, monitor: User, screenings: dict[str, Screening]
+) -> None:
     client.force_login(monitor)
 
     page = client.get(reverse("screening:log")).content.decode()
@@ -206,21 +229,29 @@ def test_log_charts_are_inline_svg_without_inline_style_or_script(client: Client
     failure_chart = re.search(r'<svg[^>]*data-testid="failure-chart".*?</svg>', page, re.S)
     funnel = re.search(r'<svg[^>]*data-testid="funnel-chart".*?</svg>', page, re.S)
     assert failure_chart is not None and funnel is not None
-    failure_bars = re.findall(r'<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)" height="[\d.]+" rx="2" '
-                              r'fill="#[0-9a-f]{6}">', failure_chart.group())
+    failure_bars = re.findall(
+        r'<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)" height="[\d.]+" rx="2" '
+        r'fill="#[0-9a-f]{6}">',
+        failure_chart.group(),
+    )
     # One bar per failed criterion; platelets (2 screenings) the longest, the others half.
     assert [float(width) for _, width in failure_bars] == [255.0, 510.0, 255.0]
     assert ">INC-07-PLT</text>" in failure_chart.group()
     funnel_bars = re.findall(r'<rect x="[\d.]+" y="[\d.]+" width="([\d.]+)"', funnel.group())
     # 7 screened, 6 decided, 3 eligible, 1 eligible and signed, over 400 units.
-    assert [round(float(width)) for width in funnel_bars] == [400, round(400 * 6 / 7), round(400 * 3 / 7),
-                                                              round(400 / 7)]
+    assert [round(float(width)) for width in funnel_bars] == [
+        400,
+        round(400 * 6 / 7),
+        round(400 * 3 / 7),
+        round(400 / 7),
+    ]
     assert "6 (85.7%)" in funnel.group()
 
 
 @pytest.mark.django_db
-def test_log_charts_keep_svg_numbers_unlocalized_in_french(client: Client, monitor: User,
-                                                           screenings: dict[str, Screening]) -> None:
+def test_log_charts_keep_svg_numbers_unlocalized_in_french(
+    client: Client, monitor: User, screenings: dict[str, Screening]
+) -> None:
     monitor.language = "fr"
     monitor.save(update_fields=["language"])
     client.force_login(monitor)
@@ -246,9 +277,12 @@ def test_log_of_no_screening(client: Client, coordinator_ipc: User) -> None:
 
 
 @pytest.mark.django_db
-def test_log_queries_do_not_grow_with_screenings(client: Client, coordinator_ipc: User,
-                                                 screenings: dict[str, Screening],
-                                                 django_assert_num_queries: DjangoAssertNumQueries) -> None:
+def test_log_queries_do_not_grow_with_screenings(
+    client: Client,
+    coordinator_ipc: User,
+    screenings: dict[str, Screening],
+    django_assert_num_queries: DjangoAssertNumQueries,
+) -> None:
     client.force_login(coordinator_ipc)
 
     # 1. the session  2. the user  3. the user's sites (the rows of the log)
@@ -266,16 +300,23 @@ def test_log_queries_do_not_grow_with_screenings(client: Client, coordinator_ipc
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("persona", "expected"), [
-    ("coordinator_ipc", {"IPC": IPC_COUNTS}),
-    ("investigator_ipc", {"IPC": IPC_COUNTS}),
-    ("coordinator_igr", {"IGR": IGR_COUNTS}),
-    ("investigator_igr", {"IGR": IGR_COUNTS}),
-    ("monitor", {"IGR": IGR_COUNTS, "IPC": IPC_COUNTS}),
-])
-def test_log_counts_only_the_users_sites(request: pytest.FixtureRequest, client: Client,
-                                         screenings: dict[str, Screening], persona: str,
-                                         expected: dict[str, tuple[int, ...]]) -> None:
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [
+        ("coordinator_ipc", {"IPC": IPC_COUNTS}),
+        ("investigator_ipc", {"IPC": IPC_COUNTS}),
+        ("coordinator_igr", {"IGR": IGR_COUNTS}),
+        ("investigator_igr", {"IGR": IGR_COUNTS}),
+        ("monitor", {"IGR": IGR_COUNTS, "IPC": IPC_COUNTS}),
+    ],
+)
+def test_log_counts_only_the_users_sites(
+    request: pytest.FixtureRequest,
+    client: Client,
+    screenings: dict[str, Screening],
+    persona: str,
+    expected: dict[str, tuple[int, ...]],
+) -> None:
     client.force_login(request.getfixturevalue(persona))
 
     response = client.get(reverse("screening:log"))
@@ -291,8 +332,9 @@ def test_log_counts_only_the_users_sites(request: pytest.FixtureRequest, client:
 
 
 @pytest.mark.django_db
-def test_another_sites_filter_is_refused_not_shown(client: Client, coordinator_igr: User,
-                                                   screenings: dict[str, Screening]) -> None:
+def test_another_sites_filter_is_refused_not_shown(
+    client: Client, coordinator_igr: User, screenings: dict[str, Screening]
+) -> None:
     client.force_login(coordinator_igr)
 
     response = client.get(reverse("screening:log"), {"site": "IPC"})
@@ -334,8 +376,9 @@ def test_anonymous_is_sent_to_login(client: Client, name: str) -> None:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("date_to", ["2026-04-30", "30/04/2026"])
-def test_log_filters_by_assessment_date(client: Client, monitor: User, screenings: dict[str, Screening],
-                                        date_to: str) -> None:
+def test_log_filters_by_assessment_date(
+    client: Client, monitor: User, screenings: dict[str, Screening], date_to: str
+) -> None:
     client.force_login(monitor)
 
     response = client.get(reverse("screening:log"), {"date_from": "2026-04-01", "date_to": date_to})
@@ -349,18 +392,23 @@ def test_log_filters_by_assessment_date(client: Client, monitor: User, screening
     # The bounds are inclusive, and the export links carry the filter.
     assert 'value="2026-04-01"' in response.content.decode()
     assert "?date_from=2026-04-01&amp;date_to=2026-04-30" in response.content.decode()
-    assert _row(_log(client.get(reverse("screening:log"), {"date_from": "2026-03-15", "date_to": "2026-03-15"}))
-                .total) == _counts(1, 1, 0, 1, 0, 0)
+    assert _row(
+        _log(client.get(reverse("screening:log"), {"date_from": "2026-03-15", "date_to": "2026-03-15"})).total
+    ) == _counts(1, 1, 0, 1, 0, 0)
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("params", "message"), [
-    ({"date_from": "2026-13-45"}, "Enter a valid date."),
-    ({"date_to": "yesterday"}, "Enter a valid date."),
-    ({"date_from": "2026-05-01", "date_to": "2026-04-01"}, "The start date is after the end date."),
-])
-def test_bad_dates_give_a_message_not_an_error(client: Client, monitor: User, screenings: dict[str, Screening],
-                                               params: dict[str, str], message: str) -> None:
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"date_from": "2026-13-45"}, "Enter a valid date."),
+        ({"date_to": "yesterday"}, "Enter a valid date."),
+        ({"date_from": "2026-05-01", "date_to": "2026-04-01"}, "The start date is after the end date."),
+    ],
+)
+def test_bad_dates_give_a_message_not_an_error(
+    client: Client, monitor: User, screenings: dict[str, Screening], params: dict[str, str], message: str
+) -> None:
     client.force_login(monitor)
 
     response = client.get(reverse("screening:log"), params)
@@ -403,7 +451,7 @@ def _section(rows: list[list[Any]], heading: str) -> dict[str, list[Any]]:
     """The rows under the header row that starts with ``heading``, up to the next blank row."""
     start = next(i for i, row in enumerate(rows) if len(row) > 2 and row[0] == heading and row[2] not in (None, ""))
     section = {}
-    for row in rows[start + 1:]:
+    for row in rows[start + 1 :]:
         if not row or row[0] in (None, ""):
             break
         section[row[0]] = list(row[1:])
@@ -416,8 +464,9 @@ def _ints(values: list[Any]) -> tuple[int, ...]:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_log_export_is_the_log_as_shown(client: Client, monitor: User, screenings: dict[str, Screening],
-                                        fmt: str) -> None:
+def test_log_export_is_the_log_as_shown(
+    client: Client, monitor: User, screenings: dict[str, Screening], fmt: str
+) -> None:
     client.force_login(monitor)
 
     response = client.get(reverse(f"screening:log_export_{fmt}"))
@@ -425,12 +474,18 @@ def test_log_export_is_the_log_as_shown(client: Client, monitor: User, screening
     rows = _csv_rows(response) if fmt == "csv" else _xlsx_rows(response)
     assert rows[0][0] == "ALTER screening log"
     by_site = _section(rows, "Site")
-    assert {k: _ints(v) for k, v in by_site.items()} == {"IGR": IGR_COUNTS, "IPC": IPC_COUNTS,
-                                                         "Total": _counts(7, 5, 3, 3, 1, 2)}
+    assert {k: _ints(v) for k, v in by_site.items()} == {
+        "IGR": IGR_COUNTS,
+        "IPC": IPC_COUNTS,
+        "Total": _counts(7, 5, 3, 3, 1, 2),
+    }
     by_month = _section(rows, "Month")
     assert {k: _ints(v) for k, v in by_month.items()} == {
-        "2026-03": _counts(3, 3, 2, 1, 0, 1), "2026-04": _counts(3, 3, 0, 2, 1, 1),
-        "2026-05": _counts(1, 1, 1, 0, 0, 0), "Total": _counts(7, 5, 3, 3, 1, 2)}
+        "2026-03": _counts(3, 3, 2, 1, 0, 1),
+        "2026-04": _counts(3, 3, 0, 2, 1, 1),
+        "2026-05": _counts(1, 1, 1, 0, 0, 0),
+        "Total": _counts(7, 5, 3, 3, 1, 2),
+    }
     failures = _section(rows, "Criterion")
     assert [(k, *_ints(v[1:3])) for k, v in failures.items()] == [*ALL_FAILURES, ("Any criterion", 3, 2)]
     assert failures["INC-07-PLT"][0] == "Platelets ≥ 100,000/mm³"
@@ -438,20 +493,33 @@ def test_log_export_is_the_log_as_shown(client: Client, monitor: User, screening
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_log_export_follows_the_filter(client: Client, coordinator_ipc: User, screenings: dict[str, Screening],
-                                       fmt: str) -> None:
+def test_log_export_follows_the_filter(
+    client: Client, coordinator_ipc: User, screenings: dict[str, Screening], fmt: str
+) -> None:
     client.force_login(coordinator_ipc)
 
     response = client.get(reverse(f"screening:log_export_{fmt}"), {"date_from": "2026-04-01"})
 
     rows = _csv_rows(response) if fmt == "csv" else _xlsx_rows(response)
     assert {k: _ints(v) for k, v in _section(rows, "Site").items()} == {
-        "IPC": _counts(3, 2, 1, 1, 1, 0), "Total": _counts(3, 2, 1, 1, 1, 0)}  # c, d, g
+        "IPC": _counts(3, 2, 1, 1, 1, 0),
+        "Total": _counts(3, 2, 1, 1, 1, 0),
+    }  # c, d, g
     assert any(row[0] == "Assessed from" and str(row[1])[:10] == "2026-04-01" for row in rows)
 
 
-SCREENINGS_HEADER: Final = ["Screening number", "Site", "Assessment date", "Status", "Signed", "Re-screening of",
-                            "Failed criteria", "Reasons for failure", "Missing criteria", "Missing data"]
+SCREENINGS_HEADER: Final = [
+    "Screening number",
+    "Site",
+    "Assessment date",
+    "Status",
+    "Signed",
+    "Re-screening of",
+    "Failed criteria",
+    "Reasons for failure",
+    "Missing criteria",
+    "Missing data",
+]
 
 
 def _check_screening_rows(rows: list[list[Any]], screenings: dict[str, Screening], *, expected: str) -> None:
@@ -484,8 +552,9 @@ def _check_screening_rows(rows: list[list[Any]], screenings: dict[str, Screening
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_screenings_export_has_one_row_per_screening(client: Client, monitor: User,
-                                                     screenings: dict[str, Screening], fmt: str) -> None:
+def test_screenings_export_has_one_row_per_screening(
+    client: Client, monitor: User, screenings: dict[str, Screening], fmt: str
+) -> None:
     client.force_login(monitor)
 
     response = client.get(reverse(f"screening:log_screenings_{fmt}"))
@@ -500,13 +569,15 @@ def test_screenings_export_has_one_row_per_screening(client: Client, monitor: Us
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_screenings_export_is_scoped_and_filtered(client: Client, coordinator_ipc: User, coordinator_igr: User,
-                                                  screenings: dict[str, Screening], fmt: str) -> None:
+def test_screenings_export_is_scoped_and_filtered(
+    client: Client, coordinator_ipc: User, coordinator_igr: User, screenings: dict[str, Screening], fmt: str
+) -> None:
     client.force_login(coordinator_igr)
     igr = client.get(reverse(f"screening:log_screenings_{fmt}"))
     client.force_login(coordinator_ipc)
-    ipc_april = client.get(reverse(f"screening:log_screenings_{fmt}"),
-                           {"date_from": "2026-04-01", "date_to": "2026-04-30"})
+    ipc_april = client.get(
+        reverse(f"screening:log_screenings_{fmt}"), {"date_from": "2026-04-01", "date_to": "2026-04-30"}
+    )
 
     read = _csv_rows if fmt == "csv" else _xlsx_rows
     igr_rows = read(igr)
@@ -530,22 +601,29 @@ def test_screenings_export_in_french(client: Client, monitor: User, screenings: 
     assert data[screenings["a"].number][3:5] == ["éligible", "oui"]
 
 
-@pytest.mark.parametrize(("value", "csv_cell", "xlsx_cell"), [
-    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
-    ("+1", "'+1", "'+1"), ("-1", "'-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)", "'@SUM(A1)"),
-    ("INC-05: ECOG 2 > 1", "INC-05: ECOG 2 > 1", "INC-05: ECOG 2 > 1"),
-    ("bell\x07", "bell\x07", "bell"),  # a control character openpyxl refuses
-    ("", "", None), (3, 3, 3), (datetime.date(2026, 3, 10), "2026-03-10", datetime.date(2026, 3, 10)),
-])
+@pytest.mark.parametrize(
+    ("value", "csv_cell", "xlsx_cell"),
+    [
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
+        ("+1", "'+1", "'+1"),
+        ("-1", "'-1", "'-1"),
+        ("@SUM(A1)", "'@SUM(A1)", "'@SUM(A1)"),
+        ("INC-05: ECOG 2 > 1", "INC-05: ECOG 2 > 1", "INC-05: ECOG 2 > 1"),
+        ("bell\x07", "bell\x07", "bell"),  # a control character openpyxl refuses
+        ("", "", None),
+        (3, 3, 3),
+        (datetime.date(2026, 3, 10), "2026-03-10", datetime.date(2026, 3, 10)),
+    ],
+)
 def test_exported_text_cannot_run_as_a_formula(value: Any, csv_cell: Any, xlsx_cell: Any) -> None:
     assert screening_log_views._csv_cell(value) == csv_cell
     assert screening_log_views._xlsx_cell(value) == xlsx_cell
 
 
 @pytest.mark.django_db
-def test_another_sites_screenings_never_appear_in_any_export(client: Client, coordinator_ipc: User,
-                                                             coordinator_igr: User,
-                                                             screenings: dict[str, Screening]) -> None:
+def test_another_sites_screenings_never_appear_in_any_export(
+    client: Client, coordinator_ipc: User, coordinator_igr: User, screenings: dict[str, Screening]
+) -> None:
     other = make_user("coord.other", "coordinator")  # a coordinator of no site
     for user, hidden in ((coordinator_igr, "IPC"), (coordinator_ipc, "IGR"), (other, "IPC")):
         client.force_login(user)

@@ -26,9 +26,13 @@ def _fast_hasher(settings: Settings) -> None:
 
 
 def _counts() -> dict[str, int]:
-    return {"users": User.objects.count(), "memberships": SiteMembership.objects.count(),
-            "screenings": Screening.objects.count(), "evaluations": Evaluation.objects.count(),
-            "labs": LabResult.objects.count()}
+    return {
+        "users": User.objects.count(),
+        "memberships": SiteMembership.objects.count(),
+        "screenings": Screening.objects.count(),
+        "evaluations": Evaluation.objects.count(),
+        "labs": LabResult.objects.count(),
+    }
 
 
 @pytest.mark.django_db
@@ -99,8 +103,11 @@ def test_seed_screenings_stores_what_a_re_evaluation_gives() -> None:
         # The stored input is exactly the document of the stored rows...
         assert evaluation.input_document == services.screening_document(screening=screening)
         # ...and evaluating it again gives the stored result and status.
-        again = evaluate(exchange.parse_screening(evaluation.input_document, today=timezone.localdate(),
-                                                  known_sites=services.known_site_codes()))
+        again = evaluate(
+            exchange.parse_screening(
+                evaluation.input_document, today=timezone.localdate(), known_sites=services.known_site_codes()
+            )
+        )
         assert again.status == evaluation.status == screening.status
         result = exchange.as_json_data(exchange.result_document(again, screening_id=screening.number))
         assert result == evaluation.result_document
@@ -129,22 +136,41 @@ def test_seed_demo_writes_a_fhir_file_the_demo_screening_imports(tmp_path: Path)
     screening = Screening.objects.get(initials="LF")
     assert screening.status == "incomplete"
 
-    result = labs_from_fhir(path.read_bytes(), today=timezone.localdate(), zone=timezone.get_default_timezone(),
-                            on_file=labs_on_file(screening), patient=patient_on_file(screening))
+    result = labs_from_fhir(
+        path.read_bytes(),
+        today=timezone.localdate(),
+        zone=timezone.get_default_timezone(),
+        on_file=labs_on_file(screening),
+        patient=patient_on_file(screening),
+    )
 
     assert sorted(p.test for p in result.proposed) == sorted(units.LAB_UNITS)
     assert [(s.observation, s.code) for s in result.skipped] == [
-        ("demo-creat-copy", "duplicate"), ("demo-hb-prelim", "not_final"), ("demo-na", "not_a_screening_test")]
-    assert [p.test for p in result.proposed if p.uln is None and p.test in ("alt", "ast", "total_bilirubin")] == [
-        "ast"]
+        ("demo-creat-copy", "duplicate"),
+        ("demo-hb-prelim", "not_final"),
+        ("demo-na", "not_a_screening_test"),
+    ]
+    assert [p.test for p in result.proposed if p.uln is None and p.test in ("alt", "ast", "total_bilirubin")] == ["ast"]
     coordinator = User.objects.get(username="coord.ipc")
-    labs = [services.ApprovedLab(test=p.test, value=p.value, unit=p.unit, date=p.date,
-                                 uln=40 if p.test == "ast" else p.uln, observation=p.source.observation,
-                                 loinc=p.source.loinc, value_received=str(p.source.value),
-                                 unit_received=p.source.unit, origin_kind="file", origin=path.name)
-            for p in result.proposed]
-    evaluation = services.screening_add_lab_results(screening=screening, labs=labs,
-                                                    expected_version=screening.version, by=coordinator)
+    labs = [
+        services.ApprovedLab(
+            test=p.test,
+            value=p.value,
+            unit=p.unit,
+            date=p.date,
+            uln=40 if p.test == "ast" else p.uln,
+            observation=p.source.observation,
+            loinc=p.source.loinc,
+            value_received=str(p.source.value),
+            unit_received=p.source.unit,
+            origin_kind="file",
+            origin=path.name,
+        )
+        for p in result.proposed
+    ]
+    evaluation = services.screening_add_lab_results(
+        screening=screening, labs=labs, expected_version=screening.version, by=coordinator
+    )
     assert evaluation.status == "eligible"
     assert LabResultSource.objects.filter(screening=screening).count() == 8
     # Re-run: the same file again, nothing else changes.

@@ -39,10 +39,16 @@ def _state() -> dict[str, Any]:
     """The web tests' snapshot, with the sign-off rows and each screening's lock."""
     return {
         **stored_state(),
-        "signatures": list(Signature.objects.order_by("pk").values_list(
-            "pk", "screening_id", "evaluation_id", "meaning", "signed_by_id", "signed_at")),
-        "unlocks": list(Unlock.objects.order_by("pk").values_list(
-            "pk", "screening_id", "signature_id", "reason", "unlocked_by_id", "unlocked_at")),
+        "signatures": list(
+            Signature.objects.order_by("pk").values_list(
+                "pk", "screening_id", "evaluation_id", "meaning", "signed_by_id", "signed_at"
+            )
+        ),
+        "unlocks": list(
+            Unlock.objects.order_by("pk").values_list(
+                "pk", "screening_id", "signature_id", "reason", "unlocked_by_id", "unlocked_at"
+            )
+        ),
         "locked": list(Screening.objects.order_by("pk").values_list("pk", "locked")),
     }
 
@@ -63,16 +69,21 @@ def _sign_url(screening: Screening) -> str:
     return reverse("screening:sign", args=[screening.number])
 
 
-def _sign_data(screening: Screening, *, meaning: str = ELIGIBLE, password: str = PASSWORD,
-               evaluation: int | None = None) -> dict[str, str]:
+def _sign_data(
+    screening: Screening, *, meaning: str = ELIGIBLE, password: str = PASSWORD, evaluation: int | None = None
+) -> dict[str, str]:
     """What the sign page posts: the meaning chosen, the password, the evaluation it showed."""
-    return {"meaning": meaning, "password": password,
-            "evaluation": str(evaluation if evaluation is not None else _latest(screening).pk)}
+    return {
+        "meaning": meaning,
+        "password": password,
+        "evaluation": str(evaluation if evaluation is not None else _latest(screening).pk),
+    }
 
 
 def _sign(by: User, screening: Screening, meaning: str = ELIGIBLE) -> Signature:
-    return services.screening_sign(screening=screening, by=by, password=PASSWORD, meaning=meaning,
-                                   evaluation_id=_latest(screening).pk)
+    return services.screening_sign(
+        screening=screening, by=by, password=PASSWORD, meaning=meaning, evaluation_id=_latest(screening).pk
+    )
 
 
 def _upload(document: dict[str, Any]) -> SimpleUploadedFile:
@@ -95,13 +106,23 @@ WEIGHT_REASON = "weight misread from the nursing chart"
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("changes", "status", "meaning"), [
-    ({}, "eligible", ELIGIBLE),
-    ({"ecog": 3}, "ineligible", SCREEN_FAILURE),
-])
+@pytest.mark.parametrize(
+    ("changes", "status", "meaning"),
+    [
+        ({}, "eligible", ELIGIBLE),
+        ({"ecog": 3}, "ineligible", SCREEN_FAILURE),
+    ],
+)
 def test_investigator_signs_the_latest_evaluation_and_locks_the_screening(
-        client: Client, coordinator_ipc: User, investigator_ipc: User, example_document: dict[str, Any],
-        *, changes: dict[str, Any], status: str, meaning: str) -> None:
+    client: Client,
+    coordinator_ipc: User,
+    investigator_ipc: User,
+    example_document: dict[str, Any],
+    *,
+    changes: dict[str, Any],
+    status: str,
+    meaning: str,
+) -> None:
     screening = _import(coordinator_ipc, example_document, **changes)
     # A correction since the first save: the latest evaluation is the second.
     services.screening_import(raw=_edited(screening, **CORRECTED_WEIGHT), by=coordinator_ipc, reason=WEIGHT_REASON)
@@ -121,7 +142,11 @@ def test_investigator_signs_the_latest_evaluation_and_locks_the_screening(
     assert response.url == reverse("screening:detail", args=[screening.number])
     signature = Signature.objects.get()
     assert (signature.screening, signature.evaluation, signature.meaning, signature.signed_by) == (
-        screening, latest, meaning, investigator_ipc)
+        screening,
+        latest,
+        meaning,
+        investigator_ipc,
+    )
     assert before <= signature.signed_at <= after
     screening.refresh_from_db()
     assert screening.locked
@@ -133,16 +158,32 @@ def test_investigator_signs_the_latest_evaluation_and_locks_the_screening(
 
 REFUSED_SIGNATURES = [
     # (top-level changes to the document, meaning, password, message)
-    pytest.param({}, ELIGIBLE, "not-my-password", "Wrong password: the signature was not recorded.",
-                 id="wrong-password"),
+    pytest.param(
+        {}, ELIGIBLE, "not-my-password", "Wrong password: the signature was not recorded.", id="wrong-password"
+    ),
     pytest.param({}, ELIGIBLE, "", "This field is required.", id="no-password"),
     pytest.param({"ecog": None}, ELIGIBLE, PASSWORD, "An incomplete screening cannot be signed", id="incomplete"),
-    pytest.param({"ecog": None}, SCREEN_FAILURE, PASSWORD, "An incomplete screening cannot be signed",
-                 id="incomplete-as-screen-failure"),
-    pytest.param({}, SCREEN_FAILURE, PASSWORD, "The meaning of the signature must match the status (eligible)",
-                 id="eligible-signed-as-screen-failure"),
-    pytest.param({"ecog": 3}, ELIGIBLE, PASSWORD, "The meaning of the signature must match the status (ineligible)",
-                 id="ineligible-signed-as-eligible"),
+    pytest.param(
+        {"ecog": None},
+        SCREEN_FAILURE,
+        PASSWORD,
+        "An incomplete screening cannot be signed",
+        id="incomplete-as-screen-failure",
+    ),
+    pytest.param(
+        {},
+        SCREEN_FAILURE,
+        PASSWORD,
+        "The meaning of the signature must match the status (eligible)",
+        id="eligible-signed-as-screen-failure",
+    ),
+    pytest.param(
+        {"ecog": 3},
+        ELIGIBLE,
+        PASSWORD,
+        "The meaning of the signature must match the status (ineligible)",
+        id="ineligible-signed-as-eligible",
+    ),
     pytest.param({}, "enrolled", PASSWORD, "Select a valid choice.", id="unknown-meaning"),
 ]
 
@@ -150,8 +191,16 @@ REFUSED_SIGNATURES = [
 @pytest.mark.django_db
 @pytest.mark.parametrize(("changes", "meaning", "password", "message"), REFUSED_SIGNATURES)
 def test_refused_signature_stores_nothing_and_leaves_the_screening_open(
-        client: Client, coordinator_ipc: User, investigator_ipc: User, example_document: dict[str, Any],
-        *, changes: dict[str, Any], meaning: str, password: str, message: str) -> None:
+    client: Client,
+    coordinator_ipc: User,
+    investigator_ipc: User,
+    example_document: dict[str, Any],
+    *,
+    changes: dict[str, Any],
+    meaning: str,
+    password: str,
+    message: str,
+) -> None:
     screening = _import(coordinator_ipc, example_document, **changes)
     client.force_login(investigator_ipc)
     before = _state()
@@ -166,9 +215,9 @@ def test_refused_signature_stores_nothing_and_leaves_the_screening_open(
 
 
 @pytest.mark.django_db
-def test_incomplete_screening_sign_page_offers_no_signature(client: Client, coordinator_ipc: User,
-                                                            investigator_ipc: User,
-                                                            example_document: dict[str, Any]) -> None:
+def test_incomplete_screening_sign_page_offers_no_signature(
+    client: Client, coordinator_ipc: User, investigator_ipc: User, example_document: dict[str, Any]
+) -> None:
     screening = _import(coordinator_ipc, example_document, ecog=None)
     client.force_login(investigator_ipc)
 
@@ -195,12 +244,12 @@ def test_signing_twice_is_refused(client: Client, investigator_ipc: User, screen
 
 @pytest.mark.django_db
 def test_signature_of_an_evaluation_replaced_since_the_page_was_opened_is_refused(
-        client: Client, coordinator_ipc: User, investigator_ipc: User, screening_ipc: Screening) -> None:
+    client: Client, coordinator_ipc: User, investigator_ipc: User, screening_ipc: Screening
+) -> None:
     client.force_login(investigator_ipc)
     shown = client.get(_sign_url(screening_ipc)).context["form"]["evaluation"].value()
     # Meanwhile the coordinator corrects the weight: a new evaluation, still eligible.
-    services.screening_import(raw=_edited(screening_ipc, **CORRECTED_WEIGHT), by=coordinator_ipc,
-                              reason=WEIGHT_REASON)
+    services.screening_import(raw=_edited(screening_ipc, **CORRECTED_WEIGHT), by=coordinator_ipc, reason=WEIGHT_REASON)
     before = _state()
 
     response = client.post(_sign_url(screening_ipc), _sign_data(screening_ipc, evaluation=shown))
@@ -218,13 +267,15 @@ def test_signature_of_an_evaluation_replaced_since_the_page_was_opened_is_refuse
 @pytest.mark.django_db
 @pytest.mark.parametrize("persona", ["coordinator_ipc", "monitor"])
 @pytest.mark.parametrize("method", ["get", "post"])
-def test_coordinator_and_monitor_cannot_sign(request: pytest.FixtureRequest, client: Client,
-                                             screening_ipc: Screening, persona: str, method: str) -> None:
+def test_coordinator_and_monitor_cannot_sign(
+    request: pytest.FixtureRequest, client: Client, screening_ipc: Screening, persona: str, method: str
+) -> None:
     client.force_login(request.getfixturevalue(persona))
     before = _state()
 
-    response = getattr(client, method)(_sign_url(screening_ipc),
-                                       _sign_data(screening_ipc) if method == "post" else None)
+    response = getattr(client, method)(
+        _sign_url(screening_ipc), _sign_data(screening_ipc) if method == "post" else None
+    )
 
     assert response.status_code == 403
     assert _state() == before
@@ -232,13 +283,15 @@ def test_coordinator_and_monitor_cannot_sign(request: pytest.FixtureRequest, cli
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("method", ["get", "post"])
-def test_investigator_of_the_other_site_cannot_find_the_sign_page(client: Client, investigator_igr: User,
-                                                                  screening_ipc: Screening, method: str) -> None:
+def test_investigator_of_the_other_site_cannot_find_the_sign_page(
+    client: Client, investigator_igr: User, screening_ipc: Screening, method: str
+) -> None:
     client.force_login(investigator_igr)
     before = _state()
 
-    response = getattr(client, method)(_sign_url(screening_ipc),
-                                       _sign_data(screening_ipc) if method == "post" else None)
+    response = getattr(client, method)(
+        _sign_url(screening_ipc), _sign_data(screening_ipc) if method == "post" else None
+    )
 
     assert response.status_code == 404
     assert _state() == before
@@ -246,7 +299,8 @@ def test_investigator_of_the_other_site_cannot_find_the_sign_page(client: Client
 
 @pytest.mark.django_db
 def test_service_refuses_a_coordinators_signature_even_with_the_right_password(
-        coordinator_ipc: User, screening_ipc: Screening) -> None:
+    coordinator_ipc: User, screening_ipc: Screening
+) -> None:
     before = _state()
 
     with pytest.raises(services.SignatureRefused, match="Only an investigator"):
@@ -260,8 +314,8 @@ def test_service_refuses_a_coordinators_signature_even_with_the_right_password(
 
 def _judgment_rows(page: str) -> dict[str, tuple[str, str]]:
     """label -> (answer, answered by) from the sign page's judgments table."""
-    table = page[page.index('data-testid="judgments"'):]
-    body = table[table.index("<tbody>"):table.index("</tbody>")]
+    table = page[page.index('data-testid="judgments"') :]
+    body = table[table.index("<tbody>") : table.index("</tbody>")]
     rows = {}
     for row in re.findall(r"<tr>(.*?)</tr>", body, flags=re.S):
         cells = [" ".join(text(cell).split()) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)]
@@ -274,9 +328,9 @@ def _label(field: str) -> str:
 
 
 @pytest.mark.django_db
-def test_sign_page_shows_every_criterion_with_its_outcome(client: Client, coordinator_ipc: User,
-                                                          investigator_ipc: User,
-                                                          example_document: dict[str, Any]) -> None:
+def test_sign_page_shows_every_criterion_with_its_outcome(
+    client: Client, coordinator_ipc: User, investigator_ipc: User, example_document: dict[str, Any]
+) -> None:
     screening = _import(coordinator_ipc, example_document, ecog=3)
     client.force_login(investigator_ipc)
 
@@ -291,8 +345,9 @@ def test_sign_page_shows_every_criterion_with_its_outcome(client: Client, coordi
 
 
 @pytest.mark.django_db
-def test_sign_page_shows_who_entered_each_judgment(client: Client, coordinator_ipc: User, investigator_ipc: User,
-                                                   screening_ipc: Screening) -> None:
+def test_sign_page_shows_who_entered_each_judgment(
+    client: Client, coordinator_ipc: User, investigator_ipc: User, screening_ipc: Screening
+) -> None:
     client.force_login(investigator_ipc)
 
     response = client.get(_sign_url(screening_ipc))
@@ -308,13 +363,18 @@ def test_sign_page_shows_who_entered_each_judgment(client: Client, coordinator_i
 
 @pytest.mark.django_db
 def test_judgment_changed_by_the_investigator_shows_the_investigator(
-        client: Client, coordinator_ipc: User, investigator_ipc: User, screening_ipc: Screening) -> None:
+    client: Client, coordinator_ipc: User, investigator_ipc: User, screening_ipc: Screening
+) -> None:
     client.force_login(investigator_ipc)
     document = services.screening_document(screening=screening_ipc)
     document["judgment"]["significant_cardiovascular_disease"] = True
-    saved = client.post(reverse("screening:detail", args=[screening_ipc.number]), {
-        **form_data(document, version=screening_ipc.version),
-        "reason_for_change": "cardiomyopathy found in the cardiology letter"})
+    saved = client.post(
+        reverse("screening:detail", args=[screening_ipc.number]),
+        {
+            **form_data(document, version=screening_ipc.version),
+            "reason_for_change": "cardiomyopathy found in the cardiology letter",
+        },
+    )
     assert saved.status_code == 302
 
     response = client.get(_sign_url(screening_ipc))
@@ -322,8 +382,7 @@ def test_judgment_changed_by_the_investigator_shows_the_investigator(
     answers = {a.field: a for a in response.context["judgments"]}
     assert answers["significant_cardiovascular_disease"].answered_by == investigator_ipc
     assert answers["significant_cardiovascular_disease"].value is True
-    assert {a.answered_by for f, a in answers.items() if f != "significant_cardiovascular_disease"} == {
-        coordinator_ipc}
+    assert {a.answered_by for f, a in answers.items() if f != "significant_cardiovascular_disease"} == {coordinator_ipc}
     rows = _judgment_rows(response.content.decode())
     changed = _label("significant_cardiovascular_disease")
     assert rows[changed][0] == "yes"
@@ -347,15 +406,20 @@ def signed_ipc(investigator_ipc: User, screening_ipc: Screening) -> Screening:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("persona", ["coordinator_ipc", "investigator_ipc"])
-def test_locked_screening_refuses_the_form(request: pytest.FixtureRequest, client: Client, signed_ipc: Screening,
-                                           persona: str) -> None:
+def test_locked_screening_refuses_the_form(
+    request: pytest.FixtureRequest, client: Client, signed_ipc: Screening, persona: str
+) -> None:
     client.force_login(request.getfixturevalue(persona))
     before = _state()
 
     # A correction that would be saved, were the screening not locked.
-    response = client.post(reverse("screening:detail", args=[signed_ipc.number]), {
-        **form_data(_edited(signed_ipc, **CORRECTED_WEIGHT), version=signed_ipc.version),
-        "reason_for_change": WEIGHT_REASON})
+    response = client.post(
+        reverse("screening:detail", args=[signed_ipc.number]),
+        {
+            **form_data(_edited(signed_ipc, **CORRECTED_WEIGHT), version=signed_ipc.version),
+            "reason_for_change": WEIGHT_REASON,
+        },
+    )
 
     assert response.status_code == 409
     assert "This screening is signed and locked" in text(response.content.decode())
@@ -374,22 +438,27 @@ def test_locked_screening_form_is_read_only(client: Client, coordinator_ipc: Use
 
 
 @pytest.mark.django_db
-def test_locked_screening_refuses_the_json_import(client: Client, coordinator_ipc: User,
-                                                  signed_ipc: Screening) -> None:
+def test_locked_screening_refuses_the_json_import(client: Client, coordinator_ipc: User, signed_ipc: Screening) -> None:
     client.force_login(coordinator_ipc)
     before = _state()
 
     # A current export, corrected, with its reason: only the lock refuses it (409, a conflict).
-    into = client.post(reverse("screening:import", args=[signed_ipc.number]), {
-        "document": _upload(_edited(signed_ipc, **CORRECTED_WEIGHT)), "version": str(signed_ipc.version),
-        "reason_for_change": WEIGHT_REASON})
-    by_number = client.post(reverse("screening:import_new"), {
-        "document": _upload(_edited(signed_ipc, **CORRECTED_WEIGHT)), "reason_for_change": WEIGHT_REASON})
+    into = client.post(
+        reverse("screening:import", args=[signed_ipc.number]),
+        {
+            "document": _upload(_edited(signed_ipc, **CORRECTED_WEIGHT)),
+            "version": str(signed_ipc.version),
+            "reason_for_change": WEIGHT_REASON,
+        },
+    )
+    by_number = client.post(
+        reverse("screening:import_new"),
+        {"document": _upload(_edited(signed_ipc, **CORRECTED_WEIGHT)), "reason_for_change": WEIGHT_REASON},
+    )
 
     for response in (into, by_number):
         assert response.status_code == 409
-        assert "IPC-0007 is signed and locked; an investigator must unlock it first." in text(
-            response.content.decode())
+        assert "IPC-0007 is signed and locked; an investigator must unlock it first." in text(response.content.decode())
     assert _state() == before
 
 
@@ -398,12 +467,17 @@ def test_locked_screening_refuses_the_import_service(coordinator_ipc: User, sign
     before = _state()
 
     with pytest.raises(services.ScreeningLocked, match="IPC-0007 is signed and locked"):
-        services.screening_import(raw=_edited(signed_ipc, **CORRECTED_WEIGHT), by=coordinator_ipc,
-                                  reason=WEIGHT_REASON)
+        services.screening_import(raw=_edited(signed_ipc, **CORRECTED_WEIGHT), by=coordinator_ipc, reason=WEIGHT_REASON)
     with pytest.raises(services.ScreeningLocked, match="IPC-0007 is signed and locked"):
-        services.screening_save(screening=signed_ipc, document=exchange.parse_screening(
-            _edited(signed_ipc, **CORRECTED_WEIGHT), today=timezone.localdate(), known_sites={"IPC", "IGR"}),
-            expected_version=signed_ipc.version, by=coordinator_ipc, reason=WEIGHT_REASON)
+        services.screening_save(
+            screening=signed_ipc,
+            document=exchange.parse_screening(
+                _edited(signed_ipc, **CORRECTED_WEIGHT), today=timezone.localdate(), known_sites={"IPC", "IGR"}
+            ),
+            expected_version=signed_ipc.version,
+            by=coordinator_ipc,
+            reason=WEIGHT_REASON,
+        )
 
     assert _state() == before
 
@@ -416,14 +490,23 @@ def test_locked_screening_refuses_screen_save(tmp_path: Path, coordinator_ipc: U
     before = _state()
 
     with pytest.raises(CommandError) as refused:
-        call_command("screen", str(path), save=True, user="coord.ipc", reason=WEIGHT_REASON, stdout=out,
-                     stderr=io.StringIO())
+        call_command(
+            "screen", str(path), save=True, user="coord.ipc", reason=WEIGHT_REASON, stdout=out, stderr=io.StringIO()
+        )
 
     assert refused.value.returncode == 2
-    assert [json.loads(line) for line in out.getvalue().splitlines()] == [{
-        "format": "alter-screening-result/1", "file": str(path), "errors": [{
-            "path": "/screening_id",
-            "message": "IPC-0007 is signed and locked; an investigator must unlock it first."}]}]
+    assert [json.loads(line) for line in out.getvalue().splitlines()] == [
+        {
+            "format": "alter-screening-result/1",
+            "file": str(path),
+            "errors": [
+                {
+                    "path": "/screening_id",
+                    "message": "IPC-0007 is signed and locked; an investigator must unlock it first.",
+                }
+            ],
+        }
+    ]
     assert _state() == before
 
 
@@ -436,8 +519,9 @@ def _unlock_url(screening: Screening) -> str:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("reason", ["", "   ", None])
-def test_unlock_without_a_reason_is_refused(client: Client, investigator_ipc: User, signed_ipc: Screening,
-                                            reason: str | None) -> None:
+def test_unlock_without_a_reason_is_refused(
+    client: Client, investigator_ipc: User, signed_ipc: Screening, reason: str | None
+) -> None:
     client.force_login(investigator_ipc)
     before = _state()
 
@@ -462,8 +546,9 @@ def test_coordinator_cannot_unlock(client: Client, coordinator_ipc: User, signed
 
 
 @pytest.mark.django_db
-def test_unlocking_a_screening_that_is_not_locked_is_refused(client: Client, investigator_ipc: User,
-                                                             screening_ipc: Screening) -> None:
+def test_unlocking_a_screening_that_is_not_locked_is_refused(
+    client: Client, investigator_ipc: User, screening_ipc: Screening
+) -> None:
     client.force_login(investigator_ipc)
     before = _state()
 
@@ -474,8 +559,9 @@ def test_unlocking_a_screening_that_is_not_locked_is_refused(client: Client, inv
 
 
 @pytest.mark.django_db
-def test_unlock_then_correction_needs_a_new_signature(client: Client, coordinator_ipc: User,
-                                                      investigator_ipc: User, signed_ipc: Screening) -> None:
+def test_unlock_then_correction_needs_a_new_signature(
+    client: Client, coordinator_ipc: User, investigator_ipc: User, signed_ipc: Screening
+) -> None:
     signature = Signature.objects.get()
     signed = _state()["signatures"]
     client.force_login(investigator_ipc)
@@ -488,7 +574,11 @@ def test_unlock_then_correction_needs_a_new_signature(client: Client, coordinato
     assert response.status_code == 302
     unlock = Unlock.objects.get()
     assert (unlock.screening, unlock.signature, unlock.reason, unlock.unlocked_by) == (
-        signed_ipc, signature, "ECOG was transcribed from the wrong visit", investigator_ipc)
+        signed_ipc,
+        signature,
+        "ECOG was transcribed from the wrong visit",
+        investigator_ipc,
+    )
     assert before <= unlock.unlocked_at <= after
     signed_ipc.refresh_from_db()
     assert not signed_ipc.locked
@@ -496,8 +586,13 @@ def test_unlock_then_correction_needs_a_new_signature(client: Client, coordinato
     # The history shows the signature and the unlock, with who and why.
     history = client.get(reverse("screening:history", args=[signed_ipc.number])).content.decode()
     assert 'data-testid="history-sign-offs"' in history
-    sign_offs = " ".join(text(history[history.index('data-testid="history-sign-offs"'):
-                                      history.index('data-testid="history-evaluations"')]).split())
+    sign_offs = " ".join(
+        text(
+            history[
+                history.index('data-testid="history-sign-offs"') : history.index('data-testid="history-evaluations"')
+            ]
+        ).split()
+    )
     assert "Electronic signature" in sign_offs
     assert "eligibility confirmed" in sign_offs
     assert "Unlocked" in sign_offs
@@ -510,9 +605,10 @@ def test_unlock_then_correction_needs_a_new_signature(client: Client, coordinato
     client.force_login(coordinator_ipc)
     corrected = _edited(signed_ipc)
     corrected["ecog"] = 0
-    saved = client.post(reverse("screening:detail", args=[signed_ipc.number]), {
-        **form_data(corrected, version=signed_ipc.version),
-        "reason_for_change": "ECOG of the screening visit is 0"})
+    saved = client.post(
+        reverse("screening:detail", args=[signed_ipc.number]),
+        {**form_data(corrected, version=signed_ipc.version), "reason_for_change": "ECOG of the screening visit is 0"},
+    )
     assert saved.status_code == 302
     signed_ipc.refresh_from_db()
     assert (signed_ipc.version, signed_ipc.ecog, signed_ipc.locked) == (2, 0, False)
@@ -537,8 +633,9 @@ def test_unlock_then_correction_needs_a_new_signature(client: Client, coordinato
 
 
 @pytest.mark.django_db
-def test_signing_again_after_an_unlock_without_a_change_is_answered(client: Client, investigator_ipc: User,
-                                                                    signed_ipc: Screening) -> None:
+def test_signing_again_after_an_unlock_without_a_change_is_answered(
+    client: Client, investigator_ipc: User, signed_ipc: Screening
+) -> None:
     """Unlocked but not changed: the evaluation is already signed. The page must answer (a new
     signature or a clear refusal), not fail on the one-signature-per-evaluation constraint."""
     services.screening_unlock(screening=signed_ipc, by=investigator_ipc, reason="opened by mistake")
@@ -579,29 +676,37 @@ def _delete_by_queryset(row: Signature | Unlock) -> None:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("change", [_update_by_save, _update_by_queryset, _delete, _delete_by_queryset],
-                         ids=["save", "update", "delete", "queryset-delete"])
+@pytest.mark.parametrize(
+    "change",
+    [_update_by_save, _update_by_queryset, _delete, _delete_by_queryset],
+    ids=["save", "update", "delete", "queryset-delete"],
+)
 @pytest.mark.parametrize("kind", ["signature", "unlock"])
-def test_signatures_and_unlocks_are_append_only(investigator_ipc: User, signed_ipc: Screening, kind: str,
-                                                change: Any) -> None:
+def test_signatures_and_unlocks_are_append_only(
+    investigator_ipc: User, signed_ipc: Screening, kind: str, change: Any
+) -> None:
     if kind == "unlock":
-        row: Signature | Unlock = services.screening_unlock(screening=signed_ipc, by=investigator_ipc,
-                                                            reason="wrong visit")
+        row: Signature | Unlock = services.screening_unlock(
+            screening=signed_ipc, by=investigator_ipc, reason="wrong visit"
+        )
     else:
         row = Signature.objects.get()
     before = _state()
 
     # The database refuses (a trigger), not only the model: raw SQL and the admin are held too.
-    with pytest.raises(DatabaseError, match=r"pgtrigger: Cannot update or delete rows from screening_"), \
-            transaction.atomic():
+    with (
+        pytest.raises(DatabaseError, match=r"pgtrigger: Cannot update or delete rows from screening_"),
+        transaction.atomic(),
+    ):
         change(row)
 
     assert _state() == before
 
 
 @pytest.mark.django_db
-def test_wrong_signature_passwords_count_towards_the_account_lockout(client: Client, investigator_ipc: User,
-                                                                   screening_ipc: Screening) -> None:
+def test_wrong_signature_passwords_count_towards_the_account_lockout(
+    client: Client, investigator_ipc: User, screening_ipc: Screening
+) -> None:
     # Re-authentication is a password prompt like the login page's: guessing through it is
     # stopped by the same lockout (django-axes, 5 failures), even for the right password then.
     client.force_login(investigator_ipc)

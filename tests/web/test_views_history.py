@@ -46,26 +46,35 @@ def _save(client: Client, screening: Screening, data: dict[str, str]) -> None:
 
 @pytest.mark.django_db
 @pytest.mark.criterion("INC-07-CRCL")
-def test_newer_creatinine_is_added_beside_the_older_and_decides(client: Client, coordinator_ipc: User,
-                                                                screening_ipc: Screening) -> None:
+def test_newer_creatinine_is_added_beside_the_older_and_decides(
+    client: Client, coordinator_ipc: User, screening_ipc: Screening
+) -> None:
     client.force_login(coordinator_ipc)
     first = LabResult.objects.get(screening=screening_ipc, test="creatinine")
 
     # 300 µmol/L on 03-09 (before R = 03-12): CrCl about 21 mL/min < 30.
-    _save(client, screening_ipc, _with_new_lab(
-        screening_ipc, {"test": "creatinine", "value": 300, "unit": "umol/L", "date": "2026-03-09"}))
+    _save(
+        client,
+        screening_ipc,
+        _with_new_lab(screening_ipc, {"test": "creatinine", "value": 300, "unit": "umol/L", "date": "2026-03-09"}),
+    )
 
     rows = list(LabResult.objects.filter(screening=screening_ipc, test="creatinine").order_by("id"))
     assert [(r.pk, r.value, r.date.isoformat()) for r in rows] == [
-        (first.pk, 68, "2026-03-05"), (rows[1].pk, 300, "2026-03-09")]
+        (first.pk, 68, "2026-03-05"),
+        (rows[1].pk, 300, "2026-03-09"),
+    ]
     assert screening_ipc.status == "ineligible"
     latest = screening_ipc.evaluations.first()
     assert latest is not None and latest.result_document["failed"] == ["INC-07-CRCL"]
     assert latest.result_document["crcl_ml_min"] < 30
 
     # A yet newer normal result (03-11) is used in turn: eligible again, three rows kept.
-    _save(client, screening_ipc, _with_new_lab(
-        screening_ipc, {"test": "creatinine", "value": 70, "unit": "µmol/L", "date": "2026-03-11"}))
+    _save(
+        client,
+        screening_ipc,
+        _with_new_lab(screening_ipc, {"test": "creatinine", "value": 70, "unit": "µmol/L", "date": "2026-03-11"}),
+    )
 
     assert LabResult.objects.filter(screening=screening_ipc, test="creatinine").count() == 3
     assert screening_ipc.status == "eligible"
@@ -74,24 +83,28 @@ def test_newer_creatinine_is_added_beside_the_older_and_decides(client: Client, 
 
 @pytest.mark.django_db
 @pytest.mark.criterion("INC-07-CRCL")
-def test_an_older_creatinine_added_later_does_not_decide(client: Client, coordinator_ipc: User,
-                                                         screening_ipc: Screening) -> None:
+def test_an_older_creatinine_added_later_does_not_decide(
+    client: Client, coordinator_ipc: User, screening_ipc: Screening
+) -> None:
     """Entry order is not date order: a failing result dated before the current one is history."""
     client.force_login(coordinator_ipc)
 
-    _save(client, screening_ipc, _with_new_lab(
-        screening_ipc, {"test": "creatinine", "value": 300, "unit": "umol/L", "date": "2026-03-01"}))
+    _save(
+        client,
+        screening_ipc,
+        _with_new_lab(screening_ipc, {"test": "creatinine", "value": 300, "unit": "umol/L", "date": "2026-03-01"}),
+    )
 
     assert LabResult.objects.filter(screening=screening_ipc, test="creatinine").count() == 2
     assert screening_ipc.status == "eligible"
 
 
 @pytest.mark.django_db
-def test_history_lists_each_change_with_who_made_it(client: Client, coordinator_ipc: User,
-                                                    investigator_ipc: User, screening_ipc: Screening) -> None:
+def test_history_lists_each_change_with_who_made_it(
+    client: Client, coordinator_ipc: User, investigator_ipc: User, screening_ipc: Screening
+) -> None:
     client.force_login(investigator_ipc)
-    data = _with_new_lab(screening_ipc, {"test": "creatinine", "value": 300, "unit": "umol/L",
-                                         "date": "2026-03-09"})
+    data = _with_new_lab(screening_ipc, {"test": "creatinine", "value": 300, "unit": "umol/L", "date": "2026-03-09"})
     data["ecog"] = "0"
     data["reason_for_change"] = "ECOG reassessed at the visit"
     _save(client, screening_ipc, data)
@@ -101,11 +114,15 @@ def test_history_lists_each_change_with_who_made_it(client: Client, coordinator_
     assert response.status_code == 200
     changes = _change_rows(response.content.decode())
     # Newest first: the edit by inv.ipc (the screening's ECOG, with the reason it changed; the new lab row)...
-    assert any(re.search(rf"\binv\.ipc {SCREENING} {CHANGED} ECOG performance status : 1 → 0 .*"
-                         r"ECOG reassessed at the visit$", row)
-               for row in changes), changes
-    assert any(re.search(rf"\binv\.ipc {LAB_RESULT} {CREATED} .*[Vv]alue : 300\b", row)
-               for row in changes), changes
+    assert any(
+        re.search(
+            rf"\binv\.ipc {SCREENING} {CHANGED} ECOG performance status : 1 → 0 .*"
+            r"ECOG reassessed at the visit$",
+            row,
+        )
+        for row in changes
+    ), changes
+    assert any(re.search(rf"\binv\.ipc {LAB_RESULT} {CREATED} .*[Vv]alue : 300\b", row) for row in changes), changes
     # ...then the creation by coord.ipc, each row of it recorded.
     assert any(re.search(rf"coord\.ipc {SCREENING} {CREATED}", row) for row in changes), changes
     assert sum(bool(re.search(rf"coord\.ipc {LAB_RESULT} {CREATED}", row)) for row in changes) == 8
@@ -114,15 +131,19 @@ def test_history_lists_each_change_with_who_made_it(client: Client, coordinator_
     assert not any("reassessed" in row for row in changes if "coord.ipc" in row), changes
     evaluations = response.content.decode().split('data-testid="history-evaluations"')[1].split("</table>")[0]
     assert re.findall(r"<td>(\S+)</td><td>(alter-v1)</td>", evaluations) == [
-        ("inv.ipc", "alter-v1"), ("coord.ipc", "alter-v1")]
+        ("inv.ipc", "alter-v1"),
+        ("coord.ipc", "alter-v1"),
+    ]
 
 
 @pytest.mark.django_db
-def test_history_records_a_removed_lab_row(client: Client, coordinator_ipc: User,
-                                           screening_ipc: Screening) -> None:
+def test_history_records_a_removed_lab_row(client: Client, coordinator_ipc: User, screening_ipc: Screening) -> None:
     client.force_login(coordinator_ipc)
-    data = form_data(services.screening_document(screening=screening_ipc), version=1,
-                     reason="creatinine entered for the wrong patient")
+    data = form_data(
+        services.screening_document(screening=screening_ipc),
+        version=1,
+        reason="creatinine entered for the wrong patient",
+    )
     data["labs-7-DELETE"] = "on"
 
     _save(client, screening_ipc, data)
@@ -131,5 +152,7 @@ def test_history_records_a_removed_lab_row(client: Client, coordinator_ipc: User
     assert screening_ipc.status == "incomplete"
     changes = _change_rows(client.get(reverse("screening:history", args=[screening_ipc.number])).content.decode())
     # The deleted row, with the reason it went.
-    assert any(re.search(rf"^\S+ \S+ coord\.ipc {LAB_RESULT} {DELETED} .*creatinine entered for the wrong patient$",
-                         row) for row in changes), changes
+    assert any(
+        re.search(rf"^\S+ \S+ coord\.ipc {LAB_RESULT} {DELETED} .*creatinine entered for the wrong patient$", row)
+        for row in changes
+    ), changes

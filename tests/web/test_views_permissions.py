@@ -104,9 +104,14 @@ def _send(view: str, client: Client, screening: Screening, *, number: str | None
         data = form_data(_edited_document(screening), version=screening.version, reason=EDIT_REASON)
         return client.post(reverse("screening:detail", args=[number]), data)
     if view == "import":
-        return client.post(reverse("screening:import", args=[number]),
-                           {"document": _upload(_edited_document(screening)), "version": str(screening.version),
-                            "reason_for_change": EDIT_REASON})
+        return client.post(
+            reverse("screening:import", args=[number]),
+            {
+                "document": _upload(_edited_document(screening)),
+                "version": str(screening.version),
+                "reason_for_change": EDIT_REASON,
+            },
+        )
     raise AssertionError(view)
 
 
@@ -126,8 +131,15 @@ def screenings(screening_ipc: Screening, screening_igr: Screening) -> dict[str, 
 @pytest.mark.django_db
 @pytest.mark.parametrize("view", list(READ_EXPECTED))
 @pytest.mark.parametrize(("persona", "target"), CASES)
-def test_read_views_by_persona(request: pytest.FixtureRequest, client: Client, screenings: dict[str, Screening],
-                               *, view: str, persona: str, target: str) -> None:
+def test_read_views_by_persona(
+    request: pytest.FixtureRequest,
+    client: Client,
+    screenings: dict[str, Screening],
+    *,
+    view: str,
+    persona: str,
+    target: str,
+) -> None:
     _persona(request, client, persona)
     screening = screenings[target]
     before = stored_state()
@@ -141,8 +153,15 @@ def test_read_views_by_persona(request: pytest.FixtureRequest, client: Client, s
 @pytest.mark.django_db
 @pytest.mark.parametrize("view", list(WRITE_EXPECTED))
 @pytest.mark.parametrize(("persona", "target"), CASES)
-def test_write_views_by_persona(request: pytest.FixtureRequest, client: Client, screenings: dict[str, Screening],
-                                *, view: str, persona: str, target: str) -> None:
+def test_write_views_by_persona(
+    request: pytest.FixtureRequest,
+    client: Client,
+    screenings: dict[str, Screening],
+    *,
+    view: str,
+    persona: str,
+    target: str,
+) -> None:
     user = _persona(request, client, persona)
     screening = screenings[target]
     before = stored_state()
@@ -164,8 +183,9 @@ def test_write_views_by_persona(request: pytest.FixtureRequest, client: Client, 
 @pytest.mark.django_db
 @pytest.mark.parametrize("persona", ["coordinator_igr", "investigator_igr"])
 @pytest.mark.parametrize("view", ["detail", "history", "export", "checklist", "evaluate", "detail_post", "import"])
-def test_other_sites_screening_looks_like_no_screening(request: pytest.FixtureRequest, client: Client,
-                                                       screening_ipc: Screening, persona: str, view: str) -> None:
+def test_other_sites_screening_looks_like_no_screening(
+    request: pytest.FixtureRequest, client: Client, screening_ipc: Screening, persona: str, view: str
+) -> None:
     """404 with the same page as a number that does not exist: nothing tells them IPC-0007 exists."""
     _persona(request, client, persona)
 
@@ -178,7 +198,8 @@ def test_other_sites_screening_looks_like_no_screening(request: pytest.FixtureRe
 
 @pytest.mark.django_db
 def test_evaluation_of_another_screening_is_not_found_under_this_number(
-        client: Client, coordinator_ipc: User, screening_ipc: Screening, screening_igr: Screening) -> None:
+    client: Client, coordinator_ipc: User, screening_ipc: Screening, screening_igr: Screening
+) -> None:
     """An evaluation is only found under its own screening's number (no pk guessing across sites)."""
     client.force_login(coordinator_ipc)
     igr_evaluation = screening_igr.evaluations.get()
@@ -189,8 +210,9 @@ def test_evaluation_of_another_screening_is_not_found_under_this_number(
 
 
 @pytest.mark.django_db
-def test_monitor_reads_a_screening_with_the_form_disabled(client: Client, monitor: User,
-                                                          screening_igr: Screening) -> None:
+def test_monitor_reads_a_screening_with_the_form_disabled(
+    client: Client, monitor: User, screening_igr: Screening
+) -> None:
     client.force_login(monitor)
 
     page = client.get(reverse("screening:detail", args=[screening_igr.number])).content.decode()
@@ -213,8 +235,9 @@ LIST_EXPECTED: Final[dict[str, set[str]]] = {
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("persona", list(LIST_EXPECTED))
-def test_list_shows_the_sites_the_persona_may_read(request: pytest.FixtureRequest, client: Client,
-                                                   screenings: dict[str, Screening], persona: str) -> None:
+def test_list_shows_the_sites_the_persona_may_read(
+    request: pytest.FixtureRequest, client: Client, screenings: dict[str, Screening], persona: str
+) -> None:
     _persona(request, client, persona)
 
     response = client.get(reverse("screening:list"))
@@ -257,8 +280,13 @@ def _new_document(example: dict[str, Any], site: str) -> dict[str, Any]:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("persona", list(CREATE_EXPECTED))
-def test_create_by_persona(request: pytest.FixtureRequest, client: Client, screenings: dict[str, Screening],
-                           example_document: dict[str, Any], persona: str) -> None:
+def test_create_by_persona(
+    request: pytest.FixtureRequest,
+    client: Client,
+    screenings: dict[str, Screening],
+    example_document: dict[str, Any],
+    persona: str,
+) -> None:
     _persona(request, client, persona)
     url = reverse("screening:create")
     site = _own_site(persona)
@@ -280,9 +308,13 @@ def test_create_by_persona(request: pytest.FixtureRequest, client: Client, scree
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("persona", ["coordinator_igr", "investigator_igr"])
-def test_create_for_another_site_is_refused(request: pytest.FixtureRequest, client: Client,
-                                            screening_ipc: Screening, example_document: dict[str, Any],
-                                            persona: str) -> None:
+def test_create_for_another_site_is_refused(
+    request: pytest.FixtureRequest,
+    client: Client,
+    screening_ipc: Screening,
+    example_document: dict[str, Any],
+    persona: str,
+) -> None:
     """An IGR user who names IPC in the form gets their own form back, and nothing is stored."""
     _persona(request, client, persona)
     before = stored_state()
@@ -310,8 +342,15 @@ IMPORT_NEW_EXPECTED: Final[dict[str, dict[str, int | str]]] = {
 @pytest.mark.django_db
 @pytest.mark.parametrize("document_site", ["own", "other"])
 @pytest.mark.parametrize("persona", list(IMPORT_NEW_EXPECTED))
-def test_import_new_by_persona(request: pytest.FixtureRequest, client: Client, screenings: dict[str, Screening],
-                               example_document: dict[str, Any], *, persona: str, document_site: str) -> None:
+def test_import_new_by_persona(
+    request: pytest.FixtureRequest,
+    client: Client,
+    screenings: dict[str, Screening],
+    example_document: dict[str, Any],
+    *,
+    persona: str,
+    document_site: str,
+) -> None:
     _persona(request, client, persona)
     own = _own_site(persona)
     site = own if document_site == "own" else ({"IPC", "IGR"} - {own}).pop()
@@ -332,15 +371,22 @@ def test_import_new_by_persona(request: pytest.FixtureRequest, client: Client, s
 
 
 EVALUATE_NEW_EXPECTED: Final[dict[str, int | str]] = {
-    "coordinator_ipc": 200, "investigator_igr": 200, "monitor": 200, ANONYMOUS: LOGIN,
+    "coordinator_ipc": 200,
+    "investigator_igr": 200,
+    "monitor": 200,
+    ANONYMOUS: LOGIN,
 }
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("persona", list(EVALUATE_NEW_EXPECTED))
-def test_evaluate_new_stores_nothing(request: pytest.FixtureRequest, client: Client,
-                                     screenings: dict[str, Screening], example_document: dict[str, Any],
-                                     persona: str) -> None:
+def test_evaluate_new_stores_nothing(
+    request: pytest.FixtureRequest,
+    client: Client,
+    screenings: dict[str, Screening],
+    example_document: dict[str, Any],
+    persona: str,
+) -> None:
     _persona(request, client, persona)
     url = reverse("screening:evaluate_new")
     before = stored_state()
@@ -371,9 +417,15 @@ ALL_URLS: Final[list[tuple[str, str, Callable[[Screening], list[Any]]]]] = [
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("method", "name", "args"), ALL_URLS, ids=[f"{m}-{n}" for m, n, _ in ALL_URLS])
-def test_anonymous_is_sent_to_login_and_changes_nothing(client: Client, screening_ipc: Screening,
-                                                        example_document: dict[str, Any], *, method: str,
-                                                        name: str, args: Callable[[Screening], list[Any]]) -> None:
+def test_anonymous_is_sent_to_login_and_changes_nothing(
+    client: Client,
+    screening_ipc: Screening,
+    example_document: dict[str, Any],
+    *,
+    method: str,
+    name: str,
+    args: Callable[[Screening], list[Any]],
+) -> None:
     url = reverse(name, args=args(screening_ipc))
     before = stored_state()
 

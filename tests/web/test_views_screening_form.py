@@ -35,48 +35,91 @@ def _edit_data(screening: Screening, **changes: str) -> dict[str, str]:
 # year far ahead, so that the table holds on any day.
 BAD_INPUT: Final[dict[str, tuple[dict[str, str], str, str]]] = {
     "weight not a number": ({"weight_kg": "abc"}, "id_weight_kg", r"Enter a number\."),
-    "lab value not a number": ({f"labs-{HEMOGLOBIN}-value": "onze"}, f"id_labs-{HEMOGLOBIN}-value",
-                               r"Enter a number\."),
-    "amenorrhea months not whole": ({"amenorrhea_months": "1,5"}, "id_amenorrhea_months",
-                                    r"Enter a whole number\."),
+    "lab value not a number": (
+        {f"labs-{HEMOGLOBIN}-value": "onze"},
+        f"id_labs-{HEMOGLOBIN}-value",
+        r"Enter a number\.",
+    ),
+    "amenorrhea months not whole": ({"amenorrhea_months": "1,5"}, "id_amenorrhea_months", r"Enter a whole number\."),
     "creatinine in mg/dL typed in umol/L": (
-        {f"labs-{CREATININE}-value": "70", f"labs-{CREATININE}-unit": "mg/dL"}, f"id_labs-{CREATININE}-value",
-        r"creatinine 70 mg/dL is implausible \(plausible: 0\.1 – 20 mg/dL\); did you mean [uµ]mol/L\?"),
-    "weight in grams": ({"weight_kg": "63500"}, "id_weight_kg",
-                        r"weight 63500 kg is implausible \(25 – 300 kg\); did you mean grams\?"),
-    "LVEF as a fraction": ({"lvef_percent": "0,61"}, "id_lvef_percent",
-                           r"LVEF 0\.61% is implausible \(5 – 90 %\); did you mean 61%\?"),
-    "grams per litre for ANC": ({f"labs-{ANC}-unit": "g/L"}, f"id_labs-{ANC}-unit",
-                                r"unit 'g/L' is not accepted for anc; did you mean G/L\? "
-                                r"accepted: /mm3, /uL, /µL, 10\^9/L, G/L"),
-    "ALT without ULN": ({f"labs-{ALT}-uln": ""}, f"id_labs-{ALT}-uln",
-                        r"ALT needs its ULN \(upper limit of normal\), in the unit of the value"),
-    "lab dated after today": ({f"labs-{PLATELETS}-date": "2099-01-05"}, f"id_labs-{PLATELETS}-date",
-                              r"2099-01-05 is after today \(\d{4}-\d\d-\d\d\)"),
-    "consent dated after today": ({"consent_date": "2099-01-05"}, "id_consent_date",
-                                  r"2099-01-05 is after today"),
-    "randomization before assessment": ({"planned_randomization_date": "2026-03-09"},
-                                        "id_planned_randomization_date",
-                                        r"planned randomization date 2026-03-09 is before the assessment date "
-                                        r"2026-03-10"),
-    "birth after assessment": ({"date_of_birth": "2026-03-11"}, "id_date_of_birth",
-                               r"2026-03-11 is after the assessment date 2026-03-10"),
-    "birth after today": ({"date_of_birth": "2099-01-05", "assessment_date": "2099-01-10",
-                           "planned_randomization_date": ""}, "id_date_of_birth", r"2099-01-05 is after today"),
-    "ECOG out of the choices": ({"ecog": "7"}, "id_ecog",
-                                r"Select a valid choice\. 7 is not one of the available choices\."),
-    "ambiguous thousands": ({f"labs-{ANC}-value": "1,500", f"labs-{ANC}-unit": "/mm3"}, f"id_labs-{ANC}-value",
-                            r"“1,500” is ambiguous: write 1500 for fifteen hundred, or 1,5 for one and a half\."),
-    "pregnancy test dated after today": ({"pregnancy_tests-0-date": "2099-01-05"}, "id_pregnancy_tests-0-date",
-                                         r"2099-01-05 is after today"),
-    "brain treatment dated after R": ({"brain_metastases_last_local_treatment_date": "2026-03-13"},
-                                      "id_brain_metastases_last_local_treatment_date",
-                                      r"2026-03-13 is after the reference date 2026-03-12 \(planned randomization "
-                                      r"date\): only results available by then count"),
-    "ER above 100 %": ({"tumour_samples-0-er_percent": "150"}, "id_tumour_samples-0-er_percent",
-                       r"150% is implausible \(0 – 100 %\)"),
-    "amenorrhea months implausible": ({"amenorrhea_months": "601"}, "id_amenorrhea_months",
-                                      r"601 months is implausible \(0 – 600\)"),
+        {f"labs-{CREATININE}-value": "70", f"labs-{CREATININE}-unit": "mg/dL"},
+        f"id_labs-{CREATININE}-value",
+        r"creatinine 70 mg/dL is implausible \(plausible: 0\.1 – 20 mg/dL\); did you mean [uµ]mol/L\?",
+    ),
+    "weight in grams": (
+        {"weight_kg": "63500"},
+        "id_weight_kg",
+        r"weight 63500 kg is implausible \(25 – 300 kg\); did you mean grams\?",
+    ),
+    "LVEF as a fraction": (
+        {"lvef_percent": "0,61"},
+        "id_lvef_percent",
+        r"LVEF 0\.61% is implausible \(5 – 90 %\); did you mean 61%\?",
+    ),
+    "grams per litre for ANC": (
+        {f"labs-{ANC}-unit": "g/L"},
+        f"id_labs-{ANC}-unit",
+        r"unit 'g/L' is not accepted for anc; did you mean G/L\? "
+        r"accepted: /mm3, /uL, /µL, 10\^9/L, G/L",
+    ),
+    "ALT without ULN": (
+        {f"labs-{ALT}-uln": ""},
+        f"id_labs-{ALT}-uln",
+        r"ALT needs its ULN \(upper limit of normal\), in the unit of the value",
+    ),
+    "lab dated after today": (
+        {f"labs-{PLATELETS}-date": "2099-01-05"},
+        f"id_labs-{PLATELETS}-date",
+        r"2099-01-05 is after today \(\d{4}-\d\d-\d\d\)",
+    ),
+    "consent dated after today": ({"consent_date": "2099-01-05"}, "id_consent_date", r"2099-01-05 is after today"),
+    "randomization before assessment": (
+        {"planned_randomization_date": "2026-03-09"},
+        "id_planned_randomization_date",
+        r"planned randomization date 2026-03-09 is before the assessment date "
+        r"2026-03-10",
+    ),
+    "birth after assessment": (
+        {"date_of_birth": "2026-03-11"},
+        "id_date_of_birth",
+        r"2026-03-11 is after the assessment date 2026-03-10",
+    ),
+    "birth after today": (
+        {"date_of_birth": "2099-01-05", "assessment_date": "2099-01-10", "planned_randomization_date": ""},
+        "id_date_of_birth",
+        r"2099-01-05 is after today",
+    ),
+    "ECOG out of the choices": (
+        {"ecog": "7"},
+        "id_ecog",
+        r"Select a valid choice\. 7 is not one of the available choices\.",
+    ),
+    "ambiguous thousands": (
+        {f"labs-{ANC}-value": "1,500", f"labs-{ANC}-unit": "/mm3"},
+        f"id_labs-{ANC}-value",
+        r"“1,500” is ambiguous: write 1500 for fifteen hundred, or 1,5 for one and a half\.",
+    ),
+    "pregnancy test dated after today": (
+        {"pregnancy_tests-0-date": "2099-01-05"},
+        "id_pregnancy_tests-0-date",
+        r"2099-01-05 is after today",
+    ),
+    "brain treatment dated after R": (
+        {"brain_metastases_last_local_treatment_date": "2026-03-13"},
+        "id_brain_metastases_last_local_treatment_date",
+        r"2026-03-13 is after the reference date 2026-03-12 \(planned randomization "
+        r"date\): only results available by then count",
+    ),
+    "ER above 100 %": (
+        {"tumour_samples-0-er_percent": "150"},
+        "id_tumour_samples-0-er_percent",
+        r"150% is implausible \(0 – 100 %\)",
+    ),
+    "amenorrhea months implausible": (
+        {"amenorrhea_months": "601"},
+        "id_amenorrhea_months",
+        r"601 months is implausible \(0 – 600\)",
+    ),
     "date that does not exist": ({"lvef_date": "31/02/2026"}, "id_lvef_date", r"Enter a valid date\."),
     "no assessment date": ({"assessment_date": ""}, "id_assessment_date", r"This field is required\."),
 }
@@ -84,14 +127,16 @@ BAD_INPUT: Final[dict[str, tuple[dict[str, str], str, str]]] = {
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("case", list(BAD_INPUT))
-def test_edit_refuses_bad_input_next_to_the_field(client: Client, coordinator_ipc: User,
-                                                  screening_ipc: Screening, case: str) -> None:
+def test_edit_refuses_bad_input_next_to_the_field(
+    client: Client, coordinator_ipc: User, screening_ipc: Screening, case: str
+) -> None:
     changes, field_id, message = BAD_INPUT[case]
     client.force_login(coordinator_ipc)
     before = stored_state()
 
-    response = client.post(reverse("screening:detail", args=[screening_ipc.number]),
-                           _edit_data(screening_ipc, **changes))
+    response = client.post(
+        reverse("screening:detail", args=[screening_ipc.number]), _edit_data(screening_ipc, **changes)
+    )
 
     assert response.status_code == 400
     assert re.search(message, near(response.content.decode(), field_id)), near(response.content.decode(), field_id)
@@ -102,8 +147,9 @@ def test_edit_refuses_bad_input_next_to_the_field(client: Client, coordinator_ip
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("case", list(BAD_INPUT))
-def test_create_refuses_bad_input_next_to_the_field(client: Client, coordinator_ipc: User,
-                                                    example_document: dict[str, Any], case: str) -> None:
+def test_create_refuses_bad_input_next_to_the_field(
+    client: Client, coordinator_ipc: User, example_document: dict[str, Any], case: str
+) -> None:
     changes, field_id, message = BAD_INPUT[case]
     client.force_login(coordinator_ipc)
     before = stored_state()
@@ -118,8 +164,9 @@ def test_create_refuses_bad_input_next_to_the_field(client: Client, coordinator_
 
 
 @pytest.mark.django_db
-def test_refusal_lands_on_its_row_when_an_earlier_row_is_removed(client: Client, coordinator_ipc: User,
-                                                                 screening_ipc: Screening) -> None:
+def test_refusal_lands_on_its_row_when_an_earlier_row_is_removed(
+    client: Client, coordinator_ipc: User, screening_ipc: Screening
+) -> None:
     """The document's /labs/0 is the form's row 1 once row 0 is removed: the message goes there."""
     client.force_login(coordinator_ipc)
     before = stored_state()
@@ -138,8 +185,10 @@ def test_refusal_lands_on_its_row_when_an_earlier_row_is_removed(client: Client,
 def test_refused_input_is_kept_on_screen(client: Client, coordinator_ipc: User, screening_ipc: Screening) -> None:
     client.force_login(coordinator_ipc)
 
-    response = client.post(reverse("screening:detail", args=[screening_ipc.number]),
-                           _edit_data(screening_ipc, weight_kg="63500", initials="QX"))
+    response = client.post(
+        reverse("screening:detail", args=[screening_ipc.number]),
+        _edit_data(screening_ipc, weight_kg="63500", initials="QX"),
+    )
 
     page = response.content.decode()
     assert 'value="63500"' in near(page, "id_weight_kg")
@@ -147,15 +196,17 @@ def test_refused_input_is_kept_on_screen(client: Client, coordinator_ipc: User, 
 
 
 @pytest.mark.django_db
-def test_every_refusal_of_the_document_is_listed(client: Client, coordinator_ipc: User,
-                                                 screening_ipc: Screening) -> None:
+def test_every_refusal_of_the_document_is_listed(
+    client: Client, coordinator_ipc: User, screening_ipc: Screening
+) -> None:
     """Several document errors at once: each beside its own field, none left out."""
     client.force_login(coordinator_ipc)
     cases = ["creatinine in mg/dL typed in umol/L", "weight in grams", "ALT without ULN", "birth after assessment"]
     changes = {k: v for case in cases for k, v in BAD_INPUT[case][0].items()}
 
-    response = client.post(reverse("screening:detail", args=[screening_ipc.number]),
-                           _edit_data(screening_ipc, **changes))
+    response = client.post(
+        reverse("screening:detail", args=[screening_ipc.number]), _edit_data(screening_ipc, **changes)
+    )
 
     assert response.status_code == 400
     for case in cases:
@@ -167,8 +218,9 @@ def test_every_refusal_of_the_document_is_listed(client: Client, coordinator_ipc
 
 
 @pytest.mark.django_db
-def test_create_stores_the_screening_and_its_evaluation(client: Client, coordinator_ipc: User,
-                                                        example_document: dict[str, Any]) -> None:
+def test_create_stores_the_screening_and_its_evaluation(
+    client: Client, coordinator_ipc: User, example_document: dict[str, Any]
+) -> None:
     client.force_login(coordinator_ipc)
 
     response = client.post(reverse("screening:create"), form_data(example_document))
@@ -184,8 +236,9 @@ def test_create_stores_the_screening_and_its_evaluation(client: Client, coordina
 
 
 @pytest.mark.django_db
-def test_french_decimal_commas_are_accepted(client: Client, coordinator_ipc: User,
-                                            example_document: dict[str, Any]) -> None:
+def test_french_decimal_commas_are_accepted(
+    client: Client, coordinator_ipc: User, example_document: dict[str, Any]
+) -> None:
     client.force_login(coordinator_ipc)
     data = form_data(example_document, comma=True)
     assert (data[f"labs-{HEMOGLOBIN}-value"], data["weight_kg"]) == ("11,2", "63,5")
@@ -201,8 +254,9 @@ def test_french_decimal_commas_are_accepted(client: Client, coordinator_ipc: Use
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("typed", ["231 000", "231\u00a0000", "231\u202f000", "231000"])
-def test_spaces_between_thousands_are_accepted(client: Client, coordinator_ipc: User,
-                                               example_document: dict[str, Any], typed: str) -> None:
+def test_spaces_between_thousands_are_accepted(
+    client: Client, coordinator_ipc: User, example_document: dict[str, Any], typed: str
+) -> None:
     client.force_login(coordinator_ipc)
     data = {**form_data(example_document), f"labs-{PLATELETS}-value": typed, f"labs-{PLATELETS}-unit": "/mm3"}
 
@@ -214,13 +268,15 @@ def test_spaces_between_thousands_are_accepted(client: Client, coordinator_ipc: 
 
 
 @pytest.mark.django_db
-def test_edit_appends_an_evaluation_equal_to_the_export_but_its_record_version(client: Client,
-                                                                               investigator_ipc: User,
-                                                                               screening_ipc: Screening) -> None:
+def test_edit_appends_an_evaluation_equal_to_the_export_but_its_record_version(
+    client: Client, investigator_ipc: User, screening_ipc: Screening
+) -> None:
     client.force_login(investigator_ipc)
 
-    response = client.post(reverse("screening:detail", args=[screening_ipc.number]),
-                           _edit_data(screening_ipc, ecog="2", reason_for_change="ECOG reassessed at the visit"))
+    response = client.post(
+        reverse("screening:detail", args=[screening_ipc.number]),
+        _edit_data(screening_ipc, ecog="2", reason_for_change="ECOG reassessed at the visit"),
+    )
 
     assert response.status_code == 302
     screening_ipc.refresh_from_db()
@@ -239,13 +295,15 @@ def test_edit_appends_an_evaluation_equal_to_the_export_but_its_record_version(c
 
 
 @pytest.mark.django_db
-def test_live_panel_evaluates_what_is_typed_and_stores_nothing(client: Client, coordinator_ipc: User,
-                                                               screening_ipc: Screening) -> None:
+def test_live_panel_evaluates_what_is_typed_and_stores_nothing(
+    client: Client, coordinator_ipc: User, screening_ipc: Screening
+) -> None:
     client.force_login(coordinator_ipc)
     before = stored_state()
 
-    response = client.post(reverse("screening:evaluate", args=[screening_ipc.number]),
-                           _edit_data(screening_ipc, ecog="3"))
+    response = client.post(
+        reverse("screening:evaluate", args=[screening_ipc.number]), _edit_data(screening_ipc, ecog="3")
+    )
 
     assert response.status_code == 200
     assert 'data-testid="status">ineligible<' in response.content.decode()
@@ -257,8 +315,9 @@ def test_live_panel_evaluates_what_is_typed_and_stores_nothing(client: Client, c
 def test_live_panel_lists_refusals(client: Client, coordinator_ipc: User, screening_ipc: Screening) -> None:
     client.force_login(coordinator_ipc)
 
-    response = client.post(reverse("screening:evaluate", args=[screening_ipc.number]),
-                           _edit_data(screening_ipc, weight_kg="63500"))
+    response = client.post(
+        reverse("screening:evaluate", args=[screening_ipc.number]), _edit_data(screening_ipc, weight_kg="63500")
+    )
 
     assert response.status_code == 200
     assert "Not evaluated: some values are refused." in text(response.content.decode())
@@ -279,7 +338,8 @@ def _opened_version(client: Client, number: str) -> str:
 
 @pytest.mark.django_db
 def test_second_save_of_the_same_version_is_refused_with_input_kept(
-        coordinator_ipc: User, investigator_ipc: User, screening_ipc: Screening) -> None:
+    coordinator_ipc: User, investigator_ipc: User, screening_ipc: Screening
+) -> None:
     first, second = Client(), Client()
     first.force_login(coordinator_ipc)
     second.force_login(investigator_ipc)
@@ -288,12 +348,18 @@ def test_second_save_of_the_same_version_is_refused_with_input_kept(
     assert first_version == second_version == "1"
     url = reverse("screening:detail", args=[screening_ipc.number])
 
-    saved = first.post(url, {**_edit_data(screening_ipc, ecog="0", reason_for_change="ECOG reassessed"),
-                             "version": first_version})
+    saved = first.post(
+        url, {**_edit_data(screening_ipc, ecog="0", reason_for_change="ECOG reassessed"), "version": first_version}
+    )
     after_first = stored_state()
     # A reason is given: the refusal is for the version alone.
-    refused = second.post(url, {**_edit_data(screening_ipc, ecog="2", weight_kg="70,5",
-                                             reason_for_change="weighed again"), "version": second_version})
+    refused = second.post(
+        url,
+        {
+            **_edit_data(screening_ipc, ecog="2", weight_kg="70,5", reason_for_change="weighed again"),
+            "version": second_version,
+        },
+    )
 
     assert saved.status_code == 302
     assert refused.status_code == 409
@@ -312,18 +378,22 @@ def test_second_save_of_the_same_version_is_refused_with_input_kept(
 
 
 @pytest.mark.django_db
-def test_save_without_the_version_it_was_based_on_is_refused(client: Client, coordinator_ipc: User,
-                                                             investigator_ipc: User,
-                                                             screening_ipc: Screening) -> None:
+def test_save_without_the_version_it_was_based_on_is_refused(
+    client: Client, coordinator_ipc: User, investigator_ipc: User, screening_ipc: Screening
+) -> None:
     """The lock must not be skipped by leaving the version out (models.py: "a save must name
     the version it was based on (no lost updates)")."""
     # What coord.ipc has on screen (ECOG 1), with the weight retyped and its reason.
     opened = _edit_data(screening_ipc, weight_kg="70", reason_for_change="weighed again")
     del opened["version"]
     # inv.ipc saves ECOG 0 meanwhile.
-    services.screening_import(raw={**services.screening_document(screening=screening_ipc), "ecog": 0},
-                              by=investigator_ipc, screening=screening_ipc, expected_version=1,
-                              reason="ECOG reassessed")
+    services.screening_import(
+        raw={**services.screening_document(screening=screening_ipc), "ecog": 0},
+        by=investigator_ipc,
+        screening=screening_ipc,
+        expected_version=1,
+        reason="ECOG reassessed",
+    )
     client.force_login(coordinator_ipc)
     before = stored_state()
 
@@ -331,6 +401,7 @@ def test_save_without_the_version_it_was_based_on_is_refused(client: Client, coo
 
     screening_ipc.refresh_from_db()
     assert (screening_ipc.ecog, screening_ipc.weight_kg, screening_ipc.version) == (0, 63.5, 2), (
-        f"inv.ipc's ECOG 0 was overwritten without a conflict (HTTP {response.status_code})")
+        f"inv.ipc's ECOG 0 was overwritten without a conflict (HTTP {response.status_code})"
+    )
     assert response.status_code in (400, 409)
     assert stored_state() == before

@@ -17,32 +17,61 @@ STATUSES = [Status.ELIGIBLE, Status.INELIGIBLE, Status.INCOMPLETE]
 INITIALS = ["MD", "JB", "AL", "PQ"]
 
 
-def _make_screenings(count: int, *, by: User, site_code: str = "IPC", evaluations: int = 3,
-                     labs: int = 4) -> list[Screening]:
+def _make_screenings(
+    count: int, *, by: User, site_code: str = "IPC", evaluations: int = 3, labs: int = 4
+) -> list[Screening]:
     """``count`` screenings of one site, each with a history of evaluations and lab rows.
 
     Stored directly (bulk): the list reads these rows, not how they were evaluated.
     """
     site = Site.objects.get(code=site_code)
     start = site.last_screening_sequence
-    screenings = Screening.objects.bulk_create([
-        Screening(site=site, sequence=start + i, number=f"{site_code}-{start + i:04d}",
-                  assessment_date=datetime.date(2026, 3, 1) + datetime.timedelta(days=i % 20),
-                  initials=INITIALS[i % len(INITIALS)], status=STATUSES[i % len(STATUSES)],
-                  failed_count=i % 2, missing_count=i % 3, created_by=by, updated_by=by)
-        for i in range(1, count + 1)
-    ])
+    screenings = Screening.objects.bulk_create(
+        [
+            Screening(
+                site=site,
+                sequence=start + i,
+                number=f"{site_code}-{start + i:04d}",
+                assessment_date=datetime.date(2026, 3, 1) + datetime.timedelta(days=i % 20),
+                initials=INITIALS[i % len(INITIALS)],
+                status=STATUSES[i % len(STATUSES)],
+                failed_count=i % 2,
+                missing_count=i % 3,
+                created_by=by,
+                updated_by=by,
+            )
+            for i in range(1, count + 1)
+        ]
+    )
     Site.objects.filter(pk=site.pk).update(last_screening_sequence=start + count)
-    Evaluation.objects.bulk_create([
-        Evaluation(screening=s, ruleset="alter-v1", input_document={}, result_document={"status": s.status},
-                   status=s.status, created_by=by)
-        for s in screenings for _ in range(evaluations)
-    ])
-    LabResult.objects.bulk_create([
-        LabResult(screening=s, test="creatinine", value=60 + j, unit="umol/L", value_canonical=(60 + j) / 88.4,
-                  date=datetime.date(2026, 2, 1) + datetime.timedelta(days=j))
-        for s in screenings for j in range(labs)
-    ])
+    Evaluation.objects.bulk_create(
+        [
+            Evaluation(
+                screening=s,
+                ruleset="alter-v1",
+                input_document={},
+                result_document={"status": s.status},
+                status=s.status,
+                created_by=by,
+            )
+            for s in screenings
+            for _ in range(evaluations)
+        ]
+    )
+    LabResult.objects.bulk_create(
+        [
+            LabResult(
+                screening=s,
+                test="creatinine",
+                value=60 + j,
+                unit="umol/L",
+                value_canonical=(60 + j) / 88.4,
+                date=datetime.date(2026, 2, 1) + datetime.timedelta(days=j),
+            )
+            for s in screenings
+            for j in range(labs)
+        ]
+    )
     return screenings
 
 
@@ -52,9 +81,15 @@ def _numbers(response: Any) -> list[str]:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("count", "history", "rows"), [(5, 1, 5), (60, 1, 50), (60, 6, 50)])
-def test_list_queries_do_not_grow_with_rows_or_history(client: Client, coordinator_ipc: User,
-                                                       django_assert_num_queries: DjangoAssertNumQueries,
-                                                       *, count: int, history: int, rows: int) -> None:
+def test_list_queries_do_not_grow_with_rows_or_history(
+    client: Client,
+    coordinator_ipc: User,
+    django_assert_num_queries: DjangoAssertNumQueries,
+    *,
+    count: int,
+    history: int,
+    rows: int,
+) -> None:
     _make_screenings(count, by=coordinator_ipc, evaluations=history, labs=2 * history)
     client.force_login(coordinator_ipc)
 
@@ -71,9 +106,13 @@ def test_list_queries_do_not_grow_with_rows_or_history(client: Client, coordinat
 
 
 @pytest.mark.django_db
-def test_list_queries_for_a_monitor_of_every_site(client: Client, coordinator_ipc: User, coordinator_igr: User,
-                                                  monitor: User,
-                                                  django_assert_num_queries: DjangoAssertNumQueries) -> None:
+def test_list_queries_for_a_monitor_of_every_site(
+    client: Client,
+    coordinator_ipc: User,
+    coordinator_igr: User,
+    monitor: User,
+    django_assert_num_queries: DjangoAssertNumQueries,
+) -> None:
     _make_screenings(30, by=coordinator_ipc)
     _make_screenings(30, by=coordinator_igr, site_code="IGR")
     client.force_login(monitor)
@@ -130,17 +169,21 @@ def test_list_ignores_an_unknown_status(client: Client, coordinator_ipc: User) -
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("query", "expected"), [
-    ("IPC-0007", ["IPC-0007"]),
-    ("0007", ["IPC-0007"]),
-    ("ipc-000", [f"IPC-{n:04d}" for n in range(9, 0, -1)]),
-    ("jb", ["IPC-0009", "IPC-0005", "IPC-0001"]),  # initials: exact, any case
-    ("  JB ", ["IPC-0009", "IPC-0005", "IPC-0001"]),
-    ("J", []),
-    ("IGR-0001", []),  # the other site's screening is not searched
-])
-def test_list_searches_by_number_or_initials(client: Client, coordinator_ipc: User, coordinator_igr: User,
-                                             query: str, expected: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("IPC-0007", ["IPC-0007"]),
+        ("0007", ["IPC-0007"]),
+        ("ipc-000", [f"IPC-{n:04d}" for n in range(9, 0, -1)]),
+        ("jb", ["IPC-0009", "IPC-0005", "IPC-0001"]),  # initials: exact, any case
+        ("  JB ", ["IPC-0009", "IPC-0005", "IPC-0001"]),
+        ("J", []),
+        ("IGR-0001", []),  # the other site's screening is not searched
+    ],
+)
+def test_list_searches_by_number_or_initials(
+    client: Client, coordinator_ipc: User, coordinator_igr: User, query: str, expected: list[str]
+) -> None:
     _make_screenings(9, by=coordinator_ipc)
     _make_screenings(2, by=coordinator_igr, site_code="IGR")
     client.force_login(coordinator_ipc)
@@ -151,8 +194,7 @@ def test_list_searches_by_number_or_initials(client: Client, coordinator_ipc: Us
 
 
 @pytest.mark.django_db
-def test_list_search_and_filter_combine_and_the_page_links_keep_them(client: Client,
-                                                                     coordinator_ipc: User) -> None:
+def test_list_search_and_filter_combine_and_the_page_links_keep_them(client: Client, coordinator_ipc: User) -> None:
     _make_screenings(200, by=coordinator_ipc, evaluations=0, labs=0)
     client.force_login(coordinator_ipc)
 

@@ -39,7 +39,8 @@ def _without_id(document: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.mark.django_db
 def test_export_is_the_stored_document_with_its_record_version_as_an_attachment(
-        client: Client, monitor: User, screening_ipc: Screening, example_document: dict[str, Any]) -> None:
+    client: Client, monitor: User, screening_ipc: Screening, example_document: dict[str, Any]
+) -> None:
     client.force_login(monitor)
 
     response = client.get(reverse("screening:export", args=[screening_ipc.number]))
@@ -54,8 +55,9 @@ def test_export_is_the_stored_document_with_its_record_version_as_an_attachment(
 
 
 @pytest.mark.django_db
-def test_export_imported_as_a_new_screening_gives_the_same_evaluation(client: Client, coordinator_ipc: User,
-                                                                      screening_ipc: Screening) -> None:
+def test_export_imported_as_a_new_screening_gives_the_same_evaluation(
+    client: Client, coordinator_ipc: User, screening_ipc: Screening
+) -> None:
     client.force_login(coordinator_ipc)
     exported = _export(client, screening_ipc.number)
     original = screening_ipc.evaluations.get()
@@ -76,13 +78,15 @@ def test_export_imported_as_a_new_screening_gives_the_same_evaluation(client: Cl
 
 @pytest.mark.django_db
 def test_export_imported_back_into_the_same_screening_changes_nothing_but_the_version(
-        client: Client, coordinator_ipc: User, screening_ipc: Screening) -> None:
+    client: Client, coordinator_ipc: User, screening_ipc: Screening
+) -> None:
     client.force_login(coordinator_ipc)
     exported = _export(client, screening_ipc.number)
     labs_before = list(LabResult.objects.filter(screening=screening_ipc).values())
 
-    response = client.post(reverse("screening:import", args=[screening_ipc.number]),
-                           {"document": _upload(exported), "version": "1"})
+    response = client.post(
+        reverse("screening:import", args=[screening_ipc.number]), {"document": _upload(exported), "version": "1"}
+    )
 
     assert response.status_code == 302
     screening_ipc.refresh_from_db()
@@ -96,16 +100,22 @@ def test_export_imported_back_into_the_same_screening_changes_nothing_but_the_ve
 
 
 @pytest.mark.django_db
-def test_import_into_a_screening_replaces_its_data(client: Client, investigator_ipc: User,
-                                                   screening_ipc: Screening) -> None:
+def test_import_into_a_screening_replaces_its_data(
+    client: Client, investigator_ipc: User, screening_ipc: Screening
+) -> None:
     client.force_login(investigator_ipc)
     document = _export(client, screening_ipc.number)
     document["ecog"] = 2
     document["labs"] = document["labs"][:3]
 
-    response = client.post(reverse("screening:import", args=[screening_ipc.number]),
-                           {"document": _upload(document), "version": "1",
-                            "reason_for_change": "ECOG reassessed; labs entered for the wrong visit"})
+    response = client.post(
+        reverse("screening:import", args=[screening_ipc.number]),
+        {
+            "document": _upload(document),
+            "version": "1",
+            "reason_for_change": "ECOG reassessed; labs entered for the wrong visit",
+        },
+    )
 
     assert response.status_code == 302
     screening_ipc.refresh_from_db()
@@ -143,16 +153,20 @@ def _error_rows(page: str) -> dict[str, str]:
 
 
 @pytest.mark.django_db
-def test_refused_document_lists_every_error_by_path_and_stores_nothing(client: Client, coordinator_ipc: User,
-                                                                       screening_ipc: Screening,
-                                                                       example_document: dict[str, Any]) -> None:
+def test_refused_document_lists_every_error_by_path_and_stores_nothing(
+    client: Client, coordinator_ipc: User, screening_ipc: Screening, example_document: dict[str, Any]
+) -> None:
     client.force_login(coordinator_ipc)
     before = stored_state()
 
-    new = client.post(reverse("screening:import_new"),
-                      {"document": _upload({**_refused_document(example_document), "screening_id": None})})
-    into = client.post(reverse("screening:import", args=[screening_ipc.number]),
-                       {"document": _upload(_refused_document(example_document)), "version": "1"})
+    new = client.post(
+        reverse("screening:import_new"),
+        {"document": _upload({**_refused_document(example_document), "screening_id": None})},
+    )
+    into = client.post(
+        reverse("screening:import", args=[screening_ipc.number]),
+        {"document": _upload(_refused_document(example_document)), "version": "1"},
+    )
 
     for response in (new, into):
         assert response.status_code == 400
@@ -166,14 +180,17 @@ def test_refused_document_lists_every_error_by_path_and_stores_nothing(client: C
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("content", "message"), [
-    (b"not json at all", "The file is not a JSON document."),
-    (b"[1, 2]", "a screening document must be a JSON object"),
-    (b'{"format": "alter-screening/1", "site": "IPC"}', "assessment_date"),
-])
-def test_import_of_what_is_not_a_screening_document_is_refused(client: Client, coordinator_ipc: User,
-                                                               screening_ipc: Screening, content: bytes,
-                                                               message: str) -> None:
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"not json at all", "The file is not a JSON document."),
+        (b"[1, 2]", "a screening document must be a JSON object"),
+        (b'{"format": "alter-screening/1", "site": "IPC"}', "assessment_date"),
+    ],
+)
+def test_import_of_what_is_not_a_screening_document_is_refused(
+    client: Client, coordinator_ipc: User, screening_ipc: Screening, content: bytes, message: str
+) -> None:
     client.force_login(coordinator_ipc)
     before = stored_state()
 
@@ -199,14 +216,15 @@ def test_import_without_a_file_is_refused(client: Client, coordinator_ipc: User)
 
 
 @pytest.mark.django_db
-def test_import_of_the_other_sites_document_is_refused(client: Client, coordinator_ipc: User,
-                                                       screening_ipc: Screening,
-                                                       example_document: dict[str, Any]) -> None:
+def test_import_of_the_other_sites_document_is_refused(
+    client: Client, coordinator_ipc: User, screening_ipc: Screening, example_document: dict[str, Any]
+) -> None:
     client.force_login(coordinator_ipc)
     before = stored_state()
 
-    response = client.post(reverse("screening:import_new"),
-                           {"document": _upload(igr_document(example_document, screening_id=None))})
+    response = client.post(
+        reverse("screening:import_new"), {"document": _upload(igr_document(example_document, screening_id=None))}
+    )
 
     assert response.status_code == 400
     assert _error_rows(response.content.decode()) == {"/site": "you cannot enter screenings for IGR"}
@@ -215,13 +233,15 @@ def test_import_of_the_other_sites_document_is_refused(client: Client, coordinat
 
 @pytest.mark.django_db
 def test_import_into_a_screening_of_a_document_of_the_other_site_is_refused(
-        client: Client, coordinator_ipc: User, screening_ipc: Screening, example_document: dict[str, Any]) -> None:
+    client: Client, coordinator_ipc: User, screening_ipc: Screening, example_document: dict[str, Any]
+) -> None:
     client.force_login(coordinator_ipc)
     before = stored_state()
 
-    response = client.post(reverse("screening:import", args=[screening_ipc.number]),
-                           {"document": _upload(igr_document(example_document, screening_id=None)),
-                            "version": "1"})
+    response = client.post(
+        reverse("screening:import", args=[screening_ipc.number]),
+        {"document": _upload(igr_document(example_document, screening_id=None)), "version": "1"},
+    )
 
     assert response.status_code == 400
     assert "/site" in _error_rows(response.content.decode())
@@ -230,12 +250,15 @@ def test_import_into_a_screening_of_a_document_of_the_other_site_is_refused(
 
 @pytest.mark.django_db
 def test_import_into_a_screening_of_another_screenings_document_is_refused(
-        client: Client, coordinator_ipc: User, screening_ipc: Screening, example_document: dict[str, Any]) -> None:
+    client: Client, coordinator_ipc: User, screening_ipc: Screening, example_document: dict[str, Any]
+) -> None:
     client.force_login(coordinator_ipc)
     before = stored_state()
 
-    response = client.post(reverse("screening:import", args=[screening_ipc.number]),
-                           {"document": _upload({**example_document, "screening_id": "IPC-0099"}), "version": "1"})
+    response = client.post(
+        reverse("screening:import", args=[screening_ipc.number]),
+        {"document": _upload({**example_document, "screening_id": "IPC-0099"}), "version": "1"},
+    )
 
     assert response.status_code == 400
     assert _error_rows(response.content.decode()) == {"/screening_id": "this document is IPC-0099, not IPC-0007"}
@@ -244,13 +267,15 @@ def test_import_into_a_screening_of_another_screenings_document_is_refused(
 
 @pytest.mark.django_db
 def test_import_cannot_take_over_the_other_sites_screening_by_its_number(
-        client: Client, coordinator_igr: User, screening_ipc: Screening, example_document: dict[str, Any]) -> None:
+    client: Client, coordinator_igr: User, screening_ipc: Screening, example_document: dict[str, Any]
+) -> None:
     """An IGR document naming IPC-0007 neither changes IPC-0007 nor tells more than its site."""
     client.force_login(coordinator_igr)
     before = stored_state()
 
-    response = client.post(reverse("screening:import_new"),
-                           {"document": _upload(igr_document(example_document, screening_id="IPC-0007"))})
+    response = client.post(
+        reverse("screening:import_new"), {"document": _upload(igr_document(example_document, screening_id="IPC-0007"))}
+    )
 
     assert response.status_code == 400
     assert list(_error_rows(response.content.decode())) == ["/screening_id"]
@@ -259,12 +284,14 @@ def test_import_cannot_take_over_the_other_sites_screening_by_its_number(
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("number", ["IPC-7", "IGR-0009", "0009", "IPC-0009-A"])
-def test_import_of_a_malformed_number_is_refused(client: Client, coordinator_ipc: User,
-                                                 example_document: dict[str, Any], number: str) -> None:
+def test_import_of_a_malformed_number_is_refused(
+    client: Client, coordinator_ipc: User, example_document: dict[str, Any], number: str
+) -> None:
     client.force_login(coordinator_ipc)
 
-    response = client.post(reverse("screening:import_new"),
-                           {"document": _upload({**example_document, "screening_id": number})})
+    response = client.post(
+        reverse("screening:import_new"), {"document": _upload({**example_document, "screening_id": number})}
+    )
 
     assert response.status_code == 400
     assert list(_error_rows(response.content.decode())) == ["/screening_id"]
@@ -273,18 +300,25 @@ def test_import_of_a_malformed_number_is_refused(client: Client, coordinator_ipc
 
 @pytest.mark.django_db
 def test_import_based_on_an_old_version_is_refused_with_409_naming_who_saved(
-        client: Client, coordinator_ipc: User, investigator_ipc: User, screening_ipc: Screening) -> None:
+    client: Client, coordinator_ipc: User, investigator_ipc: User, screening_ipc: Screening
+) -> None:
     client.force_login(coordinator_ipc)
     exported = _export(client, screening_ipc.number)
     # inv.ipc saves while coord.ipc prepares the file opened at version 1.
-    services.screening_import(raw={**exported, "ecog": 0}, by=investigator_ipc, screening=screening_ipc,
-                              expected_version=1, reason="ECOG reassessed")
+    services.screening_import(
+        raw={**exported, "ecog": 0},
+        by=investigator_ipc,
+        screening=screening_ipc,
+        expected_version=1,
+        reason="ECOG reassessed",
+    )
     before = stored_state()
 
     # A reason is given: the refusal is for the version alone.
-    response = client.post(reverse("screening:import", args=[screening_ipc.number]),
-                           {"document": _upload({**exported, "ecog": 1}), "version": "1",
-                            "reason_for_change": "ECOG reassessed"})
+    response = client.post(
+        reverse("screening:import", args=[screening_ipc.number]),
+        {"document": _upload({**exported, "ecog": 1}), "version": "1", "reason_for_change": "ECOG reassessed"},
+    )
 
     assert response.status_code == 409
     errors = _error_rows(response.content.decode())
@@ -298,29 +332,39 @@ def test_import_based_on_an_old_version_is_refused_with_409_naming_who_saved(
 
 @pytest.mark.django_db
 def test_import_into_a_screening_without_the_version_it_was_based_on_is_refused(
-        client: Client, coordinator_ipc: User, investigator_ipc: User, screening_ipc: Screening) -> None:
+    client: Client, coordinator_ipc: User, investigator_ipc: User, screening_ipc: Screening
+) -> None:
     """As for the form: leaving the version out (of the form and of the file) must not skip
     the lock (no lost update)."""
     client.force_login(coordinator_ipc)
     exported = _export(client, screening_ipc.number)
     del exported["record_version"]
-    services.screening_import(raw={**exported, "ecog": 0}, by=investigator_ipc, screening=screening_ipc,
-                              expected_version=1, reason="ECOG reassessed")
+    services.screening_import(
+        raw={**exported, "ecog": 0},
+        by=investigator_ipc,
+        screening=screening_ipc,
+        expected_version=1,
+        reason="ECOG reassessed",
+    )
     before = stored_state()
 
-    response = client.post(reverse("screening:import", args=[screening_ipc.number]),
-                           {"document": _upload({**exported, "ecog": 1}), "reason_for_change": "ECOG reassessed"})
+    response = client.post(
+        reverse("screening:import", args=[screening_ipc.number]),
+        {"document": _upload({**exported, "ecog": 1}), "reason_for_change": "ECOG reassessed"},
+    )
 
     screening_ipc.refresh_from_db()
     assert (screening_ipc.ecog, screening_ipc.version) == (0, 2), (
-        f"inv.ipc's ECOG 0 was overwritten without a conflict (HTTP {response.status_code})")
+        f"inv.ipc's ECOG 0 was overwritten without a conflict (HTTP {response.status_code})"
+    )
     assert response.status_code in (400, 409)
     assert stored_state() == before
 
 
 @pytest.mark.django_db
-def test_imported_evaluation_matches_the_command_line(client: Client, coordinator_ipc: User,
-                                                      example_document: dict[str, Any]) -> None:
+def test_imported_evaluation_matches_the_command_line(
+    client: Client, coordinator_ipc: User, example_document: dict[str, Any]
+) -> None:
     """The web import and `manage.py screen` evaluate a document alike (same result document)."""
     client.force_login(coordinator_ipc)
 

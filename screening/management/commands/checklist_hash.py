@@ -24,8 +24,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("number", help="screening number, e.g. IPC-0007")
-        parser.add_argument("--canonical", type=int, metavar="N",
-                            help="write the canonical JSON bytes of evaluation N (1 = the first) to stdout")
+        parser.add_argument(
+            "--canonical",
+            type=int,
+            metavar="N",
+            help="write the canonical JSON bytes of evaluation N (1 = the first) to stdout",
+        )
 
     def handle(self, *args: Any, number: str, canonical: int | None, **options: Any) -> None:
         screening = Screening.objects.filter(number=number).first()
@@ -47,5 +51,7 @@ class Command(BaseCommand):
             if evaluation.pk == printed.evaluation.pk:
                 notes.append("printed now" + (" (signed)" if printed.signature is not None else " (draft)"))
             when = timezone.localtime(evaluation.created_at).strftime("%Y-%m-%d %H:%M %Z")
-            self.stdout.write(f"{number} evaluation {n} of {len(evaluations)}, {when}, {', '.join(notes)}: "
-                              f"{result_sha256(evaluation.result_document)}")
+            self.stdout.write(
+                f"{number} evaluation {n} of {len(evaluations)}, {when}, {', '.join(notes)}: "
+                f"{result_sha256(evaluation.result_document)}"
+            )

@@ -36,9 +36,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("file", metavar="FILE", help="FHIR R4 JSON: a Bundle or one Observation; '-' for stdin")
-        parser.add_argument("--screening", metavar="NUMBER",
-                            help="compare with this screening: its stored lab rows count as duplicates and its "
-                                 "patient's date of birth and sex must agree with the input's Patient")
+        parser.add_argument(
+            "--screening",
+            metavar="NUMBER",
+            help="compare with this screening: its stored lab rows count as duplicates and its "
+            "patient's date of birth and sex must agree with the input's Patient",
+        )
 
     def handle(self, *args: Any, file: str, screening: str | None, **options: Any) -> None:
         on_file: LabsOnFile | None = None
@@ -51,12 +54,16 @@ class Command(BaseCommand):
         try:
             raw = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
         except OSError as exc:
-            self._print(refusal_document([InputError("", Text("cannot read the file: %(error)s",
-                                                               {"error": exc.strerror or str(exc)}))]))
+            self._print(
+                refusal_document(
+                    [InputError("", Text("cannot read the file: %(error)s", {"error": exc.strerror or str(exc)}))]
+                )
+            )
             raise CommandError("input refused", returncode=2) from None
         try:
-            result = labs_from_fhir(raw, today=timezone.localdate(), zone=timezone.get_default_timezone(),
-                                    on_file=on_file, patient=patient)
+            result = labs_from_fhir(
+                raw, today=timezone.localdate(), zone=timezone.get_default_timezone(), on_file=on_file, patient=patient
+            )
         except RefusedInput as refused:
             self._print(refusal_document(refused.errors))
             # CommandError with returncode prints its message on stderr and exits 2.

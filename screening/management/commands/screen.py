@@ -32,19 +32,37 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("files", nargs="+", metavar="FILE", help="JSON document, '-' for stdin, or .jsonl")
-        parser.add_argument("--save", action="store_true",
-                            help="also store each valid document as a screening (created or updated by its "
-                                 "screening_id) with its evaluation, as the web form would; needs --user")
+        parser.add_argument(
+            "--save",
+            action="store_true",
+            help="also store each valid document as a screening (created or updated by its "
+            "screening_id) with its evaluation, as the web form would; needs --user",
+        )
         parser.add_argument("--user", metavar="USERNAME", help="who saves (recorded in the audit trail)")
-        parser.add_argument("--reason", default="", metavar="TEXT",
-                            help="with --save: the reason for changing or deleting values an earlier save stored "
-                                 "(recorded with each change in the history); required when a document does so")
-        parser.add_argument("--confirm-identity-correction", action="store_true",
-                            help="with --save: the document corrects the stored patient's identity (initials, "
-                                 "date of birth or sex); without it such a document is refused")
+        parser.add_argument(
+            "--reason",
+            default="",
+            metavar="TEXT",
+            help="with --save: the reason for changing or deleting values an earlier save stored "
+            "(recorded with each change in the history); required when a document does so",
+        )
+        parser.add_argument(
+            "--confirm-identity-correction",
+            action="store_true",
+            help="with --save: the document corrects the stored patient's identity (initials, "
+            "date of birth or sex); without it such a document is refused",
+        )
 
-    def handle(self, *args: Any, files: list[str], save: bool, user: str | None, reason: str,
-               confirm_identity_correction: bool, **options: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        files: list[str],
+        save: bool,
+        user: str | None,
+        reason: str,
+        confirm_identity_correction: bool,
+        **options: Any,
+    ) -> None:
         saver = _saving_user(user) if save else None
         today = timezone.localdate()
         # Bytes straight to the terminal or pipe when there is one (much faster for large
@@ -55,11 +73,13 @@ class Command(BaseCommand):
             try:
                 if isinstance(raw, OSError):
                     result: Any = exchange.refused_document(
-                        [exchange.DocumentError("", f"cannot read the file: {raw.strerror}")], file=name)
+                        [exchange.DocumentError("", f"cannot read the file: {raw.strerror}")], file=name
+                    )
                     doc = None
                 elif saver is not None:
-                    result, doc = _save(raw, by=saver, file=name, reason=reason,
-                                        identity_confirmed=confirm_identity_correction)
+                    result, doc = _save(
+                        raw, by=saver, file=name, reason=reason, identity_confirmed=confirm_identity_correction
+                    )
                 else:
                     result, doc = exchange.screen(raw, today=today, file=name)
             # Spec: every document gets its answer. A failure of this program on one document
@@ -67,9 +87,16 @@ class Command(BaseCommand):
             # standard error, as that document's refusal; the others are still answered.
             except Exception as exc:
                 self.stderr.write(f"{name}: internal error\n{traceback.format_exc()}")
-                result = exchange.refused_document([exchange.DocumentError(
-                    "", f"internal error while screening this document ({type(exc).__name__}); "
-                        "nothing was stored; see standard error")], file=name)
+                result = exchange.refused_document(
+                    [
+                        exchange.DocumentError(
+                            "",
+                            f"internal error while screening this document ({type(exc).__name__}); "
+                            "nothing was stored; see standard error",
+                        )
+                    ],
+                    file=name,
+                )
                 doc = None
             if doc is None:
                 refused += 1
@@ -108,8 +135,12 @@ def _save(raw: bytes, *, by: User, file: str, reason: str, identity_confirmed: b
     """Store one document through the same validation and service as the web form."""
     try:
         evaluation = services.screening_import(
-            raw=raw, by=by, allowed_sites={site.code for site in selectors.sites_for_entry(by)}, reason=reason,
-            identity_confirmed=identity_confirmed)
+            raw=raw,
+            by=by,
+            allowed_sites={site.code for site in selectors.sites_for_entry(by)},
+            reason=reason,
+            identity_confirmed=identity_confirmed,
+        )
     except exchange.RefusedDocument as refused:
         return exchange.refused_document(refused.errors, file=file), None
     except tuple(_REFUSAL_PATHS) as refusal:

@@ -44,7 +44,10 @@ from screening.rules.ruleset import CURRENT, evaluate
 SEED_USERNAME: Final = "loadtest"
 
 _LIST_MODELS: Final[dict[str, type[models.Model]]] = {
-    "tumour_samples": TumourSample, "labs": LabResult, "pregnancy_tests": PregnancyTest, "drugs": PriorDrug,
+    "tumour_samples": TumourSample,
+    "labs": LabResult,
+    "pregnancy_tests": PregnancyTest,
+    "drugs": PriorDrug,
 }
 
 
@@ -85,20 +88,45 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--count", type=int, required=True, help="how many screenings to create")
-        parser.add_argument("--site", action="append", dest="sites", metavar="CODE",
-                            help="site code to spread the screenings over (repeatable; default: every site)")
-        parser.add_argument("--seed", type=int, default=2026,
-                            help="random seed of the generator (default 2026); batch N always gets the same "
-                                 "documents for the same seed")
+        parser.add_argument(
+            "--site",
+            action="append",
+            dest="sites",
+            metavar="CODE",
+            help="site code to spread the screenings over (repeatable; default: every site)",
+        )
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=2026,
+            help="random seed of the generator (default 2026); batch N always gets the same "
+            "documents for the same seed",
+        )
         parser.add_argument("--batch-size", type=int, default=1000, help="screenings per transaction (1000)")
-        parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
-                            help="worker processes, each inserting whole batches (default: 2, or 1 on one CPU)")
-        parser.add_argument("--by", default=SEED_USERNAME,
-                            help=f"username recorded as creator (default {SEED_USERNAME!r}, created without "
-                                 "a usable password when absent)")
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=min(2, os.cpu_count() or 1),
+            help="worker processes, each inserting whole batches (default: 2, or 1 on one CPU)",
+        )
+        parser.add_argument(
+            "--by",
+            default=SEED_USERNAME,
+            help=f"username recorded as creator (default {SEED_USERNAME!r}, created without "
+            "a usable password when absent)",
+        )
 
-    def handle(self, *args: Any, count: int, sites: list[str] | None, seed: int, batch_size: int, jobs: int,
-               by: str, **options: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        count: int,
+        sites: list[str] | None,
+        seed: int,
+        batch_size: int,
+        jobs: int,
+        by: str,
+        **options: Any,
+    ) -> None:
         if count < 0 or batch_size < 1 or jobs < 1:
             raise CommandError("--count must be >= 0, --batch-size and --jobs >= 1")
         known = sorted(Site.objects.values_list("code", flat=True))
@@ -107,9 +135,18 @@ class Command(BaseCommand):
         if unknown or not codes:
             raise CommandError(f"unknown site(s) {', '.join(sorted(unknown))}; known: {', '.join(known)}")
         # The clock is read once: the generated documents all date from before it.
-        batches = [_Batch(index=i, size=min(batch_size, count - start), seed=seed, codes=tuple(codes),
-                          known=tuple(known), today=timezone.localdate(), user_id=self._user(by).pk)
-                   for i, start in enumerate(range(0, count, batch_size))]
+        batches = [
+            _Batch(
+                index=i,
+                size=min(batch_size, count - start),
+                seed=seed,
+                codes=tuple(codes),
+                known=tuple(known),
+                today=timezone.localdate(),
+                user_id=self._user(by).pk,
+            )
+            for i, start in enumerate(range(0, count, batch_size))
+        ]
         statuses: dict[str, int] = {}
         started = time.perf_counter()
         done = 0
@@ -121,8 +158,9 @@ class Command(BaseCommand):
                 self.stdout.write(f"{done:>9,} screenings, {done / (time.perf_counter() - started):,.0f}/s")
         elapsed = time.perf_counter() - started
         summary = ", ".join(f"{k} {v:,}" for k, v in sorted(statuses.items()))
-        self.stdout.write(f"created {done:,} screenings ({summary}) in {elapsed:.1f} s "
-                          f"({done / elapsed if elapsed else 0:,.0f}/s)")
+        self.stdout.write(
+            f"created {done:,} screenings ({summary}) in {elapsed:.1f} s ({done / elapsed if elapsed else 0:,.0f}/s)"
+        )
 
     @staticmethod
     def _run(batches: list[_Batch], jobs: int) -> Iterator[list[str]]:
@@ -191,22 +229,39 @@ def _insert_batch(batch: _Batch) -> list[str]:
         raw["patient"]["initials"] = "".join(rng.choices(string.ascii_uppercase, k=rng.choice((2, 2, 3))))
         doc = exchange.parse_screening(raw, today=batch.today, known_sites=batch.known)
         values = _as_stored(documents.model_values(doc), _SCREENING_FLOATS)
-        lists = {name: [_as_stored(row, _LIST_FLOATS[name]) for row in list_rows]
-                 for name, list_rows in documents.list_rows(doc).items()}
+        lists = {
+            name: [_as_stored(row, _LIST_FLOATS[name]) for row in list_rows]
+            for name, list_rows in documents.list_rows(doc).items()
+        }
         # What services._evaluate_and_append evaluates: the document of the stored rows.
-        stored = documents.build_document(site_code=code, screening_id=number, value_of=values.__getitem__,
-                                          lists=lists)
-        evaluation = evaluate(exchange.parse_screening(stored, today=batch.today, known_sites=batch.known),
-                              CURRENT.id)
+        stored = documents.build_document(site_code=code, screening_id=number, value_of=values.__getitem__, lists=lists)
+        evaluation = evaluate(exchange.parse_screening(stored, today=batch.today, known_sites=batch.known), CURRENT.id)
         result = exchange.as_json_data(exchange.result_document(evaluation, screening_id=number))
-        screenings.append(Screening(
-            site=sites[code], sequence=sequence, number=number, created_by=user, updated_by=user,
-            status=evaluation.status, failed_count=len(evaluation.failed), missing_count=len(evaluation.missing),
-            failed_criteria=list(evaluation.failed), missing_criteria=list(evaluation.missing),
-            **values))
+        screenings.append(
+            Screening(
+                site=sites[code],
+                sequence=sequence,
+                number=number,
+                created_by=user,
+                updated_by=user,
+                status=evaluation.status,
+                failed_count=len(evaluation.failed),
+                missing_count=len(evaluation.missing),
+                failed_criteria=list(evaluation.failed),
+                missing_criteria=list(evaluation.missing),
+                **values,
+            )
+        )
         rows.append(lists)
-        evaluations.append(Evaluation(ruleset=evaluation.ruleset, input_document=_jsonb(stored),
-                                      result_document=_jsonb(result), status=evaluation.status, created_by=user))
+        evaluations.append(
+            Evaluation(
+                ruleset=evaluation.ruleset,
+                input_document=_jsonb(stored),
+                result_document=_jsonb(result),
+                status=evaluation.status,
+                created_by=user,
+            )
+        )
     with transaction.atomic(), pghistory.context(command="seed_screenings", user=user.pk):
         Screening.objects.bulk_create(screenings)
         parts: dict[str, list[models.Model]] = {name: [] for name in _LIST_MODELS}
@@ -216,8 +271,9 @@ def _insert_batch(batch: _Batch) -> list[str]:
                 for row in list_rows:
                     extra = {}
                     if name == "labs":
-                        extra["value_canonical"] = units.to_canonical(row["test"], row["value"], row["unit"],
-                                                                      row["uln"])
+                        extra["value_canonical"] = units.to_canonical(
+                            row["test"], row["value"], row["unit"], row["uln"]
+                        )
                     parts[name].append(_LIST_MODELS[name](screening=screening, **row, **extra))
         for name, objs in parts.items():
             _LIST_MODELS[name].objects.bulk_create(objs)  # type: ignore[attr-defined]

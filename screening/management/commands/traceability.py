@@ -13,8 +13,10 @@ from screening.traceability import traceability_table, untested_criteria
 
 
 class Command(BaseCommand):
-    help = "Print the registry → criterion → rule → tests table; --write updates docs/traceability.md, " \
-           "--check fails when that file is stale or a criterion has no test."
+    help = (
+        "Print the registry → criterion → rule → tests table; --write updates docs/traceability.md, "
+        "--check fails when that file is stale or a criterion has no test."
+    )
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: Any) -> None:
@@ -36,7 +38,8 @@ class Command(BaseCommand):
             current = target.read_text(encoding="utf-8") if target.exists() else ""
             if current != table:
                 raise CommandError(
-                    f"{target.relative_to(root)} is stale: run `python manage.py traceability --write` and commit it")
+                    f"{target.relative_to(root)} is stale: run `python manage.py traceability --write` and commit it"
+                )
             self.stdout.write("docs/traceability.md is up to date")
         else:
             self.stdout.write(table, ending="")
