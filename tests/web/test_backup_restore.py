@@ -10,6 +10,7 @@ import copy
 import os
 import shutil
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,8 +34,9 @@ RESTORE_OPTIONS = ["--clean", "--if-exists", "--no-owner", "--single-transaction
 
 def _connect(dbname: str, **options: Any) -> psycopg.Connection[Any]:
     s = connection.settings_dict
-    return psycopg.connect(dbname=dbname, user=s["USER"], password=s["PASSWORD"], host=s["HOST"] or None,
-                           port=s["PORT"] or None, **options)
+    return psycopg.connect(
+        dbname=dbname, user=s["USER"], password=s["PASSWORD"], host=s["HOST"] or None, port=s["PORT"] or None, **options
+    )
 
 
 def _client(name: str) -> str:
@@ -51,8 +53,14 @@ def _pg(name: str, *args: str) -> None:
     s = connection.settings_dict
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PGPASSWORD": s["PASSWORD"]}
     connect = ["--host", s["HOST"] or "localhost", "--port", str(s["PORT"] or 5432), "--username", s["USER"]]
-    result = subprocess.run([_client(name), *connect, *args], env=env, capture_output=True, text=True,  # noqa: S603
-                            timeout=300, check=False)
+    result = subprocess.run(  # noqa: S603 - our own fixed client binaries and arguments
+        [_client(name), *connect, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert result.returncode == 0, f"{name} failed:\n{result.stderr}"
 
 
@@ -65,23 +73,37 @@ def fresh_database() -> Iterator[str]:
     try:
         yield name
     finally:
-        with _connect("postgres", autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        _drop(name)
+
+
+def _drop(name: str) -> None:
+    """Drop the restored database. An autovacuum worker may still be analysing the rows just
+    restored, and the owner role may not terminate it (FORCE): wait for it, briefly."""
+    for _attempt in range(60):
+        try:
+            with _connect("postgres", autocommit=True) as admin:
+                admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            return
+        except psycopg.errors.InsufficientPrivilege:
+            time.sleep(0.5)
+    raise AssertionError(f"could not drop {name}: a session that cannot be terminated stays connected")
 
 
 def _save(document: dict[str, Any], *, screening: Screening | None, by: User, reason: str = "") -> Evaluation:
     parsed = exchange.parse_screening(document, today=timezone.localdate(), known_sites=services.known_site_codes())
     version = None if screening is None else screening.version
-    return services.screening_save(screening=screening, document=parsed, expected_version=version, by=by,
-                                   reason=reason)
+    return services.screening_save(screening=screening, document=parsed, expected_version=version, by=by, reason=reason)
 
 
 def _tables(conn: psycopg.Connection[Any]) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table of the public schema, in a stable order."""
-    names = [row[0] for row in conn.execute(
-        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")]
-    return {name: sorted(conn.execute(sql.SQL("SELECT * FROM {}").format(sql.Identifier(name))).fetchall(), key=repr)
-            for name in names}
+    names = [
+        row[0] for row in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
+    ]
+    return {
+        name: sorted(conn.execute(sql.SQL("SELECT * FROM {}").format(sql.Identifier(name))).fetchall(), key=repr)
+        for name in names
+    }
 
 
 def _triggers(conn: psycopg.Connection[Any]) -> list[tuple[str, str]]:
@@ -92,18 +114,23 @@ def _triggers(conn: psycopg.Connection[Any]) -> list[tuple[str, str]]:
 
 def _sequences(conn: psycopg.Connection[Any]) -> list[tuple[str, int | None]]:
     return conn.execute(
-        "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = 'public' ORDER BY 1").fetchall()
+        "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = 'public' ORDER BY 1"
+    ).fetchall()
 
 
 # The sites come from a data migration: serialized_rollback restores them for this test and
 # for the transactional tests that run after it.
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_restored_dump_holds_the_same_rows_and_reproduces_every_evaluation(
-        coordinator_ipc: User, coordinator_igr: User, example_document: dict[str, Any], fresh_database: str,
-        tmp_path: Path) -> None:
+    coordinator_ipc: User, coordinator_igr: User, example_document: dict[str, Any], fresh_database: str, tmp_path: Path
+) -> None:
     eligible = _save(example_document, screening=None, by=coordinator_ipc)
-    _save({**example_document, "ecog": 2}, screening=eligible.screening, by=coordinator_ipc,  # ineligible
-          reason="ECOG re-assessed at the screening visit")
+    _save(
+        {**example_document, "ecog": 2},
+        screening=eligible.screening,
+        by=coordinator_ipc,  # ineligible
+        reason="ECOG re-assessed at the screening visit",
+    )
     incomplete = copy.deepcopy(example_document)
     incomplete["screening_id"] = None
     incomplete["labs"] = []
@@ -122,18 +149,25 @@ def test_a_restored_dump_holds_the_same_rows_and_reproduces_every_evaluation(
         assert _sequences(restored) == _sequences(original)
         assert _triggers(restored) == _triggers(original)
         # The audit trail kept the reason for change with the correction.
-        assert restored.execute("SELECT count(*) FROM pghistory_context WHERE metadata->>'reason' = %s",
-                                ["ECOG re-assessed at the screening visit"]).fetchone() == (1,)
+        assert restored.execute(
+            "SELECT count(*) FROM pghistory_context WHERE metadata->>'reason' = %s",
+            ["ECOG re-assessed at the screening visit"],
+        ).fetchone() == (1,)
 
         # Every evaluation, read back from the restored database alone, is what its ruleset
         # gives for its stored input document.
-        sites = {code for (code,) in restored.execute(
-            sql.SQL("SELECT code FROM {}").format(sql.Identifier(Site._meta.db_table)))}
-        evaluations = restored.execute(sql.SQL(
-            "SELECT s.number, e.ruleset, e.input_document, e.result_document, e.status, e.created_at "
-            "FROM {evaluation} e JOIN {screening} s ON s.id = e.screening_id ORDER BY e.id").format(
-                evaluation=sql.Identifier(Evaluation._meta.db_table),
-                screening=sql.Identifier(Screening._meta.db_table))).fetchall()
+        sites = {
+            code
+            for (code,) in restored.execute(sql.SQL("SELECT code FROM {}").format(sql.Identifier(Site._meta.db_table)))
+        }
+        evaluations = restored.execute(
+            sql.SQL(
+                "SELECT s.number, e.ruleset, e.input_document, e.result_document, e.status, e.created_at "
+                "FROM {evaluation} e JOIN {screening} s ON s.id = e.screening_id ORDER BY e.id"
+            ).format(
+                evaluation=sql.Identifier(Evaluation._meta.db_table), screening=sql.Identifier(Screening._meta.db_table)
+            )
+        ).fetchall()
         assert len(evaluations) == Evaluation.objects.count() == 4
         for number, ruleset, input_document, result_document, status, created_at in evaluations:
             saved_on = timezone.localdate(created_at)
@@ -144,8 +178,9 @@ def test_a_restored_dump_holds_the_same_rows_and_reproduces_every_evaluation(
 
         # The protections came back with the rows: evaluations are still append-only.
         with pytest.raises(psycopg.errors.RaiseException), restored.transaction():
-            restored.execute(sql.SQL("UPDATE {} SET status = 'eligible'").format(
-                sql.Identifier(Evaluation._meta.db_table)))
+            restored.execute(
+                sql.SQL("UPDATE {} SET status = 'eligible'").format(sql.Identifier(Evaluation._meta.db_table))
+            )
 
 
 def test_the_documented_restore_options_are_tested() -> None:
