@@ -24,6 +24,18 @@ venv_ensure() {
     export PATH="$VIRTUAL_ENV/bin:$PATH"
 }
 
+# The browser tests inject axe-core (npm, package.json) into each page. `npm ci` installs the
+# locked version into node_modules/ on a fresh clone, and again only when the lock changed.
+node_modules_ensure() {
+    local stamp=node_modules/.package-lock.sha256 want
+    want=$(sha256sum package-lock.json | cut -d' ' -f1)
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+        echo "== installing the browser tests' npm packages (npm ci)" >&2
+        npm ci --no-audit --no-fund --loglevel=error >&2
+        echo "$want" >"$stamp"
+    fi
+}
+
 # Starts PostgreSQL only when the caller did not point us at a database already. DATABASE_URL
 # is then the owner's (scripts/test: pytest-django creates the test database as the owner).
 database_ensure() {
