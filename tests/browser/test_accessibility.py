@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize
 from tests.browser.base import BrowserTestCase
 from tests.conftest import PASSWORD
 from tests.page_tour import build_screenings, tour
+from tests.web.test_fhir_labs import HOSPITAL_FILE
 
 SCREENSHOTS_FR: Final = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "fr"
 AXE: Final = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
@@ -106,6 +107,28 @@ class AccessibilityTests(BrowserTestCase):
             page.fill("#id_lvef_percent", "6O")
             page.locator("[data-testid=save]").click()
             page.wait_for_selector(".invalid-feedback")
+            violations = axe_violations(page)
+            if violations:
+                found[language] = describe(violations)
+        assert not found, "axe-core violations:\n" + json.dumps(found, indent=1, ensure_ascii=False)
+
+    def test_the_review_of_lab_results_from_the_hospital(self) -> None:
+        found: dict[str, list[str]] = {}
+        for language in LOCALES:
+            page = self._context(self.browser, language, "coord.ipc").new_page()
+            page.goto(self.live_server_url + "/screenings/IPC-0007/")
+            page.set_input_files(
+                "#id_fhir_file",
+                files=[
+                    {
+                        "name": "labs.json",
+                        "mimeType": "application/fhir+json",
+                        "buffer": json.dumps(HOSPITAL_FILE).encode(),
+                    }
+                ],
+            )
+            page.get_by_test_id("fhir-upload-button").click()
+            page.wait_for_selector("[name=proposal-0-value]")
             violations = axe_violations(page)
             if violations:
                 found[language] = describe(violations)

@@ -11,6 +11,7 @@ show (True/False/None, >=, <=).
 
 from __future__ import annotations
 
+import json
 import re
 from functools import cache
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 import polib
 import pytest
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from lxml import html as lxml_html
 
@@ -25,6 +27,8 @@ from screening.models import Screening
 from screening.services import screening_document
 from tests.page_tour import Page, build_screenings, tour, user
 from tests.web.formdata import form_data
+from tests.web.test_fhir_labs import HOSPITAL_FILE
+from tests.web.test_fhir_labs import _file as fhir_file
 
 CATALOGUE = settings.BASE_DIR / "screening" / "locale" / "fr" / "LC_MESSAGES" / "django.po"
 READ_ATTRIBUTES = ("title", "aria-label", "placeholder", "alt")
@@ -118,9 +122,9 @@ def test_every_page_in_french_shows_no_english(client: Client, pages: list[Page]
 
 
 @pytest.mark.django_db
-def test_the_form_with_errors_and_the_live_panel_in_french_show_no_english(client: Client, pages: list[Page]) -> None:
-    # The pages a coordinator sees only after typing: every error of a refused save, and
-    # the panel the page posts while typing (its reasons, the CrCl calculation).
+def test_the_pages_after_typing_in_french_show_no_english(client: Client, pages: list[Page]) -> None:
+    # The pages a coordinator sees only after typing: every error of a refused save, the
+    # panel the page posts while typing (its reasons, the CrCl calculation), a FHIR review.
     screening = Screening.objects.get(number="IPC-0007")
     document = screening_document(screening=screening)
     client.force_login(user("coord.ipc"))
@@ -133,9 +137,26 @@ def test_the_form_with_errors_and_the_live_panel_in_french_show_no_english(clien
     )
     refused = client.post(f"/screenings/{screening.number}/", data, headers=french)
     assert refused.status_code == 400
+    # The review of lab results from the hospital (a FHIR file), before they are approved.
+    fhir = client.post(f"/screenings/{screening.number}/labs/fhir/", {"file": fhir_file(HOSPITAL_FILE)}, headers=french)
+    assert fhir.status_code == 200
+    # A refused import: the document's errors, each at its JSON path.
+    document["weight_kg"] = 6000
+    document["labs"][0]["unit"] = "mmol/L"
+    import_refused = client.post(
+        "/screenings/import/",
+        {"document": SimpleUploadedFile("ipc.json", json.dumps(document).encode(), "application/json")},
+        headers=french,
+    )
+    assert import_refused.status_code == 400
     english = {
         name: found
-        for name, response in (("live panel", panel), ("form with errors", refused))
+        for name, response in (
+            ("live panel", panel),
+            ("form with errors", refused),
+            ("FHIR lab review", fhir),
+            ("import refused", import_refused),
+        )
         if (found := english_in(read_text(response.content.decode())))
     }
     assert not english, english
