@@ -45,8 +45,10 @@ if TYPE_CHECKING:  # Django has no type information here (no django-stubs): what
     def _django_gettext(message: str) -> str: ...
 
     apps: Any
+    formats: Any
 else:
     from django.apps import apps
+    from django.utils import formats  # reads the settings when called, not when imported
     from django.utils.translation import gettext as _django_gettext
 
 from screening.rules import units
@@ -162,22 +164,18 @@ class LocalizedStyle(MessageStyle):
     def date(self, day: datetime.date) -> str:
         if not apps.ready:
             return super().date(day)
-        from django.utils.formats import date_format  # noqa: PLC0415 - settings are read here, not at import
-
-        return str(date_format(day, "SHORT_DATE_FORMAT"))
+        return str(formats.date_format(day, "SHORT_DATE_FORMAT"))
 
     def number(self, value: float | int | Fraction, *, plain: bool = False) -> str:
         if not apps.ready:
             return super().number(value, plain=plain)
-        from django.utils.formats import get_format  # noqa: PLC0415
-
         if isinstance(value, float) and not math.isfinite(value):
             return format(value, "g")
         # The decimal as written, trailing zeros dropped ("231", "0.1", "1,000,000"), then the
         # language's separators ("1 000 000", "0,1"). A comma or point between thousands is
         # left out: the form refuses "1,500" as ambiguous, so a message must not write it.
         text = units.number_text(value)
-        decimal, thousands = get_format("DECIMAL_SEPARATOR"), get_format("THOUSAND_SEPARATOR")
+        decimal, thousands = formats.get_format("DECIMAL_SEPARATOR"), formats.get_format("THOUSAND_SEPARATOR")
         if thousands in {",", "."}:
             thousands = ""
         return text.replace(",", "\0").replace(".", decimal).replace("\0", thousands)
