@@ -1,4 +1,4 @@
-"""Staff manage users, their role and their sites here."""
+"""Staff manage users, their role and their sites here, and each site's default lab units."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from screening.models import Site, SiteMembership, User
+from screening.models import Site, SiteDefaultUnit, SiteMembership, User
 
 
 class SiteMembershipInline(admin.TabularInline):
@@ -30,10 +30,19 @@ class UserAdmin(DjangoUserAdmin):
     inlines = [SiteMembershipInline]
 
 
+class SiteDefaultUnitInline(admin.TabularInline):
+    """The unit a new lab row of each test starts with at this site (none: the coordinator
+    chooses it). The database refuses a unit the form does not offer for the test."""
+
+    model = SiteDefaultUnit
+    extra = 0
+
+
 @admin.register(Site)
 class SiteAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "city", "last_screening_sequence")
     readonly_fields = ("last_screening_sequence",)
+    inlines = [SiteDefaultUnitInline]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Site | None = None) -> tuple[str, ...]:
         # The code is the prefix of the site's screening numbers and is named by their stored

@@ -27,12 +27,15 @@ which is refused or absent is skipped: none runs against a stand-in.
 from __future__ import annotations
 
 import calendar
+import contextlib
+import contextvars
 import datetime
 import functools
 import json
 import math
 import re
 from collections.abc import Collection, Iterator
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 import msgspec
@@ -42,8 +45,10 @@ if TYPE_CHECKING:  # Django has no type information here (no django-stubs): what
     def _django_gettext(message: str) -> str: ...
 
     apps: Any
+    formats: Any
 else:
     from django.apps import apps
+    from django.utils import formats  # reads the settings when called, not when imported
     from django.utils.translation import gettext as _django_gettext
 
 from screening.rules import units
@@ -115,6 +120,100 @@ def gettext_noop(message: str) -> str:
     """Marks a message for the catalogue, translated later with gettext (Django's own reads
     the settings, which importing this module must not need)."""
     return message
+
+
+# --- how messages write dates, numbers, units and lab rows ---------------------------
+
+
+class MessageStyle:
+    """How refusal messages write what they quote: ISO dates, numbers as Python writes them
+    (no thousands separator), the format's unit codes, and no row names (the JSON Pointer
+    names the row). What ``manage.py screen`` and the JSON refusals print (exchange-format.md:
+    "Dates are ISO"); the web form uses :class:`LocalizedStyle`."""
+
+    names_rows = False
+
+    def date(self, day: datetime.date) -> str:
+        return day.isoformat()
+
+    def number(self, value: float | int | Fraction, *, plain: bool = False) -> str:
+        """``plain``: as an error message's range is written (:func:`units.plain_number_text`);
+        otherwise ``format(value, "g")``."""
+        if isinstance(value, Fraction):
+            value = float(value)
+        return units.plain_number_text(value) if plain else format(value, "g")
+
+    def unit(self, unit: str) -> str:
+        return unit
+
+    def lab_row(self, test: str | None, day: datetime.date | None, number: int) -> str:
+        """A lab row in its own words: its test and date ("creatinine of 2026-11-28")."""
+        label = gettext(units.LAB_UNITS[test].label) if test is not None else gettext("lab result")
+        if day is not None:
+            return gettext("%(test)s of %(date)s") % {"test": label, "date": self.date(day)}
+        return gettext("%(test)s (row %(number)s)") % {"test": label, "number": number}
+
+
+class LocalizedStyle(MessageStyle):
+    """The active language's formats (django.utils.formats: DD/MM/YYYY and a decimal comma in
+    French), units as the form shows them (µmol/L, G/L, UI/L), and each lab row named by its
+    test and date. Needs Django set up (the web form); plain :class:`MessageStyle` otherwise."""
+
+    names_rows = True
+
+    def date(self, day: datetime.date) -> str:
+        if not apps.ready:
+            return super().date(day)
+        return str(formats.date_format(day, "SHORT_DATE_FORMAT"))
+
+    def number(self, value: float | int | Fraction, *, plain: bool = False) -> str:
+        if not apps.ready:
+            return super().number(value, plain=plain)
+        if isinstance(value, float) and not math.isfinite(value):
+            return format(value, "g")
+        # The decimal as written, trailing zeros dropped ("231", "0.1", "1,000,000"), then the
+        # language's separators ("1 000 000", "0,1"). A comma or point between thousands is
+        # left out: the form refuses "1,500" as ambiguous, so a message must not write it.
+        text = units.number_text(value)
+        decimal, thousands = formats.get_format("DECIMAL_SEPARATOR"), formats.get_format("THOUSAND_SEPARATOR")
+        if thousands in {",", "."}:
+            thousands = ""
+        return text.replace(",", "\0").replace(".", decimal).replace("\0", thousands)
+
+    def unit(self, unit: str) -> str:
+        option = units.unit_option(unit)
+        return gettext(units.UNIT_DISPLAY.get(option, option))
+
+
+_STYLE: Final[contextvars.ContextVar[MessageStyle]] = contextvars.ContextVar("exchange_message_style")
+_PLAIN_STYLE: Final = MessageStyle()
+
+
+def _style() -> MessageStyle:
+    return _STYLE.get(_PLAIN_STYLE)
+
+
+@contextlib.contextmanager
+def message_style(style: MessageStyle) -> Iterator[None]:
+    """Messages of the errors found inside the block written in ``style`` (the web form:
+    ``message_style(LocalizedStyle())``); outside, plain (ISO dates, file codes)."""
+    token = _STYLE.set(style)
+    try:
+        yield
+    finally:
+        _STYLE.reset(token)
+
+
+def _date(day: datetime.date) -> str:
+    return _style().date(day)
+
+
+def _g(value: float | int) -> str:
+    return _style().number(value)
+
+
+def _plain(value: float | int | Fraction) -> str:
+    return _style().number(value, plain=True)
 
 
 # The labels of units.LAB_UNITS (screening/rules has no Django), for the catalogue.
@@ -746,7 +845,7 @@ def _check_values(
         if _lab_is_valid(lab) and earliest <= lab.date <= latest:  # type: ignore[operator]
             continue
         yield from _check_lab(f"/labs/{i}", lab)
-        yield from dates.observed(f"/labs/{i}/date", lab.date)
+        yield from _lab_dates(f"/labs/{i}", lab, dates)
     yield from _check_reproductive(doc, dates, refused)
 
 
@@ -824,7 +923,7 @@ def _check_record_version(doc: ScreeningDocument) -> Iterator[DocumentError]:
         yield DocumentError(
             "/record_version",
             gettext("must be a whole number from 1 (the version of the exported record), not %(value)s")
-            % {"value": format(doc.record_version, "g")},
+            % {"value": _g(doc.record_version)},
         )
     else:
         doc.record_version = version
@@ -842,7 +941,7 @@ def _years_after(day: datetime.date, years: int) -> datetime.date:
 def _too_early(path: str, day: datetime.date) -> DocumentError:
     return DocumentError(
         path,
-        gettext("%(date)s is before %(earliest)s") % {"date": day.isoformat(), "earliest": EARLIEST_DATE.isoformat()},
+        gettext("%(date)s is before %(earliest)s") % {"date": _date(day), "earliest": _date(EARLIEST_DATE)},
     )
 
 
@@ -894,10 +993,10 @@ class _DateChecks:
                     path,
                     gettext("%(date)s is more than %(years)s years after today (%(today)s); at most %(latest)s")
                     % {
-                        "date": day.isoformat(),
+                        "date": _date(day),
                         "years": VISIT_YEARS_AHEAD_MAX,
-                        "today": self.today.isoformat(),
-                        "latest": latest.isoformat(),
+                        "today": _date(self.today),
+                        "latest": _date(latest),
                     },
                 )
             )
@@ -909,7 +1008,7 @@ class _DateChecks:
             yield DocumentError(
                 "/planned_randomization_date",
                 gettext("planned randomization date %(planned)s is before the assessment date %(assessment)s")
-                % {"planned": self.planned.isoformat(), "assessment": self.assessment.isoformat()},
+                % {"planned": _date(self.planned), "assessment": _date(self.assessment)},
             )
 
     def observed(self, path: str, day: datetime.date | None) -> Iterator[DocumentError]:
@@ -921,8 +1020,7 @@ class _DateChecks:
         elif day > self.today:
             yield DocumentError(
                 path,
-                gettext("%(date)s is after today (%(today)s)")
-                % {"date": day.isoformat(), "today": self.today.isoformat()},
+                gettext("%(date)s is after today (%(today)s)") % {"date": _date(day), "today": _date(self.today)},
             )
         elif day > self.latest_observation and self.reference is not None:
             message = (
@@ -936,7 +1034,7 @@ class _DateChecks:
                     "only results available by then count"
                 )
             )
-            yield DocumentError(path, message % {"date": day.isoformat(), "reference": self.reference.isoformat()})
+            yield DocumentError(path, message % {"date": _date(day), "reference": _date(self.reference)})
 
 
 _INITIALS: Final = re.compile(rf"[A-ZÀ-ÖØ-Þ\- ]{{1,{INITIALS_MAX_CHARS}}}")  # the form's rule (forms.py)
@@ -962,15 +1060,13 @@ def _check_patient(doc: ScreeningDocument, dates: _DateChecks) -> Iterator[Docum
         if dob < EARLIEST_DATE:
             yield _too_early("/patient/date_of_birth", dob)
         elif dob > dates.today:
-            yield DocumentError(
-                "/patient/date_of_birth", gettext("%(date)s is after today") % {"date": dob.isoformat()}
-            )
+            yield DocumentError("/patient/date_of_birth", gettext("%(date)s is after today") % {"date": _date(dob)})
         # The order and the age need the assessment date: skipped when it is refused or absent.
         elif dates.assessment is not None and dob > dates.assessment:
             yield DocumentError(
                 "/patient/date_of_birth",
                 gettext("%(date)s is after the assessment date %(assessment)s")
-                % {"date": dob.isoformat(), "assessment": dates.assessment.isoformat()},
+                % {"date": _date(dob), "assessment": _date(dates.assessment)},
             )
         elif dates.assessment is not None and (age := age_years(dob, dates.assessment)) > AGE_YEARS_MAX:
             yield DocumentError(
@@ -988,8 +1084,7 @@ def _check_patient(doc: ScreeningDocument, dates: _DateChecks) -> Iterator[Docum
         )
         yield DocumentError(
             "/patient/weight_kg",
-            message
-            % {"weight": format(weight, "g"), "min": format(WEIGHT_KG_MIN, "g"), "max": format(WEIGHT_KG_MAX, "g")},
+            message % {"weight": _g(weight), "min": _g(WEIGHT_KG_MIN), "max": _g(WEIGHT_KG_MAX)},
         )
 
 
@@ -1011,13 +1106,13 @@ def _check_clinical(doc: ScreeningDocument, dates: _DateChecks, refused: Collect
             if value is not None and not RECEPTOR_PERCENT_MIN <= value <= RECEPTOR_PERCENT_MAX:
                 yield DocumentError(
                     f"/tumour_samples/{i}/{name}",
-                    gettext("%(value)s%% is implausible (0 – 100 %%)") % {"value": format(value, "g")},
+                    gettext("%(value)s%% is implausible (0 – 100 %%)") % {"value": _g(value)},
                 )
     if doc.ecog is not None:
         ecog = _integer(doc.ecog)
         if ecog is None:
             yield DocumentError(
-                "/ecog", gettext("ECOG must be a whole number, not %(value)s") % {"value": format(doc.ecog, "g")}
+                "/ecog", gettext("ECOG must be a whole number, not %(value)s") % {"value": _g(doc.ecog)}
             )
         elif not ECOG_MIN <= ecog <= ECOG_MAX:
             yield DocumentError(
@@ -1033,9 +1128,7 @@ def _check_clinical(doc: ScreeningDocument, dates: _DateChecks, refused: Collect
                 if LVEF_PERCENT_MIN <= percent * 100 <= LVEF_PERCENT_MAX
                 else gettext("LVEF %(value)s%% is implausible (5 – 90 %%)")
             )
-            yield DocumentError(
-                "/lvef/percent", message % {"value": format(percent, "g"), "suggestion": format(percent * 100, "g")}
-            )
+            yield DocumentError("/lvef/percent", message % {"value": _g(percent), "suggestion": _g(percent * 100)})
         yield from dates.observed("/lvef/date", doc.lvef.date)
     if doc.support is not None:
         for name in ("rbc_transfusion_date", "gcsf_date", "platelet_transfusion_date"):
@@ -1055,8 +1148,7 @@ def _check_reproductive(
         if months is None:
             yield DocumentError(
                 "/reproductive/amenorrhea_months",
-                gettext("must be a whole number of months, not %(value)s")
-                % {"value": format(rep.amenorrhea_months, "g")},
+                gettext("must be a whole number of months, not %(value)s") % {"value": _g(rep.amenorrhea_months)},
             )
         elif not AMENORRHEA_MONTHS_MIN <= months <= AMENORRHEA_MONTHS_MAX:
             yield DocumentError(
@@ -1132,14 +1224,71 @@ def _lab_is_valid(lab: LabResult) -> bool:
     return _is_plausible(test, value, unit, uln)
 
 
+# The messages of a lab row's errors in the web form, which name the row ("creatinine of
+# 28/11/2026: ..."); manage.py screen and the JSON refusals keep the plain ones (the path
+# names the row there).
+_LAB_NEEDS_NAMED: Final = {
+    "test": gettext_noop("%(row)s: choose its test"),
+    "value": gettext_noop("%(row)s: enter its value"),
+    "unit": gettext_noop("%(row)s: choose its unit, as printed on the report (no unit is assumed)"),
+    "date": gettext_noop("%(row)s: enter its date"),
+}
+
+
+def _lab_row_name(path: str, lab: LabResult) -> str | None:
+    """The row's own words when the style names rows, else None."""
+    style = _style()
+    if not style.names_rows:
+        return None
+    return style.lab_row(lab.test, lab.date, int(path.rsplit("/", 1)[-1]) + 1)
+
+
+def _range_in(test: str, unit: str) -> str:
+    """The plausible range of ``test``'s value: in the canonical unit (× ULN for the tests
+    judged against their ULN); named rows write it in the value's own unit (1 – 2000 G/L)."""
+    spec = units.LAB_UNITS[test]
+    if spec.needs_uln:
+        return units.plausible_range_text(test, unit=gettext("× ULN"))
+    if not _style().names_rows:
+        return units.plausible_range_text(test)
+    divisor = spec.divisors[unit]
+    low, high = units.exact(spec.plausible_min) * divisor, units.exact(spec.plausible_max) * divisor
+    return f"{_plain(low)} – {_plain(high)} {_style().unit(unit)}"
+
+
+def _uln_slips(test: str, unit: str, uln: float) -> list[str]:
+    """Other units of a × ULN test in which ``uln`` would be plausible (bilirubin's ULN 21
+    given in mg/dL: µmol/L was meant); none for tests whose ULN is judged like their value."""
+    ranges = RELATIVE_ULN_RANGES.get(test)
+    if ranges is None:
+        return units.unit_slip_hint(test, uln, unit)
+    slips: list[str] = []
+    for other in units.accepted_units(test):
+        bounds = ranges.get(other)
+        if bounds is None or units.same_unit(test, other, unit) or any(units.same_unit(test, other, s) for s in slips):
+            continue
+        if bounds[0] <= uln <= bounds[1]:
+            slips.append(other)
+    return slips
+
+
 def _check_lab(path: str, lab: LabResult) -> Iterator[DocumentError]:
+    row = _lab_row_name(path, lab)
     for name in ("test", "value", "unit", "date"):
         if getattr(lab, name) is None:
-            yield DocumentError(f"{path}/{name}", gettext(_LAB_NEEDS[name]))
+            message = gettext(_LAB_NEEDS[name]) if row is None else gettext(_LAB_NEEDS_NAMED[name]) % {"row": row}
+            yield DocumentError(f"{path}/{name}", message)
     uln_usable = lab.uln is not None and lab.uln > 0
     if lab.uln is not None and not uln_usable:
+        params = {"uln": _g(lab.uln), "row": row}
         yield DocumentError(
-            f"{path}/uln", gettext("ULN %(uln)s must be greater than 0") % {"uln": format(lab.uln, "g")}
+            f"{path}/uln",
+            (
+                gettext("ULN %(uln)s must be greater than 0")
+                if row is None
+                else gettext("%(row)s: ULN %(uln)s must be greater than 0")
+            )
+            % params,
         )
     if lab.test is None:
         return
@@ -1148,39 +1297,73 @@ def _check_lab(path: str, lab: LabResult) -> Iterator[DocumentError]:
         yield DocumentError(
             f"{path}/uln",
             gettext("%(label)s needs its ULN (upper limit of normal), in the unit of the value")
-            % {"label": gettext(spec.label)},
+            % {"label": gettext(spec.label) if row is None else row},
         )
     if lab.unit is None:
         return
+    style = _style()
     if not units.is_accepted(lab.test, lab.unit):
-        accepted = ", ".join(units.accepted_units(lab.test))
+        offered = units.accepted_units(lab.test) if row is None else units.unit_options(lab.test)
+        accepted = ", ".join(style.unit(u) for u in offered)
         slip = units.unit_case_slip(lab.test, lab.unit)
-        message = (
-            gettext("unit %(unit)s is not accepted for %(test)s; did you mean %(suggestion)s? accepted: %(accepted)s")
-            if slip
-            else gettext("unit %(unit)s is not accepted for %(test)s; accepted: %(accepted)s")
-        )
+        if row is None:
+            message = (
+                gettext(
+                    "unit %(unit)s is not accepted for %(test)s; did you mean %(suggestion)s? accepted: %(accepted)s"
+                )
+                if slip
+                else gettext("unit %(unit)s is not accepted for %(test)s; accepted: %(accepted)s")
+            )
+        else:
+            message = (
+                gettext("%(row)s: unit %(unit)s is not accepted; did you mean %(suggestion)s? accepted: %(accepted)s")
+                if slip
+                else gettext("%(row)s: unit %(unit)s is not accepted; accepted: %(accepted)s")
+            )
         yield DocumentError(
             f"{path}/unit",
-            message % {"unit": repr(lab.unit), "test": lab.test, "suggestion": slip, "accepted": accepted},
+            message
+            % {
+                "unit": repr(lab.unit),
+                "test": lab.test,
+                "row": row,
+                "suggestion": slip if slip is None else style.unit(slip),
+                "accepted": accepted,
+            },
         )
         return
     if lab.uln is not None and uln_usable and not _uln_is_plausible(lab.test, lab.unit, lab.uln):
         uln_usable = False
         bounds = _uln_range(lab.test, lab.unit)
-        plausible = (
-            units.plausible_range_text(lab.test)
-            if bounds is None
-            else f"{units.plain_number_text(bounds[0])} – {units.plain_number_text(bounds[1])} {lab.unit}"
-        )
+        if bounds is None:
+            plausible = _range_in(lab.test, lab.unit)
+        else:
+            plausible = f"{_plain(bounds[0])} – {_plain(bounds[1])} {style.unit(lab.unit)}"
+        slips = _uln_slips(lab.test, lab.unit, lab.uln)
+        if row is None:
+            message = (
+                gettext(
+                    "ULN %(uln)s %(unit)s is implausible for %(label)s (plausible: %(range)s); did you mean %(units)s?"
+                )
+                if slips
+                else gettext("ULN %(uln)s %(unit)s is implausible for %(label)s (plausible: %(range)s)")
+            )
+        else:
+            message = (
+                gettext("%(row)s: ULN %(uln)s %(unit)s is implausible (plausible: %(range)s); did you mean %(units)s?")
+                if slips
+                else gettext("%(row)s: ULN %(uln)s %(unit)s is implausible (plausible: %(range)s)")
+            )
         yield DocumentError(
             f"{path}/uln",
-            gettext("ULN %(uln)s %(unit)s is implausible for %(label)s (plausible: %(range)s)")
+            message
             % {
-                "uln": units.plain_number_text(lab.uln),
-                "unit": lab.unit,
+                "uln": _plain(lab.uln),
+                "unit": style.unit(lab.unit),
                 "label": gettext(spec.label),
+                "row": row,
                 "range": plausible,
+                "units": _either([style.unit(u) for u in slips]),
             },
         )
     # A × ULN value is judged against its ULN: not against a refused or absent one.
@@ -1188,23 +1371,40 @@ def _check_lab(path: str, lab: LabResult) -> Iterator[DocumentError]:
         return
     if not _is_plausible(lab.test, lab.value, lab.unit, lab.uln):
         slips = units.unit_slip_hint(lab.test, lab.value, lab.unit)
-        message = (
-            gettext("%(label)s %(value)s %(unit)s is implausible (plausible: %(range)s); did you mean %(units)s?")
-            if slips
-            else gettext("%(label)s %(value)s %(unit)s is implausible (plausible: %(range)s)")
-        )
-        canonical_unit = gettext("× ULN") if spec.needs_uln else spec.canonical
+        if row is None:
+            message = (
+                gettext("%(label)s %(value)s %(unit)s is implausible (plausible: %(range)s); did you mean %(units)s?")
+                if slips
+                else gettext("%(label)s %(value)s %(unit)s is implausible (plausible: %(range)s)")
+            )
+        else:
+            message = (
+                gettext("%(row)s: %(value)s %(unit)s is implausible (plausible: %(range)s); did you mean %(units)s?")
+                if slips
+                else gettext("%(row)s: %(value)s %(unit)s is implausible (plausible: %(range)s)")
+            )
         yield DocumentError(
             f"{path}/value",
             message
             % {
                 "label": gettext(spec.label),
-                "value": units.plain_number_text(lab.value),
-                "unit": lab.unit,
-                "range": units.plausible_range_text(lab.test, unit=canonical_unit),
-                "units": _either(slips),
+                "row": row,
+                "value": _plain(lab.value),
+                "unit": style.unit(lab.unit),
+                "range": _range_in(lab.test, lab.unit),
+                "units": _either([style.unit(u) for u in slips]),
             },
         )
+
+
+def _lab_dates(path: str, lab: LabResult, dates: _DateChecks) -> Iterator[DocumentError]:
+    """The row's date checks; named rows say which row ("creatinine of 05/01/2027: ...")."""
+    row = _lab_row_name(path, lab)
+    for error in dates.observed(f"{path}/date", lab.date):
+        if row is None:
+            yield error
+        else:
+            yield DocumentError(error.path, gettext("%(row)s: %(message)s") % {"row": row, "message": error.message})
 
 
 def _either(choices: list[str]) -> str:

@@ -8,6 +8,7 @@ and its errors are shown next to the fields they name.
 from __future__ import annotations
 
 import copy
+import math
 import re
 import uuid
 from typing import Any
@@ -15,12 +16,12 @@ from typing import Any
 from django import forms
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import PasswordChangeForm
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxLengthValidator
 from django.forms import formset_factory
 from django.forms.renderers import DjangoTemplates
 from django.http import HttpRequest
-from django.utils import translation
+from django.utils import formats, translation
 from django.utils.html import conditional_escape
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -52,10 +53,26 @@ def _number_text(value: str) -> str:
     return text.replace(",", ".")
 
 
+class TextInput(forms.TextInput):
+    """A number's text input: a stored number is shown in the active language's format, the
+    decimal as written ("11,2" in French, "231" and "61" rather than "231.0" and "61.0");
+    what a person typed is shown as typed. No thousands separator: the field refuses
+    "1,500" as ambiguous, and writes nothing it would refuse.
+
+    Named ``TextInput``: crispy-forms adds the widget's class name to its CSS classes.
+    """
+
+    def format_value(self, value: Any) -> str | None:
+        if isinstance(value, float | int) and not isinstance(value, bool) and math.isfinite(value):
+            text = units.number_text(value).replace(",", "")
+            return text.replace(".", str(formats.get_format("DECIMAL_SEPARATOR")))
+        return super().format_value(value)  # type: ignore[no-any-return]
+
+
 class DecimalCommaFloatField(forms.FloatField):
     """A number as French and English labs write it: ``11,2`` or ``11.2``, ``100 000``."""
 
-    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+    widget = TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
 
     def to_python(self, value: Any) -> float | None:
         if isinstance(value, str):
@@ -371,28 +388,59 @@ class TumourSampleForm(_RowForm):
     her2_ish = FixedChoiceField(label=_("HER2 ISH"), required=False, choices=[("", "—"), *TumourSample.Her2Ish.choices])
 
 
-# How units read on screen (the exchange format keeps its own spellings as values).
-UNIT_LABELS: dict[str, Any] = {
-    "IU/L": _("IU/L"),
-    "U/L": _("U/L"),
-    "10^9/L": "10⁹/L",
-    "/mm3": "/mm³",
-}
+# How units read on screen, one option per real unit (the exchange format keeps its own
+# spellings as the options' values: G/L, µmol/L, U/L shown "UI/L" in French).
+UNIT_LABELS: dict[str, Any] = {**units.UNIT_DISPLAY, "U/L": _("U/L"), "IU/L": _("U/L")}
+
+
+def unit_label(unit: str) -> Any:
+    """How ``unit`` reads on screen: its option's label (``umol/L`` reads µmol/L)."""
+    option = units.unit_option(unit)
+    return UNIT_LABELS.get(option, option)
+
+
+def unit_choices(test: str) -> list[tuple[str, Any]]:
+    """The options of one test's unit list: each unit once."""
+    return [(u, unit_label(u)) for u in units.unit_options(test)]
 
 
 def _unit_choices() -> list[tuple[Any, Any]]:
     """Units grouped by test; the page's script shows only the selected test's group."""
     groups: list[tuple[Any, Any]] = [("", "—")]
     for test, label in LabTest.choices:
-        groups.append((label, [(u, UNIT_LABELS.get(u, u)) for u in units.accepted_units(test)]))
+        groups.append((label, unit_choices(test)))
     return groups
+
+
+# Every spelling the exchange format accepts for some test: a form posting one (a page of
+# an older version, a test client) is read as the format reads it.
+_ACCEPTED_UNITS: frozenset[str] = frozenset(u for spec in units.LAB_UNITS.values() for u in spec.divisors)
+
+
+class UnitSelect(Select):
+    """A unit list whose stored value may be a synonym of its option (``umol/L`` stored,
+    ``µmol/L`` offered): that option shows selected; the unit, and its meaning, are the same."""
+
+    def format_value(self, value: Any) -> list[str]:
+        return [units.unit_option(v) for v in super().format_value(value)]
+
+
+class UnitChoiceField(FixedChoiceField):
+    """A unit among the options, or any other spelling the exchange format accepts (kept as posted)."""
+
+    widget = UnitSelect
+
+    def valid_value(self, value: Any) -> bool:
+        return value in _ACCEPTED_UNITS or bool(super().valid_value(value))
 
 
 class LabResultForm(_RowForm):
     test = FixedChoiceField(label=_("test"), choices=[("", "—"), *LabTest.choices])
     value = DecimalCommaFloatField(label=_("value"))
     # Computed once (the labels stay lazy, translated when shown): the page has a unit list per row.
-    unit = FixedChoiceField(label=_("unit"), choices=_unit_choices())
+    # Not required here: a row without its unit is refused by the exchange format, at the
+    # unit, with the row named ("ANC of 28/11/2026: choose its unit"); no unit is assumed.
+    unit = UnitChoiceField(label=_("unit"), required=False, choices=_unit_choices())
     uln = DecimalCommaFloatField(
         label=_("ULN"), required=False, help_text=_("required for bilirubin, ALT and AST, in the unit of the value")
     )
@@ -519,45 +567,92 @@ class ScreeningEntry:
         self.formsets = {
             name: cls(data=data, prefix=name, initial=rows.get(name, [])) for name, cls in FORMSETS.items()
         }
+        self._rows_named = False
 
     def is_valid(self) -> bool:
-        return all([self.form.is_valid(), *(fs.is_valid() for fs in self.formsets.values())])
+        valid = all([self.form.is_valid(), *(fs.is_valid() for fs in self.formsets.values())])
+        if not valid:
+            self._name_lab_rows()
+        return valid
+
+    def _kept_forms(self, name: str) -> list[forms.Form]:
+        """The row forms of one formset that are filled and not deleted, in order: the rows
+        of the document's list (a row whose fields failed to parse included)."""
+        return [
+            form
+            for form in self.formsets[name].forms
+            if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE")
+        ]
 
     def rows(self, name: str) -> list[dict[str, Any]]:
-        """Filled, not deleted rows of one formset, in order (the document's list)."""
-        kept = []
-        for form in self.formsets[name].forms:
-            data = form.cleaned_data
-            if not data or data.get("DELETE"):
-                continue
-            kept.append({k: v for k, v in data.items() if k != "DELETE"})
-        return kept
+        """Filled, not deleted rows of one formset, in order (the document's list). A field
+        that failed to parse holds its text as typed: the exchange format refuses it at its
+        own path, so that its checks skip it rather than judge the row without it."""
+        return [
+            {
+                **{k: v for k, v in form.cleaned_data.items() if k != "DELETE"},
+                **{field: form[field].data for field in form.errors if field in form.fields},
+            }
+            for form in self._kept_forms(name)
+        ]
 
     def document(self, *, site_code: str, screening_id: str | None) -> dict[str, Any]:
-        """The `alter-screening/1` document of the valid form (exchange format)."""
-        cleaned = self.form.cleaned_data
+        """The `alter-screening/1` document of the form (exchange format): of a valid form,
+        the document to store; of an invalid one, what parsed, with the text of each field
+        that did not (so that one save reports every error, issue 10)."""
+        form = self.form
+        cleaned = form.cleaned_data if hasattr(form, "cleaned_data") else {}
+
+        def value_of(field: str) -> Any:
+            if field in form.errors and field in form.fields:
+                return form[field].data
+            return cleaned.get(field)
+
         return documents.build_document(
             site_code=site_code,
             screening_id=screening_id,
-            value_of=cleaned.get,
+            value_of=value_of,
             lists={name: self.rows(name) for name in FORMSETS},
         )
 
     def add_document_errors(self, errors: list[Any]) -> None:
-        """Show the exchange format's errors next to the fields they name."""
-        rows_by_list = {
-            name: [f for f in fs.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
-            for name, fs in self.formsets.items()
-        }
+        """Show the exchange format's errors next to the fields they name; a field that
+        already shows an error of its own (it did not parse) keeps that one alone."""
+        rows_by_list = {name: self._kept_forms(name) for name in self.formsets}
         for error in errors:
             list_name, index, field = documents.field_for_path(error.path)
             if list_name is not None and index is not None and index < len(rows_by_list[list_name]):
                 row_form = rows_by_list[list_name][index]
-                row_form.add_error(field if field in row_form.fields else None, error.message)
+                target = field if field in row_form.fields else None
+                if target is None or target not in row_form.errors:
+                    row_form.add_error(target, error.message)
             elif field is not None and field in self.form.fields:
-                self.form.add_error(field, error.message)
+                if field not in self.form.errors:
+                    self.form.add_error(field, error.message)
             else:
                 self.form.add_error(None, f"{error.path or '/'}: {error.message}")
+
+    def _name_lab_rows(self) -> None:
+        """A lab row's own field errors ("Enter a number.") say which row they are about, in
+        the row's words, as the exchange format's do ("platelets of 28/11/2026: ...")."""
+        if self._rows_named:
+            return
+        self._rows_named = True
+        style = exchange.LocalizedStyle()
+        template = translation.gettext("%(row)s: %(message)s")
+        for number, row_form in enumerate(self._kept_forms("labs"), start=1):
+            if not row_form.errors:
+                continue
+            cleaned = row_form.cleaned_data
+            test = cleaned.get("test") or None
+            name = style.lab_row(test if test in units.LAB_UNITS else None, cleaned.get("date"), number)
+            for field, errors in list(row_form.errors.items()):
+                if field == NON_FIELD_ERRORS:
+                    continue
+                row_form.errors[field] = row_form.error_class(
+                    [template % {"row": name, "message": message} for message in errors],
+                    renderer=row_form.renderer,
+                )
 
     def sections(self) -> list[dict[str, Any]]:
         """The form's sections for the template: bound fields and the section's formset."""
@@ -661,14 +756,16 @@ class LabProposalForm(_RowForm):
 
     approve = forms.BooleanField(label=_("approve"), required=False)
     value = DecimalCommaFloatField(label=_("value"), required=False)
-    unit = forms.ChoiceField(label=_("unit"), required=False)
+    unit = UnitChoiceField(label=_("unit"), required=False)
     uln = DecimalCommaFloatField(label=_("ULN"), required=False)
     date = _date(_("date"))
 
     def __init__(self, *args: Any, test: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.test = test
-        self.fields["unit"].choices = [(u, UNIT_LABELS.get(u, u)) for u in units.accepted_units(test)]
+        self.fields["unit"].choices = unit_choices(test)
+        # The options differ per test: their HTML is written once per test (not once for all).
+        self.fields["unit"].widget.options_key = ("proposal-unit", test)
         self.fields["unit"].widget.attrs["class"] += " proposal-unit"
 
     def clean(self) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from screening import exchange
+from screening.rules import units
 from screening.rules.document import DRUG_NAME_MAX_CHARS
 
 
@@ -309,6 +310,42 @@ class LabTest(models.TextChoices):
     AST = "ast", _("AST")
     ALBUMIN = "albumin", _("albumin")
     CREATININE = "creatinine", _("creatinine")
+
+
+# Every unit a form offers (one spelling per real unit, rules/units.py), as the admin lists them.
+UNIT_OPTION_CHOICES = [
+    (unit, units.UNIT_DISPLAY.get(unit, unit))
+    for unit in dict.fromkeys(u for test in LabTest.values for u in units.unit_options(test))
+]
+
+
+@pghistory.track(*_row_events())
+class SiteDefaultUnit(models.Model):
+    """The unit a site's lab reports print for a test: a new lab row of that test starts
+    with it, shown chosen (issue 10: a unit is chosen, never assumed; a site without a
+    default for a test starts with no unit). Managed in the admin."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="default_units", verbose_name=_("site"))
+    test = models.CharField(_("test"), max_length=16, choices=LabTest.choices)
+    unit = models.CharField(_("unit"), max_length=12, choices=UNIT_OPTION_CHOICES)
+
+    class Meta:
+        ordering = ["site", "test"]
+        verbose_name = _("default unit")
+        verbose_name_plural = _("default units")
+        constraints = [
+            models.UniqueConstraint(fields=["site", "test"], name="site_default_unit_unique"),
+            # A unit the form offers for that test (G/L for platelets, not g/L).
+            models.CheckConstraint(
+                condition=Q(
+                    *(Q(test=test, unit__in=units.unit_options(test)) for test in LabTest.values), _connector=Q.OR
+                ),
+                name="site_default_unit_offered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site.code} {self.test} {self.unit}"
 
 
 class _ScreeningPart(models.Model):

@@ -282,8 +282,8 @@ def _plan_rows(screening: Screening, name: str, rows: list[dict[str, Any]]) -> _
     model = LIST_MODELS[name]
     fields = LIST_FIELDS[name][1]
     existing = list(model.objects.filter(screening=screening).order_by("position", "id"))
-    old_keys = [tuple(getattr(row, f) for f in fields) for row in existing]
-    new_keys = [tuple(values[f] for f in fields) for values in rows]
+    old_keys = [_row_key(name, fields, lambda f, row=row: getattr(row, f)) for row in existing]
+    new_keys = [_row_key(name, fields, values.__getitem__) for values in rows]
     plan = _RowPlan(name)
     matcher = difflib.SequenceMatcher(a=old_keys, b=new_keys, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -293,7 +293,7 @@ def _plan_rows(screening: Screening, name: str, rows: list[dict[str, Any]]) -> _
         paired = min(i2 - i1, j2 - j1) if tag == "replace" else 0
         for k in range(paired):
             row, values = existing[i1 + k], rows[j1 + k]
-            changed = {f: values[f] for f in fields if getattr(row, f) != values[f]}
+            changed = {f: values[f] for f in fields if not _same_value(name, row, f, values)}
             plan.update.append((row, changed, j1 + k))
             overwritten = [f for f in changed if not _blank(getattr(row, f))]
             if overwritten:
@@ -311,6 +311,24 @@ def _plan_rows(screening: Screening, name: str, rows: list[dict[str, Any]]) -> _
             )
         plan.insert.extend((rows[k], k) for k in range(j1 + paired, j2))
     return plan
+
+
+def _row_key(name: str, fields: tuple[str, ...], value_of: Any) -> tuple[Any, ...]:
+    """A row's values for matching stored rows with the document's: a lab's unit by the unit it
+    is (``umol/L`` and ``µmol/L`` are one), so that a form offering one spelling per unit does
+    not change a row stored with another."""
+    key = [value_of(f) for f in fields]
+    if name == "labs":
+        unit = fields.index("unit")
+        key[unit] = units.unit_option(key[unit])
+    return tuple(key)
+
+
+def _same_value(name: str, row: Any, field_name: str, values: dict[str, Any]) -> bool:
+    old, new = getattr(row, field_name), values[field_name]
+    if name == "labs" and field_name == "unit":
+        return bool(units.same_unit(row.test, old, new)) if values["test"] == row.test else old == new
+    return bool(old == new)
 
 
 def _field_label(model: type[models.Model], name: str) -> str:

@@ -234,6 +234,48 @@ def accepted_units(test: str) -> list[str]:
     return [u for u in LAB_UNITS[test].divisors if GREEK_MU not in u]
 
 
+# Spellings of one real unit: each synonym -> the spelling a form offers (one option per
+# unit, as French lab reports print it). The exchange format accepts them all and they mean
+# the same wherever both are accepted: the same factor, the same ULN ranges (U/L and IU/L are
+# the same unit for enzymes; 10^9/L is G/L).
+UNIT_SYNONYMS: Final[dict[str, str]] = {
+    "/uL": "/mm3",
+    "/µL": "/mm3",
+    "/" + GREEK_MU + "L": "/mm3",
+    "10^9/L": "G/L",
+    "umol/L": "µmol/L",
+    GREEK_MU + "mol/L": "µmol/L",
+    "IU/L": "U/L",
+}
+
+# How a unit reads on screen (the exchange format keeps its own spelling as the value); the
+# web form translates "U/L" ("UI/L" in French).
+UNIT_DISPLAY: Final[dict[str, str]] = {"/mm3": "/mm³", "10^9/L": "G/L"}
+
+
+def unit_option(unit: str) -> str:
+    """The one spelling a form offers for ``unit`` (``umol/L`` -> ``µmol/L``); a unit with
+    no synonym (or not accepted at all) as it is."""
+    return UNIT_SYNONYMS.get(unit, unit)
+
+
+def unit_options(test: str) -> list[str]:
+    """One spelling per real unit of ``test``, in the order of the spec."""
+    options: list[str] = []
+    for unit in accepted_units(test):
+        option = unit_option(unit)
+        if option not in options:
+            options.append(option)
+    return options
+
+
+def same_unit(test: str, first: str, second: str) -> bool:
+    """Whether two accepted spellings are one unit of ``test`` (``umol/L`` and ``µmol/L``)."""
+    return first == second or (
+        is_accepted(test, first) and is_accepted(test, second) and unit_option(first) == unit_option(second)
+    )
+
+
 def is_accepted(test: str, unit: str) -> bool:
     return unit in LAB_UNITS[test].divisors
 

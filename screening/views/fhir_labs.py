@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 from screening import fhir_import, selectors, services
 from screening.fhir.reading import InputError, RefusedInput
 from screening.fhir.server import FetchFailed
-from screening.forms import UNIT_LABELS, FhirLabsFetchForm, FhirLabsUploadForm, LabProposalForms
+from screening.forms import FhirLabsFetchForm, FhirLabsUploadForm, LabProposalForms, unit_label
 from screening.http import AuthenticatedHttpRequest
 from screening.models import LabSourceKind, LabTest, Screening
 
@@ -79,7 +79,7 @@ def _review_page(
                 "form": form,
                 "problems": [message for _field, message in problems],
                 "test_label": LabTest(proposal.test).label,
-                "unit_label": UNIT_LABELS.get(proposal.unit, proposal.unit),
+                "unit_label": unit_label(proposal.unit),
                 "ready": not problems and not form.errors,
             }
         )

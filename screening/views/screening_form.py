@@ -22,9 +22,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from screening import checklist, exchange, selectors, services
-from screening.forms import UNIT_LABELS, ScreeningEntry
+from screening.forms import ScreeningEntry, unit_choices
 from screening.http import AuthenticatedHttpRequest
-from screening.models import Evaluation, Role, Screening, Site, Status
+from screening.models import Evaluation, Role, Screening, Site, SiteDefaultUnit, Status
 from screening.panel import panel_context
 from screening.rules import units
 from screening.rules.ruleset import evaluate
@@ -40,18 +40,25 @@ def _entry_site(request: HttpRequest) -> Site | None:
 
 
 def _validated(entry: ScreeningEntry, *, site_code: str, number: str | None) -> exchange.ScreeningDocument | None:
-    """The entry as a validated document, or None with the errors added to the form."""
-    if not entry.is_valid():
-        return None
-    try:
-        return exchange.parse_screening(
-            entry.document(site_code=site_code, screening_id=number),
-            today=timezone.localdate(),
-            known_sites=services.known_site_codes(),
-        )
-    except exchange.RefusedDocument as refused:
-        entry.add_document_errors(refused.errors)
-        return None
+    """The entry as a validated document, or None with the errors added to the form.
+
+    Every error at once (issue 10): when fields fail to parse, the document of what did parse
+    is still validated, and its errors join the fields that have none yet. The messages are
+    written for the page: dates and numbers in the language's format, units as the form
+    shows them, lab rows by their test and date.
+    """
+    valid = entry.is_valid()
+    with exchange.message_style(exchange.LocalizedStyle()):
+        try:
+            document = exchange.parse_screening(
+                entry.document(site_code=site_code, screening_id=number),
+                today=timezone.localdate(),
+                known_sites=services.known_site_codes(),
+            )
+        except exchange.RefusedDocument as refused:
+            entry.add_document_errors(refused.errors)
+            return None
+    return document if valid else None
 
 
 def _render(
@@ -72,6 +79,7 @@ def _render(
             form.lab_source = source
     signature = screening.signatures.select_related("signed_by").first() if screening is not None else None
     user = request.user
+    entry_sites = selectors.sites_for_entry(user)  # type: ignore[arg-type]
     return render(
         request,
         "screening/form.html",
@@ -87,21 +95,33 @@ def _render(
             "screening": screening,
             "site": site,
             "editable": editable,
-            "entry_sites": selectors.sites_for_entry(request.user),  # type: ignore[arg-type]
+            "entry_sites": entry_sites,
             "conflict": conflict,
             "import_key": uuid.uuid4(),
             "fhir_server": bool(settings.FHIR_BASE_URL),
             **extra,
-            "units_json": json.dumps(
-                {
-                    test: [[u, str(UNIT_LABELS.get(u, u))] for u in units.accepted_units(test)]
-                    for test in units.LAB_UNITS
-                }
-            ),
+            "units_json": _units_json(screening=screening, site=site, entry_sites=entry_sites),
             "evaluations": screening.evaluations.select_related("created_by")[:20] if screening else [],
             **panel_context(latest.result_document if latest else None, preview=False),
         },
         status=status,
+    )
+
+
+def _units_json(*, screening: Screening | None, site: Site | None, entry_sites: Any) -> str:
+    """What the page's script needs for the unit lists: each test's options (value, label),
+    and the default units of the sites the page may save for (a new row of a test starts with
+    its site's unit, shown chosen; none where the site has no default)."""
+    sites = [screening.site] if screening is not None else list(entry_sites)
+    defaults: dict[str, dict[str, str]] = {s.code: {} for s in sites}
+    for code, test, unit in SiteDefaultUnit.objects.filter(site__in=sites).values_list("site__code", "test", "unit"):
+        defaults[code][test] = unit
+    return json.dumps(
+        {
+            "units": {test: [[u, str(label)] for u, label in unit_choices(test)] for test in units.LAB_UNITS},
+            "defaults": defaults,
+            "site": screening.site.code if screening is not None else (site.code if site is not None else None),
+        }
     )
 
 

@@ -3,30 +3,41 @@
 (function () {
   "use strict";
 
-  // Lab rows: offer only the units the exchange format accepts for the chosen test.
+  // Lab rows: offer only the units the exchange format accepts for the chosen test, each
+  // once. A unit is chosen, never assumed: a row keeps the unit it has (none stays none);
+  // choosing a test picks the site's default unit for it, shown chosen, or none.
   function unitsFor(table) {
-    try { return JSON.parse(table.dataset.units || "{}"); } catch (e) { return {}; }
+    var data;
+    try { data = JSON.parse(table.dataset.units || "{}"); } catch (e) { data = {}; }
+    return { units: data.units || {}, defaults: data.defaults || {}, site: data.site || null };
   }
-  function restrictUnits(row, units) {
-    // Rebuild the unit list from the chosen test's accepted units (value, label); the
-    // server refuses any other unit anyway, naming the accepted ones.
+  function siteDefaults(config) {
+    var chosen = document.querySelector("#screening-form [name='site']");
+    var code = chosen && chosen.value ? chosen.value : config.site;
+    return (code && config.defaults[code]) || {};
+  }
+  function restrictUnits(row, config, testChanged) {
+    // Rebuild the unit list from the chosen test's units (value, label); the server
+    // refuses any other unit anyway, naming the accepted ones.
     var test = row.querySelector("select[name$='-test']");
     var unit = row.querySelector("select[name$='-unit']");
-    if (!test || !unit || !units[test.value]) { return; }
-    var current = unit.value;
-    var allowed = units[test.value];
+    if (!test || !unit || !config.units[test.value]) { return; }
+    var allowed = config.units[test.value];
+    var values = allowed.map(function (pair) { return pair[0]; });
+    var wanted = testChanged ? (siteDefaults(config)[test.value] || "") : unit.value;
     while (unit.firstChild) { unit.removeChild(unit.firstChild); }
     unit.appendChild(new Option("—", ""));
     allowed.forEach(function (pair) { unit.appendChild(new Option(pair[1], pair[0])); });
-    var values = allowed.map(function (pair) { return pair[0]; });
-    unit.value = values.indexOf(current) >= 0 ? current : (values.length ? values[0] : "");
+    unit.value = values.indexOf(wanted) >= 0 ? wanted : "";
   }
   function wireLabs(root) {
     root.querySelectorAll("table[data-units]").forEach(function (table) {
-      var units = unitsFor(table);
-      table.querySelectorAll("tbody tr").forEach(function (row) { restrictUnits(row, units); });
+      var config = unitsFor(table);
+      table.querySelectorAll("tbody tr").forEach(function (row) { restrictUnits(row, config, false); });
       table.addEventListener("change", function (event) {
-        if (event.target.matches("select[name$='-test']")) { restrictUnits(event.target.closest("tr"), units); }
+        if (event.target.matches("select[name$='-test']")) {
+          restrictUnits(event.target.closest("tr"), config, true);
+        }
       });
     });
   }
@@ -51,7 +62,7 @@
     body.insertAdjacentHTML("beforeend", html);
     total.value = String(index + 1);
     var table = body.closest("table");
-    if (table.dataset.units) { restrictUnits(body.lastElementChild, unitsFor(table)); }
+    if (table.dataset.units) { restrictUnits(body.lastElementChild, unitsFor(table), false); }
   }
 
   // FHIR lab proposals: "select all" ticks every ready row; correcting a row that needed

@@ -255,8 +255,9 @@ class ScreeningEntryTests(BrowserTestCase):
         for test, _label in LabTest.choices:
             _set(page, "id_labs-0-test", test)
             offered[test] = _offered_units(page, 0)
-        assert offered == {test: units.accepted_units(test) for test, _label in LabTest.choices}
-        assert offered["creatinine"] == ["mg/dL", "umol/L", "µmol/L"]
+        # Each unit once (umol/L and µmol/L are one option, µmol/L; 10^9/L is G/L).
+        assert offered == {test: units.unit_options(test) for test, _label in LabTest.choices}
+        assert offered["creatinine"] == ["mg/dL", "µmol/L"]
         assert errors == [], "\n".join(errors)
 
     def test_coordinator_enters_an_eligible_patient_then_a_newer_creatinine_makes_her_ineligible(self) -> None:

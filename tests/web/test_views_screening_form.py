@@ -44,7 +44,8 @@ BAD_INPUT: Final[dict[str, tuple[dict[str, str], str, str]]] = {
     "creatinine in mg/dL typed in umol/L": (
         {f"labs-{CREATININE}-value": "70", f"labs-{CREATININE}-unit": "mg/dL"},
         f"id_labs-{CREATININE}-value",
-        r"creatinine 70 mg/dL is implausible \(plausible: 0\.1 – 20 mg/dL\); did you mean [uµ]mol/L\?",
+        # The row named by its test and date; the unit as the form shows it (µmol/L, not umol/L).
+        r"creatinine of 2026-03-05: 70 mg/dL is implausible \(plausible: 0\.1 – 20 mg/dL\); did you mean µmol/L\?",
     ),
     "weight in grams": (
         {"weight_kg": "63500"},
@@ -59,13 +60,12 @@ BAD_INPUT: Final[dict[str, tuple[dict[str, str], str, str]]] = {
     "grams per litre for ANC": (
         {f"labs-{ANC}-unit": "g/L"},
         f"id_labs-{ANC}-unit",
-        r"unit 'g/L' is not accepted for anc; did you mean G/L\? "
-        r"accepted: /mm3, /uL, /µL, 10\^9/L, G/L",
+        r"ANC of 2026-03-05: unit 'g/L' is not accepted; did you mean G/L\? accepted: /mm³, G/L",
     ),
     "ALT without ULN": (
         {f"labs-{ALT}-uln": ""},
         f"id_labs-{ALT}-uln",
-        r"ALT needs its ULN \(upper limit of normal\), in the unit of the value",
+        r"ALT of 2026-03-05 needs its ULN \(upper limit of normal\), in the unit of the value",
     ),
     "lab dated after today": (
         {f"labs-{PLATELETS}-date": "2099-01-05"},
@@ -176,7 +176,7 @@ def test_refusal_lands_on_its_row_when_an_earlier_row_is_removed(
 
     assert response.status_code == 400
     page = response.content.decode()
-    assert "is not accepted for anc" in near(page, f"id_labs-{ANC}-unit")
+    assert "ANC of 2026-03-05: unit 'g/L' is not accepted" in near(page, f"id_labs-{ANC}-unit")
     assert "is not accepted" not in near(page, f"id_labs-{HEMOGLOBIN}-unit")
     assert stored_state() == before
 
