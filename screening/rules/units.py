@@ -388,3 +388,35 @@ def plain_number_text(value: float) -> str:
     """A number for an error message, read in English and French alike: no exponent and no
     thousands separator ("5,000" is five thousand in English, five in French)."""
     return format(value, ".10g") if abs(value) < 1e10 else format(value, "g")
+
+
+# Where results of screened patients usually lie, in the canonical unit: far narrower than
+# the plausible range (which refuses only what cannot be). A value outside it that would lie
+# inside it in another unit is a likely unit slip the plausible range cannot refuse: ANC
+# "2,1" read in /mm³ (plausible, 0 – 100 000 /mm³) where the report printed G/L.
+USUAL_RANGES: Final[dict[str, tuple[Fraction, Fraction]]] = {
+    "hemoglobin": (Fraction(5), Fraction(20)),
+    "anc": (Fraction(100), Fraction(50_000)),
+    "platelets": (Fraction(10_000), Fraction(1_000_000)),
+    "creatinine": (Fraction(2, 10), Fraction(10)),
+    "albumin": (Fraction(15, 10), Fraction(6)),
+}
+
+
+def _usual(test: str, value: float, unit: str) -> bool:
+    low, high = USUAL_RANGES[test]
+    return low <= exact_canonical(test, value, unit) <= high
+
+
+def unit_doubt(test: str, value: float, unit: str) -> list[str]:
+    """The other units (one spelling each) in which an accepted, plausible ``value`` would
+    be usual while in ``unit`` it is not: a warning to check the unit, never a refusal
+    (the value is valid as entered)."""
+    if test not in USUAL_RANGES or not is_accepted(test, unit) or _usual(test, value, unit):
+        return []
+    spec = LAB_UNITS[test]
+    return [
+        other
+        for other in unit_options(test)
+        if spec.divisors[other] != spec.divisors[unit] and _usual(test, value, other)
+    ]
