@@ -1,6 +1,7 @@
 """Reasons in French (screening/reasons.py): every branch of every rule, reached by a real
 evaluation, reads as French research staff write it (shared/glossary-fr.md: decimal comma,
-"100 000", JJ/MM/AAAA, LSN, UI/L, G/L, PNN, ALAT/ASAT, FEVG); English is the rules' own.
+"100 000", JJ/MM/AAAA, LSN, UI/L, G/L, PNN, ALAT/ASAT, FEVG); English is rendered from
+the same templates, without the rules' codes (the rules' sentence stays the record).
 
 These tests read the compiled catalogue (locale/fr/LC_MESSAGES/django.mo); no database.
 """
@@ -813,13 +814,34 @@ def test_french_reason_of_each_branch(
     assert _french(_fresh(outcome)) == french
 
 
+# What must never show in an English reason either: the rules' codes, >= and <=, the
+# exchange format's units, a test name capitalised inside a sentence.
+ENGLISH_CODES = re.compile(r">=|<=|\b[a-z]+_[a-z_]+\b|umol|10\^9|IU/L|/mm3\b|\bNo Total\b|\d /mm")
+
+
 @pytest.mark.parametrize(("cid", "key", "document", "expected"), CASES)
-def test_english_reason_is_the_rules_own(
-    cid: str, key: tuple[str, ...], document: dict[str, Any], expected: list[str]
-) -> None:
+def test_english_reason_in_words(cid: str, key: tuple[str, ...], document: dict[str, Any], expected: list[str]) -> None:
     outcome = outcome_of(document, cid)
     with translation.override("en"):
-        assert localized_reason(_stored(outcome)) == outcome.reason
+        english = localized_reason(_stored(outcome))
+        assert english == reasons._render(_stored(outcome))  # the template, not the fallback
+    code = ENGLISH_CODES.search(english)
+    assert code is None, f"code or symbol {code[0]!r} in {english!r}"
+    if ENGLISH_CODES.search(outcome.reason):
+        assert english != outcome.reason
+
+
+def test_english_reason_examples() -> None:
+    """The examples of the issue: ISH "not done", "total bilirubin" in lower case, ≥ and ≤, units as printed."""
+    with translation.override("en"):
+        her2_low = localized_reason(_stored(outcome_of(doc(), "INC-03-HER2")))
+        bilirubin = localized_reason(_stored(outcome_of(labs("total_bilirubin"), "INC-07-BILI")))
+        ecog = localized_reason(_stored(outcome_of(doc(), "INC-05")))
+        platelets = localized_reason(_stored(outcome_of(doc(), "INC-07-PLT")))
+    assert "ISH not done" in her2_low and "not_done" not in her2_low
+    assert bilirubin == "No total bilirubin result on or before the reference date"
+    assert ecog == "ECOG performance status 1 ≤ 1"
+    assert platelets == "Platelets 231,000/mm³ (231 10⁹/L on 2026-03-05) ≥ 100,000"
 
 
 def test_numbers_use_a_no_break_space_between_thousands() -> None:
@@ -878,10 +900,10 @@ def test_outcome_and_status_labels() -> None:
     assert set(STATUS_LABELS) == {"eligible", "ineligible", "incomplete"}
     with translation.override("fr"):
         assert {k: str(v) for k, v in OUTCOME_LABELS.items()} == {
-            "pass": "satisfait",
-            "fail": "non satisfait",
+            "pass": "conforme",
+            "fail": "non conforme",
             "missing": "donnée manquante",
-            "not_applicable": "non applicable",
+            "not_applicable": "sans objet",
         }
         assert {k: str(v) for k, v in STATUS_LABELS.items()} == {
             "eligible": "éligible",
