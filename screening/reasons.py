@@ -127,8 +127,8 @@ _ANSWER_NO = _("%(title)s: no")
 _NOT_ANSWERED = _("%(title)s: not answered yet")
 
 _TRANSAMINASE_TEMPLATES: Final = {
-    "no_result": _("No %(name)s result on or before the reference date"),
-    "result_too_old": _("Latest %(name)s result more than %(lab_window)s days before the reference date; repeat"),
+    "no_result": _("No %(name)s result on or before %(reference_date)s"),
+    "result_too_old": _("Latest %(name)s result, of %(latest_date)s, %(latest_days)s before %(reference_date)s: older than %(lab_window)s days; repeat"),
     "within_limit": _("%(name)s %(value)s × ULN (%(entered)s) ≤ %(max)s × ULN"),
     "above_limit": _("%(name)s %(value)s × ULN (%(entered)s) > %(max)s × ULN (no liver metastases)"),
     "below_raised_limit": _("%(name)s %(value)s × ULN (%(entered)s) < %(raised_below)s × ULN (%(because)s)"),
@@ -189,9 +189,9 @@ TEMPLATES: Final[dict[tuple[str, ...], Promise]] = {
         "RBC transfusion on %(support_date)s, within %(support_window)s days of %(support_window_start)s "
         "(no usable hemoglobin result)"
     ),
-    ("INC-07-HB", "no_result"): _("No hemoglobin result on or before the reference date"),
+    ("INC-07-HB", "no_result"): _("No hemoglobin result on or before %(reference_date)s"),
     ("INC-07-HB", "result_too_old"): _(
-        "Latest hemoglobin result more than %(lab_window)s days before the reference date; repeat"
+        "Latest hemoglobin result, of %(latest_date)s, %(latest_days)s before %(reference_date)s: older than %(lab_window)s days; repeat"
     ),
     ("INC-07-HB", "at_least_min"): _("Hemoglobin %(value)s g/dL (%(entered)s) ≥ %(min)s"),
     ("INC-07-HB", "below_min"): _("Hemoglobin %(value)s g/dL (%(entered)s) < %(min)s"),
@@ -201,9 +201,9 @@ TEMPLATES: Final[dict[tuple[str, ...], Promise]] = {
     ("INC-07-ANC", "support_in_window", "no_result"): _(
         "G-CSF on %(support_date)s, within %(support_window)s days of %(support_window_start)s (no usable ANC result)"
     ),
-    ("INC-07-ANC", "no_result"): _("No ANC result on or before the reference date"),
+    ("INC-07-ANC", "no_result"): _("No ANC result on or before %(reference_date)s"),
     ("INC-07-ANC", "result_too_old"): _(
-        "Latest ANC result more than %(lab_window)s days before the reference date; repeat"
+        "Latest ANC result, of %(latest_date)s, %(latest_days)s before %(reference_date)s: older than %(lab_window)s days; repeat"
     ),
     ("INC-07-ANC", "at_least_min"): _("ANC %(value)s/mm³ (%(entered)s) ≥ %(min)s"),
     ("INC-07-ANC", "below_min"): _("ANC %(value)s/mm³ (%(entered)s) < %(min)s"),
@@ -215,15 +215,15 @@ TEMPLATES: Final[dict[tuple[str, ...], Promise]] = {
         "Platelet transfusion on %(support_date)s, within %(support_window)s days of %(support_window_start)s "
         "(no usable platelet result)"
     ),
-    ("INC-07-PLT", "no_result"): _("No platelet result on or before the reference date"),
+    ("INC-07-PLT", "no_result"): _("No platelet result on or before %(reference_date)s"),
     ("INC-07-PLT", "result_too_old"): _(
-        "Latest platelet result more than %(lab_window)s days before the reference date; repeat"
+        "Latest platelet result, of %(latest_date)s, %(latest_days)s before %(reference_date)s: older than %(lab_window)s days; repeat"
     ),
     ("INC-07-PLT", "at_least_min"): _("Platelets %(value)s/mm³ (%(entered)s) ≥ %(min)s"),
     ("INC-07-PLT", "below_min"): _("Platelets %(value)s/mm³ (%(entered)s) < %(min)s"),
-    ("INC-07-BILI", "no_result"): _("No total bilirubin result on or before the reference date"),
+    ("INC-07-BILI", "no_result"): _("No total bilirubin result on or before %(reference_date)s"),
     ("INC-07-BILI", "result_too_old"): _(
-        "Latest total bilirubin result more than %(lab_window)s days before the reference date; repeat"
+        "Latest total bilirubin result, of %(latest_date)s, %(latest_days)s before %(reference_date)s: older than %(lab_window)s days; repeat"
     ),
     ("INC-07-BILI", "within_limit"): _("Total bilirubin %(value)s × ULN (%(entered)s) ≤ %(max)s × ULN"),
     ("INC-07-BILI", "above_limit"): _(
@@ -247,15 +247,15 @@ TEMPLATES: Final[dict[tuple[str, ...], Promise]] = {
         for cid in _TRANSAMINASE_IDS
         for key, template in _TRANSAMINASE_TEMPLATES.items()
     },
-    ("INC-07-ALB", "no_result"): _("No albumin result on or before the reference date"),
+    ("INC-07-ALB", "no_result"): _("No albumin result on or before %(reference_date)s"),
     ("INC-07-ALB", "result_too_old"): _(
-        "Latest albumin result more than %(lab_window)s days before the reference date; repeat"
+        "Latest albumin result, of %(latest_date)s, %(latest_days)s before %(reference_date)s: older than %(lab_window)s days; repeat"
     ),
     ("INC-07-ALB", "at_least_min"): _("Albumin %(value)s g/dL (%(entered)s) ≥ %(min)s"),
     ("INC-07-ALB", "below_min"): _("Albumin %(value)s g/dL (%(entered)s) < %(min)s"),
-    ("INC-07-CRCL", "no_result"): _("No creatinine result on or before the reference date"),
+    ("INC-07-CRCL", "no_result"): _("No creatinine result on or before %(reference_date)s"),
     ("INC-07-CRCL", "result_too_old"): _(
-        "Latest creatinine result more than %(lab_window)s days before the reference date; repeat"
+        "Latest creatinine result, of %(latest_date)s, %(latest_days)s before %(reference_date)s: older than %(lab_window)s days; repeat"
     ),
     ("INC-07-CRCL", "inputs_missing"): _("Creatinine clearance cannot be computed (not given: %(unknown)s)"),
     ("INC-07-CRCL", "at_least_min"): _(
@@ -271,7 +271,7 @@ TEMPLATES: Final[dict[tuple[str, ...], Promise]] = {
     ("INC-08", "below_min"): _("LVEF %(percent)s (%(method)s) < %(min)s"),
     ("INC-09", "wocbp_unknown"): _("Childbearing potential unknown (%(because)s)"),
     ("INC-09", "not_wocbp"): _("Not a woman of childbearing potential (%(because)s)"),
-    ("INC-09", "no_test"): _("No pregnancy test on or before the reference date"),
+    ("INC-09", "no_test"): _("No pregnancy test on or before %(reference_date)s"),
     ("INC-09", "positive"): _("%(test)s positive on %(date)s, %(days)s before %(reference)s"),
     ("INC-09", "test_too_old"): _(
         "%(test)s negative on %(date)s, %(days)s before %(reference)s: older than %(pregnancy_window)s days; repeat"
@@ -511,6 +511,8 @@ def _plain(values: Mapping[str, Any]) -> Params:
             params[key] = _number(value)
         elif isinstance(value, datetime.date) or (isinstance(value, str) and _ISO_DATE.fullmatch(value)):
             params[key] = _date(value)
+    if values.get("latest_days_before_reference") is not None:
+        params["latest_days"] = _days(values["latest_days_before_reference"])
     return params
 
 
