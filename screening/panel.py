@@ -120,7 +120,7 @@ def _form_rows(entry: ScreeningEntry | None, *, preview: bool) -> _Rows | None:
 
 def _wocbp_anchor(values: Mapping[str, Any]) -> str:
     because = values.get("wocbp_because")
-    if values.get("sex") is None or because == "sex unknown":
+    if because == "sex unknown":
         return "id_sex"
     if isinstance(because, str) and because.startswith("unknown: "):
         unknown = because.removeprefix("unknown: ").split(", ")
@@ -189,8 +189,8 @@ def lab_row_marks(
     result: Mapping[str, Any] | None, entry: ScreeningEntry | None, rows: _Rows | None
 ) -> dict[int, list[dict[str, str]]]:
     """What the lab table says beside each of its rows, by form row: the rows the rules
-    used (for which criterion), and the rows that cannot count: too old (more than 28 days
-    before the reference date, criteria.md), dated after it, or older than the result used."""
+    used (for which criterion), and the rows that do not count: too old (more than 28 days
+    before the reference date, criteria.md), or older than the result used."""
     if result is None or entry is None or rows is None or not result.get("reference_date"):
         return {}
     reference = datetime.date.fromisoformat(str(result["reference_date"]))
@@ -212,11 +212,9 @@ def lab_row_marks(
         test, day = _lab_form_values(entry, index)
         if test is None or day is None or index in marks:
             continue
+        # (A result dated after R is refused on saving: exchange-format.md.)
         days = (reference - day).days
-        if days < 0:
-            text = gettext("Not used: dated after the reference date (%(reference)s)")
-            mark = {"kind": "after_reference", "text": text % {"reference": _shown_date(reference)}}
-        elif days > LAB_WINDOW_DAYS:
+        if days > LAB_WINDOW_DAYS:
             text = gettext("Too old to count: %(days)s days before %(reference)s (more than %(window)s days)")
             mark = {
                 "kind": "too_old",

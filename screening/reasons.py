@@ -26,7 +26,6 @@ from django.utils.translation import get_language, gettext, ngettext, pgettext, 
 from django.utils.translation import gettext_lazy as _
 
 from screening.rules import units
-from screening.rules.derived import COCKCROFT_GAULT_FEMALE_FACTOR
 from screening.rules.dates import (
     BRAIN_METASTASIS_TREATMENT_MIN_DAYS,
     LAB_WINDOW_DAYS,
@@ -34,6 +33,7 @@ from screening.rules.dates import (
     PREGNANCY_TEST_WINDOW_DAYS,
     SUPPORT_WINDOW_DAYS,
 )
+from screening.rules.derived import COCKCROFT_GAULT_FEMALE_FACTOR
 from screening.rules.exclusion import adc_named_in
 from screening.rules.inclusion import (
     ADULT_AGE_YEARS,
@@ -128,7 +128,10 @@ _NOT_ANSWERED = _("%(title)s: not answered yet")
 
 _TRANSAMINASE_TEMPLATES: Final = {
     "no_result": _("No %(name)s result on or before %(reference_date)s"),
-    "result_too_old": _("Latest %(name)s result, of %(latest_date)s, %(latest_days)s before %(reference_date)s: older than %(lab_window)s days; repeat"),
+    "result_too_old": _(
+        "Latest %(name)s result, of %(latest_date)s, %(latest_days)s before %(reference_date)s: "
+        "older than %(lab_window)s days; repeat"
+    ),
     "within_limit": _("%(name)s %(value)s × ULN (%(entered)s) ≤ %(max)s × ULN"),
     "above_limit": _("%(name)s %(value)s × ULN (%(entered)s) > %(max)s × ULN (no liver metastases)"),
     "below_raised_limit": _("%(name)s %(value)s × ULN (%(entered)s) < %(raised_below)s × ULN (%(because)s)"),
@@ -191,7 +194,8 @@ TEMPLATES: Final[dict[tuple[str, ...], Promise]] = {
     ),
     ("INC-07-HB", "no_result"): _("No hemoglobin result on or before %(reference_date)s"),
     ("INC-07-HB", "result_too_old"): _(
-        "Latest hemoglobin result, of %(latest_date)s, %(latest_days)s before %(reference_date)s: older than %(lab_window)s days; repeat"
+        "Latest hemoglobin result, of %(latest_date)s, %(latest_days)s before %(reference_date)s: "
+        "older than %(lab_window)s days; repeat"
     ),
     ("INC-07-HB", "at_least_min"): _("Hemoglobin %(value)s g/dL (%(entered)s) ≥ %(min)s"),
     ("INC-07-HB", "below_min"): _("Hemoglobin %(value)s g/dL (%(entered)s) < %(min)s"),
@@ -203,7 +207,8 @@ TEMPLATES: Final[dict[tuple[str, ...], Promise]] = {
     ),
     ("INC-07-ANC", "no_result"): _("No ANC result on or before %(reference_date)s"),
     ("INC-07-ANC", "result_too_old"): _(
-        "Latest ANC result, of %(latest_date)s, %(latest_days)s before %(reference_date)s: older than %(lab_window)s days; repeat"
+        "Latest ANC result, of %(latest_date)s, %(latest_days)s before %(reference_date)s: "
+        "older than %(lab_window)s days; repeat"
     ),
     ("INC-07-ANC", "at_least_min"): _("ANC %(value)s/mm³ (%(entered)s) ≥ %(min)s"),
     ("INC-07-ANC", "below_min"): _("ANC %(value)s/mm³ (%(entered)s) < %(min)s"),
@@ -217,13 +222,15 @@ TEMPLATES: Final[dict[tuple[str, ...], Promise]] = {
     ),
     ("INC-07-PLT", "no_result"): _("No platelet result on or before %(reference_date)s"),
     ("INC-07-PLT", "result_too_old"): _(
-        "Latest platelet result, of %(latest_date)s, %(latest_days)s before %(reference_date)s: older than %(lab_window)s days; repeat"
+        "Latest platelet result, of %(latest_date)s, %(latest_days)s before %(reference_date)s: "
+        "older than %(lab_window)s days; repeat"
     ),
     ("INC-07-PLT", "at_least_min"): _("Platelets %(value)s/mm³ (%(entered)s) ≥ %(min)s"),
     ("INC-07-PLT", "below_min"): _("Platelets %(value)s/mm³ (%(entered)s) < %(min)s"),
     ("INC-07-BILI", "no_result"): _("No total bilirubin result on or before %(reference_date)s"),
     ("INC-07-BILI", "result_too_old"): _(
-        "Latest total bilirubin result, of %(latest_date)s, %(latest_days)s before %(reference_date)s: older than %(lab_window)s days; repeat"
+        "Latest total bilirubin result, of %(latest_date)s, %(latest_days)s before %(reference_date)s: "
+        "older than %(lab_window)s days; repeat"
     ),
     ("INC-07-BILI", "within_limit"): _("Total bilirubin %(value)s × ULN (%(entered)s) ≤ %(max)s × ULN"),
     ("INC-07-BILI", "above_limit"): _(
@@ -249,13 +256,15 @@ TEMPLATES: Final[dict[tuple[str, ...], Promise]] = {
     },
     ("INC-07-ALB", "no_result"): _("No albumin result on or before %(reference_date)s"),
     ("INC-07-ALB", "result_too_old"): _(
-        "Latest albumin result, of %(latest_date)s, %(latest_days)s before %(reference_date)s: older than %(lab_window)s days; repeat"
+        "Latest albumin result, of %(latest_date)s, %(latest_days)s before %(reference_date)s: "
+        "older than %(lab_window)s days; repeat"
     ),
     ("INC-07-ALB", "at_least_min"): _("Albumin %(value)s g/dL (%(entered)s) ≥ %(min)s"),
     ("INC-07-ALB", "below_min"): _("Albumin %(value)s g/dL (%(entered)s) < %(min)s"),
     ("INC-07-CRCL", "no_result"): _("No creatinine result on or before %(reference_date)s"),
     ("INC-07-CRCL", "result_too_old"): _(
-        "Latest creatinine result, of %(latest_date)s, %(latest_days)s before %(reference_date)s: older than %(lab_window)s days; repeat"
+        "Latest creatinine result, of %(latest_date)s, %(latest_days)s before %(reference_date)s: "
+        "older than %(lab_window)s days; repeat"
     ),
     ("INC-07-CRCL", "inputs_missing"): _("Creatinine clearance cannot be computed (not given: %(unknown)s)"),
     ("INC-07-CRCL", "at_least_min"): _(
@@ -808,6 +817,7 @@ _DERIVED_WITH_OUTCOME: Final[dict[str, Callable[[str, Mapping[str, Any], str], P
     "INC-03-HER2": _her2,
     "INC-03-HR": _hormone_receptors,
 }
+
 
 # The ruleset's thresholds and windows, named in the templates.
 # Written out when a reason is rendered: numbers take the active language's separators.

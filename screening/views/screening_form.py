@@ -249,7 +249,9 @@ def screening_evaluate(request: HttpRequest, number: str | None = None) -> HttpR
     if document is None:
         return render(request, "screening/_panel.html", {**panel_context(None, preview=True), "entry": entry})
     result = exchange.as_json_data(exchange.result_document(evaluate(document), screening_id=number))
-    return render(request, "screening/_panel.html", {**panel_context(result, preview=True, entry=entry), "entry": entry})
+    return render(
+        request, "screening/_panel.html", {**panel_context(result, preview=True, entry=entry), "entry": entry}
+    )
 
 
 def evaluation_detail(request: HttpRequest, number: str, pk: int) -> HttpResponse:

@@ -471,7 +471,12 @@ CASES = [
         "la présence de métastases hépatiques, non renseignée, décide du résultat",
     ),
     _case("INC-07-AST", ("INC-07-AST", "no_result"), labs("ast"), "Aucun résultat d'ASAT au 12/03/2026 ou avant"),
-    _case("INC-07-AST", ("INC-07-AST", "result_too_old"), old_lab("ast"), "Dernier résultat d'ASAT du 01/02/2026, 39 jours avant le 12/03/2026 : plus de 28 jours"),
+    _case(
+        "INC-07-AST",
+        ("INC-07-AST", "result_too_old"),
+        old_lab("ast"),
+        "Dernier résultat d'ASAT du 01/02/2026, 39 jours avant le 12/03/2026 : plus de 28 jours",
+    ),
     _case(
         "INC-07-AST",
         ("INC-07-AST", "within_limit"),
