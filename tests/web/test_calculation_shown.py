@@ -453,5 +453,5 @@ def test_outcome_words_follow_the_glossary(client: Client, coordinator_ipc: User
     page = _get(client, reverse("screening:detail", args=[creatinine_ipc.number]), "fr")
     labels = {_text(badge) for badge in _panel(page).xpath('.//li[@data-criterion]/span[contains(@class, "badge")]')}
     assert labels <= {"conforme", "non conforme", "donnée manquante", "sans objet"}
-    # A non-inclusion criterion that does not apply to the patient reads "conforme", not "satisfait".
+    # A non-inclusion criterion whose condition is absent reads "conforme", not "satisfait".
     assert _text(_criterion(page, "EXC-02").xpath("./span")[0]) == "conforme"
