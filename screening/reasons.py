@@ -1003,22 +1003,32 @@ def _crcl_calculation(values: Mapping[str, Any]) -> dict[str, Any] | None:
     unit = values.get("unit")
     entered = values.get("value_entered")
     divisor = LAB_UNITS["creatinine"].divisors.get(unit) if isinstance(unit, str) else None
+    # The formula is written with the creatinine as entered (and its conversion), as the rules
+    # compute it, exactly: the rounded 0,70 mg/dL would not give the CrCl shown. A result
+    # stored before the rules kept the value entered shows no substituted formula.
+    creatinine_term: str | None = None
     if entered is not None and divisor is not None and divisor != 1:
         creatinine = gettext("%(entered)s = %(mg_dl)s mg/dL (÷ %(factor)s)") % {
             "entered": lab_value_text(entered, str(unit)),
             "mg_dl": creatinine_mg_dl,
             "factor": _number(divisor),
         }
-        # The formula with the value as entered and its conversion, as the rules compute it
-        # (exactly): the rounded 0,70 mg/dL would not give the CrCl shown.
         creatinine_term = f"({_number(entered)} ÷ {_number(divisor)})"
+    elif entered is not None and divisor == 1:
+        creatinine = gettext("%(mg_dl)s mg/dL") % {"mg_dl": _number(entered)}
+        creatinine_term = _number(entered)
     else:
         creatinine = gettext("%(mg_dl)s mg/dL") % {"mg_dl": creatinine_mg_dl}
-        creatinine_term = creatinine_mg_dl
     factor = _number(COCKCROFT_GAULT_FEMALE_FACTOR) if female else None
-    substituted = f"[(140 − {_number(age)}) × {_number(values['weight_kg'])}] / [72 × {creatinine_term}]"
-    if factor is not None:
-        substituted += f" × {factor}"
+    substituted = None
+    if creatinine_term is not None:
+        formula = f"[(140 − {_number(age)}) × {_number(values['weight_kg'])}] / [72 × {creatinine_term}]"
+        if factor is not None:
+            formula += f" × {factor}"
+        substituted = gettext("%(formula)s = %(crcl)s mL/min") % {
+            "formula": formula,
+            "crcl": _number(values["crcl_ml_min"], 1),
+        }
     return {
         "formula": gettext("CrCl = [(140 − age) × weight (kg)] / [72 × creatinine (mg/dL)], × 0.85 for a woman"),
         "inputs": [
@@ -1031,8 +1041,7 @@ def _crcl_calculation(values: Mapping[str, Any]) -> dict[str, Any] | None:
                 gettext("female: × %(factor)s") % {"factor": factor} if factor else gettext("male: no factor"),
             ),
         ],
-        "substituted": gettext("%(formula)s = %(crcl)s mL/min")
-        % {"formula": substituted, "crcl": _number(values["crcl_ml_min"], 1)},
+        "substituted": substituted,
         "crcl": _number(values["crcl_ml_min"], 1),
         "lab_index": values.get("lab_index"),
         "row": lab_row_name("creatinine", day),

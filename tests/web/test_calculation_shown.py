@@ -16,9 +16,13 @@ import lxml.html
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from screening import services
+from screening.exchange import as_json_data
 from screening.models import Screening, User
+from screening.reasons import crcl_calculation, row_used
+from tests.builders import outcome_of
 from tests.web.formdata import form_data
 
 NBSP = "\u00a0"
@@ -143,15 +147,16 @@ def test_crcl_of_a_creatinine_in_mg_dl_shows_no_conversion(
     doc = copy.deepcopy(example_document)
     for row in doc["labs"]:
         if row["test"] == "creatinine":
-            row.update(value=0.7, unit="mg/dL")
+            row.update(value=0.705, unit="mg/dL")
     screening = _save(doc, coordinator_ipc)
     client.force_login(coordinator_ipc)
     shown = _text(
         _get(client, reverse("screening:detail", args=[screening.number]), "fr").xpath('//*[@data-testid="crcl"]')[0]
     )
-    assert "Créatinine : 0,70 mg/dL" in shown
+    # As entered (0,705), not as rounded for display (0,71): the formula gives the CrCl shown.
+    assert "Créatinine : 0,705 mg/dL" in shown
     assert "÷ 88,4" not in shown
-    assert "[(140 − 44) × 63,5] / [72 × 0,70] × 0,85 = " in shown
+    assert "[(140 − 44) × 63,5] / [72 × 0,705] × 0,85 = 102,1 mL/min" in shown
 
 
 # --- the row each lab criterion used ---------------------------------------------------
@@ -455,3 +460,33 @@ def test_outcome_words_follow_the_glossary(client: Client, coordinator_ipc: User
     assert labels <= {"conforme", "non conforme", "donnée manquante", "sans objet"}
     # A non-inclusion criterion whose condition is absent reads "conforme", not "satisfait".
     assert _text(_criterion(page, "EXC-02").xpath("./span")[0]) == "conforme"
+
+
+# --- what the rules give the page, and results stored before they gave it ---------------
+
+
+def test_crcl_values_name_the_creatinine_row_used(example_document: dict[str, Any]) -> None:
+    values = outcome_of(_document(example_document), "INC-07-CRCL").values
+    assert {k: values[k] for k in ("lab_index", "value_entered", "unit", "days_before_reference")} == {
+        "lab_index": USED_ROW,
+        "value_entered": 62,
+        "unit": "umol/L",
+        "days_before_reference": 7,
+    }
+
+
+def test_a_result_stored_before_the_row_was_named_still_shows_the_calculation(
+    example_document: dict[str, Any],
+) -> None:
+    criterion = as_json_data(outcome_of(_document(example_document), "INC-07-CRCL"))
+    for key in ("lab_index", "value_entered", "unit", "days_before_reference"):
+        del criterion["values"][key]
+    with translation.override("fr"):
+        calculation = crcl_calculation(criterion)
+        assert row_used(criterion) is None
+    assert calculation is not None
+    assert calculation["lab_index"] is None
+    assert dict(calculation["inputs"])["Créatinine"] == "0,70 mg/dL"
+    # Not "[72 × 0,70]": the rounded creatinine would give 102,8, not the 102,6 computed.
+    assert calculation["substituted"] is None
+    assert calculation["crcl"] == "102,6"
