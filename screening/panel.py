@@ -1,16 +1,34 @@
-"""What the evaluation panel shows, from a stored or previewed result document."""
+"""What the evaluation panel shows, from a stored or previewed result document: each
+criterion with its reason and the row it read, how CrCl was computed, where each
+criterion's deciding value is entered (its link), and the marks of the lab table."""
 
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Final
 
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from screening.models import Sex
-from screening.reasons import CRITERION_TITLES, OUTCOME_LABELS, STATUS_LABELS, localized_reason
+from screening.reasons import (
+    CRITERION_TITLES,
+    LAB_CRITERIA,
+    OUTCOME_LABELS,
+    STATUS_LABELS,
+    crcl_calculation,
+    lab_row_name,
+    localized_reason,
+    row_used,
+)
+from screening.rules.dates import LAB_WINDOW_DAYS
 
-# Where each criterion's deciding value is entered: the anchor of its form field or section.
+if TYPE_CHECKING:
+    from screening.forms import ScreeningEntry
+
+# Where each criterion's deciding value is entered: the anchor of its form field or section
+# (the row used, when a criterion names one, comes first: see _anchor).
 CRITERION_FIELDS: dict[str, str] = {
     "INC-01": "id_consent_signed",
     "INC-02": "id_date_of_birth",
@@ -49,24 +67,184 @@ CRITERION_FIELDS: dict[str, str] = {
 OUTCOME_BADGES = {"pass": "success", "fail": "danger", "missing": "warning", "not_applicable": "secondary"}
 STATUS_BADGES = {"eligible": "success", "ineligible": "danger", "incomplete": "warning"}
 
+# What decides WOCBP (rules.derived.wocbp_status names it in ``because``): the field to
+# answer, the reproductive section's own first (it is where the status is decided).
+_WOCBP_FIELDS: Final = (
+    ("hysterectomy", "id_hysterectomy"),
+    ("bilateral oophorectomy", "id_bilateral_oophorectomy"),
+    ("amenorrhea", "id_amenorrhea_months"),
+    ("age", "id_date_of_birth"),
+)
+# A support date in the window fails the count whatever its value: the date is what decides.
+_SUPPORT_FIELDS: Final = {
+    "INC-07-HB": "id_rbc_transfusion_date",
+    "INC-07-ANC": "id_gcsf_date",
+    "INC-07-PLT": "id_platelet_transfusion_date",
+}
+_CRCL_INPUT_FIELDS: Final = (("sex", "id_sex"), ("date_of_birth", "id_date_of_birth"), ("weight_kg", "id_weight_kg"))
 
-def _anchor(criterion: dict[str, Any]) -> str:
-    """The field to fix: the lab row used when there is one, else the criterion's field."""
-    lab_index = criterion.get("values", {}).get("lab_index")
-    if lab_index is not None:
-        return f"id_labs-{lab_index}-value"
-    return CRITERION_FIELDS.get(criterion["id"], "")
+
+class _Rows:
+    """Where the document's rows of a list are on the page: the position of each among the
+    form's rows (blank and deleted rows of a posted form are not in the document)."""
+
+    def __init__(self, positions: dict[str, list[int] | None]) -> None:
+        self._positions = positions
+
+    def form_row(self, name: str, index: object) -> int | None:
+        if not isinstance(index, int) or isinstance(index, bool) or index < 0:
+            return None
+        positions = self._positions.get(name)
+        if positions is None:  # the form's rows are the stored rows, in order
+            return index
+        return positions[index] if index < len(positions) else None
+
+
+def _form_rows(entry: ScreeningEntry | None, *, preview: bool) -> _Rows | None:
+    """How document rows map to form rows; None when they cannot be matched (a posted form
+    shown again with the last saved evaluation: its rows are not the ones evaluated)."""
+    if entry is None or not entry.form.is_bound:
+        # The screening page's rows are its stored rows in order, the document's lists.
+        return _Rows({})
+    if not preview:
+        return None
+    positions: dict[str, list[int] | None] = {}
+    for name in ("labs", "pregnancy_tests"):
+        positions[name] = [
+            i
+            for i, form in enumerate(entry.formsets[name].forms)
+            if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE")
+        ]
+    return _Rows(positions)
+
+
+def _wocbp_anchor(values: Mapping[str, Any]) -> str:
+    because = values.get("wocbp_because")
+    if because == "sex unknown":
+        return "id_sex"
+    if isinstance(because, str) and because.startswith("unknown: "):
+        unknown = because.removeprefix("unknown: ").split(", ")
+        for label, field in _WOCBP_FIELDS:
+            if any(part == label or part.startswith(f"{label} ") for part in unknown):
+                if label == "amenorrhea" and any(part.startswith("amenorrhea ") for part in unknown):
+                    return "id_amenorrhea_other_cause"  # months given: the other cause is what is missing
+                return field
+    return "section-reproductive"
+
+
+def _anchor(criterion: Mapping[str, Any], rows: _Rows | None) -> str:
+    """The element to go to for this criterion: the field or row that decides it."""
+    cid, code = criterion.get("id"), criterion.get("code")
+    values = criterion.get("values")
+    if not isinstance(values, Mapping):
+        values = {}
+    if cid in ("INC-06", "INC-09") and code == "wocbp_unknown":
+        return _wocbp_anchor(values)
+    if cid == "INC-09":
+        row = None if rows is None else rows.form_row("pregnancy_tests", values.get("test_index"))
+        return f"id_pregnancy_tests-{row}-result" if row is not None else "section-pregnancy-tests"
+    if cid in LAB_CRITERIA:
+        if code == "support_in_window":
+            return _SUPPORT_FIELDS[str(cid)]
+        if code == "inputs_missing":
+            return next((field for key, field in _CRCL_INPUT_FIELDS if values.get(key) is None), "id_weight_kg")
+        index = values.get("lab_index", values.get("latest_lab_index"))
+        row = None if rows is None else rows.form_row("labs", index)
+        return f"id_labs-{row}-value" if row is not None else "section-labs"
+    return CRITERION_FIELDS.get(str(cid), "")
+
+
+def stored_anchor(criterion: Mapping[str, Any]) -> str:
+    """The criterion's anchor on its screening's page (the stored rows), for other pages'
+    links (the review queue): ``reverse("screening:detail") + "#" + anchor``."""
+    return _anchor(criterion, _Rows({}))
 
 
 def _date(iso: str | None) -> datetime.date | None:
     return None if iso is None else datetime.date.fromisoformat(iso)
 
 
-def panel_context(result: dict[str, Any] | None, *, preview: bool) -> dict[str, Any]:
+def _row_day(value: object) -> datetime.date | None:
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _lab_form_values(entry: ScreeningEntry, index: int) -> tuple[str | None, datetime.date | None]:
+    """The test and date of a lab row of the form, as typed (posted) or stored (initial)."""
+    form = entry.formsets["labs"].forms[index]
+    data = getattr(form, "cleaned_data", None) if form.is_bound else form.initial
+    if not data:
+        return None, None
+    test = data.get("test")
+    return (test if isinstance(test, str) and test else None), _row_day(data.get("date"))
+
+
+def lab_row_marks(
+    result: Mapping[str, Any] | None, entry: ScreeningEntry | None, rows: _Rows | None
+) -> dict[int, list[dict[str, str]]]:
+    """What the lab table says beside each of its rows, by form row: the rows the rules
+    used (for which criterion), and the rows that do not count: too old (more than 28 days
+    before the reference date, criteria.md), or older than the result used."""
+    if result is None or entry is None or rows is None or not result.get("reference_date"):
+        return {}
+    reference = datetime.date.fromisoformat(str(result["reference_date"]))
+    marks: dict[int, list[dict[str, str]]] = {}
+    used_on: dict[str, tuple[int, datetime.date]] = {}
+    for criterion in result.get("criteria", []):
+        cid, values = criterion.get("id"), criterion.get("values") or {}
+        if cid not in LAB_CRITERIA or values.get("lab_index") is None:
+            continue
+        row = rows.form_row("labs", values["lab_index"])
+        day = _row_day(values.get("date"))
+        if row is None or day is None:
+            continue
+        used_on[LAB_CRITERIA[cid]] = (row, day)
+        marks.setdefault(row, []).append(
+            {"kind": "used", "criterion": str(cid), "text": gettext("Used for %(criterion)s") % {"criterion": cid}}
+        )
+    for index in range(len(entry.formsets["labs"].forms)):
+        test, day = _lab_form_values(entry, index)
+        if test is None or day is None or index in marks:
+            continue
+        # (A result dated after R is refused on saving: exchange-format.md.)
+        days = (reference - day).days
+        if days > LAB_WINDOW_DAYS:
+            text = gettext("Too old to count: %(days)s days before %(reference)s (more than %(window)s days)")
+            mark = {
+                "kind": "too_old",
+                "text": text % {"days": days, "reference": _shown_date(reference), "window": LAB_WINDOW_DAYS},
+            }
+        elif test in used_on:
+            text = gettext("Not used: a later result counts (%(row)s)")
+            mark = {"kind": "superseded", "text": text % {"row": lab_row_name(test, used_on[test][1])}}
+        else:
+            continue
+        marks.setdefault(index, []).append(mark)
+    return marks
+
+
+def _shown_date(day: datetime.date) -> str:
+    return date_format(day, "SHORT_DATE_FORMAT")
+
+
+def panel_context(
+    result: dict[str, Any] | None, *, preview: bool, entry: ScreeningEntry | None = None
+) -> dict[str, Any]:
+    """The panel's context. ``entry``: the form on the page, when the panel is beside it
+    (the screening page and its live preview): links then match its rows, and the lab
+    table's marks (``lab_row_marks``, by form row) are given."""
     if result is None:
-        return {"result": None, "preview": preview}
+        return {"result": None, "preview": preview, "lab_row_marks": {}}
+    rows_on_page = _form_rows(entry, preview=preview)
     rows = []
     for criterion in result["criteria"]:
+        used = row_used(criterion)
         rows.append(
             {
                 "id": criterion["id"],
@@ -76,10 +254,12 @@ def panel_context(result: dict[str, Any] | None, *, preview: bool) -> dict[str, 
                 "outcome_label": OUTCOME_LABELS.get(criterion["outcome"], criterion["outcome"]),
                 "badge": OUTCOME_BADGES.get(criterion["outcome"], "secondary"),
                 "reason": localized_reason(criterion),
-                "anchor": _anchor(criterion),
+                "used": used[0] if used else "",
+                "anchor": _anchor(criterion, rows_on_page),
             }
         )
     crcl = next((c for c in result["criteria"] if c["id"] == "INC-07-CRCL"), None)
+    calculation = crcl_calculation(crcl) if crcl is not None else None
     return {
         "result": result,
         "preview": preview,
@@ -92,6 +272,7 @@ def panel_context(result: dict[str, Any] | None, *, preview: bool) -> dict[str, 
         "failed_rows": [r for r in rows if r["outcome"] == "fail"],
         "missing_rows": [r for r in rows if r["outcome"] == "missing"],
         "valid_until_date": _date(result.get("valid_until")),
-        "crcl_values": crcl["values"] if crcl and result.get("crcl_ml_min") is not None else None,
-        "crcl_sex_label": Sex(crcl["values"]["sex"]).label if crcl and crcl["values"].get("sex") in Sex.values else "",
+        "crcl": calculation,
+        "crcl_anchor": next((r["anchor"] for r in rows if r["id"] == "INC-07-CRCL"), ""),
+        "lab_row_marks": lab_row_marks(result, entry, rows_on_page),
     }

@@ -20,6 +20,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Final
 
+from django.utils.formats import date_format, get_format
 from django.utils.functional import Promise
 from django.utils.translation import get_language, gettext, ngettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +33,7 @@ from screening.rules.dates import (
     PREGNANCY_TEST_WINDOW_DAYS,
     SUPPORT_WINDOW_DAYS,
 )
+from screening.rules.derived import COCKCROFT_GAULT_FEMALE_FACTOR
 from screening.rules.exclusion import adc_named_in
 from screening.rules.inclusion import (
     ADULT_AGE_YEARS,
@@ -49,6 +51,7 @@ from screening.rules.inclusion import (
     TRANSAMINASES_MAX_X_ULN,
 )
 from screening.rules.units import LAB_UNITS
+from screening.unit_display import display_unit
 
 logger = logging.getLogger(__name__)
 
@@ -124,8 +127,11 @@ _ANSWER_NO = _("%(title)s: no")
 _NOT_ANSWERED = _("%(title)s: not answered yet")
 
 _TRANSAMINASE_TEMPLATES: Final = {
-    "no_result": _("No %(name)s result on or before the reference date"),
-    "result_too_old": _("Latest %(name)s result more than %(lab_window)s days before the reference date; repeat"),
+    "no_result": _("No %(name)s result on or before %(reference_date)s"),
+    "result_too_old": _(
+        "Latest %(name)s result, of %(latest_date)s, %(latest_days)s before %(reference_date)s: "
+        "older than %(lab_window)s days; repeat"
+    ),
     "within_limit": _("%(name)s %(value)s × ULN (%(entered)s) ≤ %(max)s × ULN"),
     "above_limit": _("%(name)s %(value)s × ULN (%(entered)s) > %(max)s × ULN (no liver metastases)"),
     "below_raised_limit": _("%(name)s %(value)s × ULN (%(entered)s) < %(raised_below)s × ULN (%(because)s)"),
@@ -186,9 +192,10 @@ TEMPLATES: Final[dict[tuple[str, ...], Promise]] = {
         "RBC transfusion on %(support_date)s, within %(support_window)s days of %(support_window_start)s "
         "(no usable hemoglobin result)"
     ),
-    ("INC-07-HB", "no_result"): _("No hemoglobin result on or before the reference date"),
+    ("INC-07-HB", "no_result"): _("No hemoglobin result on or before %(reference_date)s"),
     ("INC-07-HB", "result_too_old"): _(
-        "Latest hemoglobin result more than %(lab_window)s days before the reference date; repeat"
+        "Latest hemoglobin result, of %(latest_date)s, %(latest_days)s before %(reference_date)s: "
+        "older than %(lab_window)s days; repeat"
     ),
     ("INC-07-HB", "at_least_min"): _("Hemoglobin %(value)s g/dL (%(entered)s) ≥ %(min)s"),
     ("INC-07-HB", "below_min"): _("Hemoglobin %(value)s g/dL (%(entered)s) < %(min)s"),
@@ -198,9 +205,10 @@ TEMPLATES: Final[dict[tuple[str, ...], Promise]] = {
     ("INC-07-ANC", "support_in_window", "no_result"): _(
         "G-CSF on %(support_date)s, within %(support_window)s days of %(support_window_start)s (no usable ANC result)"
     ),
-    ("INC-07-ANC", "no_result"): _("No ANC result on or before the reference date"),
+    ("INC-07-ANC", "no_result"): _("No ANC result on or before %(reference_date)s"),
     ("INC-07-ANC", "result_too_old"): _(
-        "Latest ANC result more than %(lab_window)s days before the reference date; repeat"
+        "Latest ANC result, of %(latest_date)s, %(latest_days)s before %(reference_date)s: "
+        "older than %(lab_window)s days; repeat"
     ),
     ("INC-07-ANC", "at_least_min"): _("ANC %(value)s/mm³ (%(entered)s) ≥ %(min)s"),
     ("INC-07-ANC", "below_min"): _("ANC %(value)s/mm³ (%(entered)s) < %(min)s"),
@@ -212,15 +220,17 @@ TEMPLATES: Final[dict[tuple[str, ...], Promise]] = {
         "Platelet transfusion on %(support_date)s, within %(support_window)s days of %(support_window_start)s "
         "(no usable platelet result)"
     ),
-    ("INC-07-PLT", "no_result"): _("No platelet result on or before the reference date"),
+    ("INC-07-PLT", "no_result"): _("No platelet result on or before %(reference_date)s"),
     ("INC-07-PLT", "result_too_old"): _(
-        "Latest platelet result more than %(lab_window)s days before the reference date; repeat"
+        "Latest platelet result, of %(latest_date)s, %(latest_days)s before %(reference_date)s: "
+        "older than %(lab_window)s days; repeat"
     ),
     ("INC-07-PLT", "at_least_min"): _("Platelets %(value)s/mm³ (%(entered)s) ≥ %(min)s"),
     ("INC-07-PLT", "below_min"): _("Platelets %(value)s/mm³ (%(entered)s) < %(min)s"),
-    ("INC-07-BILI", "no_result"): _("No total bilirubin result on or before the reference date"),
+    ("INC-07-BILI", "no_result"): _("No total bilirubin result on or before %(reference_date)s"),
     ("INC-07-BILI", "result_too_old"): _(
-        "Latest total bilirubin result more than %(lab_window)s days before the reference date; repeat"
+        "Latest total bilirubin result, of %(latest_date)s, %(latest_days)s before %(reference_date)s: "
+        "older than %(lab_window)s days; repeat"
     ),
     ("INC-07-BILI", "within_limit"): _("Total bilirubin %(value)s × ULN (%(entered)s) ≤ %(max)s × ULN"),
     ("INC-07-BILI", "above_limit"): _(
@@ -244,23 +254,25 @@ TEMPLATES: Final[dict[tuple[str, ...], Promise]] = {
         for cid in _TRANSAMINASE_IDS
         for key, template in _TRANSAMINASE_TEMPLATES.items()
     },
-    ("INC-07-ALB", "no_result"): _("No albumin result on or before the reference date"),
+    ("INC-07-ALB", "no_result"): _("No albumin result on or before %(reference_date)s"),
     ("INC-07-ALB", "result_too_old"): _(
-        "Latest albumin result more than %(lab_window)s days before the reference date; repeat"
+        "Latest albumin result, of %(latest_date)s, %(latest_days)s before %(reference_date)s: "
+        "older than %(lab_window)s days; repeat"
     ),
     ("INC-07-ALB", "at_least_min"): _("Albumin %(value)s g/dL (%(entered)s) ≥ %(min)s"),
     ("INC-07-ALB", "below_min"): _("Albumin %(value)s g/dL (%(entered)s) < %(min)s"),
-    ("INC-07-CRCL", "no_result"): _("No creatinine result on or before the reference date"),
+    ("INC-07-CRCL", "no_result"): _("No creatinine result on or before %(reference_date)s"),
     ("INC-07-CRCL", "result_too_old"): _(
-        "Latest creatinine result more than %(lab_window)s days before the reference date; repeat"
+        "Latest creatinine result, of %(latest_date)s, %(latest_days)s before %(reference_date)s: "
+        "older than %(lab_window)s days; repeat"
     ),
     ("INC-07-CRCL", "inputs_missing"): _("Creatinine clearance cannot be computed (not given: %(unknown)s)"),
     ("INC-07-CRCL", "at_least_min"): _(
-        "Creatinine clearance %(crcl)s mL/min ≥ %(min)s (Cockcroft-Gault: %(sex)s, %(age_years)s y, "
+        "CrCl %(crcl)s mL/min ≥ %(min)s (Cockcroft-Gault: %(sex)s, %(age_years)s y, "
         "%(weight)s kg, creatinine %(creatinine)s mg/dL)"
     ),
     ("INC-07-CRCL", "below_min"): _(
-        "Creatinine clearance %(crcl)s mL/min < %(min)s (Cockcroft-Gault: %(sex)s, %(age_years)s y, "
+        "CrCl %(crcl)s mL/min < %(min)s (Cockcroft-Gault: %(sex)s, %(age_years)s y, "
         "%(weight)s kg, creatinine %(creatinine)s mg/dL)"
     ),
     ("INC-08", "not_given"): _("LVEF not given"),
@@ -268,7 +280,7 @@ TEMPLATES: Final[dict[tuple[str, ...], Promise]] = {
     ("INC-08", "below_min"): _("LVEF %(percent)s (%(method)s) < %(min)s"),
     ("INC-09", "wocbp_unknown"): _("Childbearing potential unknown (%(because)s)"),
     ("INC-09", "not_wocbp"): _("Not a woman of childbearing potential (%(because)s)"),
-    ("INC-09", "no_test"): _("No pregnancy test on or before the reference date"),
+    ("INC-09", "no_test"): _("No pregnancy test on or before %(reference_date)s"),
     ("INC-09", "positive"): _("%(test)s positive on %(date)s, %(days)s before %(reference)s"),
     ("INC-09", "test_too_old"): _(
         "%(test)s negative on %(date)s, %(days)s before %(reference)s: older than %(pregnancy_window)s days; repeat"
@@ -334,7 +346,6 @@ _VARIANTS: Final[dict[tuple[str, str], Callable[[Mapping[str, Any]], str | None]
 
 Params = dict[str, str]  # placeholders of a template, each value already written out
 
-_NBSP: Final = "\u00a0"  # between thousands and before %, as Django's French formats do
 _ISO_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -343,20 +354,23 @@ class _Untranslatable(Exception):
 
 
 def _number(value: object, decimals: int | None = None) -> str:
-    """1234.5 -> "1 234,5": the number as the rules show it, from the decimal stored (the
-    rules store each value as written or already rounded half up as they display it), or
-    with ``decimals`` fixed, rounded half up (CrCl to 1 decimal, weight to 1, creatinine
-    to 2: spec, "a displayed number is the exact value rounded half up")."""
+    """1234.5 -> "1 234,5" in French, "1,234.5" in English: the number as the rules show
+    it, from the decimal stored (the rules store each value as written or already rounded
+    half up as they display it), or with ``decimals`` fixed, rounded half up (CrCl to 1
+    decimal, weight to 1, creatinine to 2: spec, "a displayed number is the exact value
+    rounded half up"), with the active language's separators (its format module)."""
     if isinstance(value, bool) or not isinstance(value, int | float | Fraction | Decimal):
         raise _Untranslatable(value)
     if isinstance(value, float) and not math.isfinite(value):
         raise _Untranslatable(value)
     text = units.number_text(value, decimals)
-    return text.replace(",", _NBSP).replace(".", ",")
+    separators = {ord(","): str(get_format("THOUSAND_SEPARATOR")), ord("."): str(get_format("DECIMAL_SEPARATOR"))}
+    return text.translate(separators)
 
 
 def _percent(value: object) -> str:
-    return f"{_number(value)}{_NBSP}%"
+    # Translators: a percentage; French puts a no-break space before the sign (55 %).
+    return pgettext("percent", "%(number)s%%") % {"number": _number(value)}
 
 
 def _day(value: object) -> datetime.date:
@@ -369,7 +383,8 @@ def _day(value: object) -> datetime.date:
 
 
 def _date(value: object) -> str:
-    return _day(value).strftime("%d/%m/%Y")
+    """A date in the active language's short format (JJ/MM/AAAA in French)."""
+    return date_format(_day(value), "SHORT_DATE_FORMAT")
 
 
 def _days(count: object) -> str:
@@ -438,17 +453,6 @@ _RAISED_BECAUSE: Final = {
     "Gilbert's syndrome": pgettext_lazy("reason", "Gilbert's syndrome"),
     "liver metastases and Gilbert's syndrome": pgettext_lazy("reason", "liver metastases and Gilbert's syndrome"),
 }
-# Lab units as written in a document -> as shown (glossary: G/L, UI/L).
-_UNIT: Final = {
-    "10^9/L": "G/L",
-    "/mm3": "/mm³",
-    "/uL": "/µL",
-    "/\u03bcL": "/µL",
-    "umol/L": "µmol/L",
-    "\u03bcmol/L": "µmol/L",
-    "U/L": "UI/L",
-    "IU/L": "UI/L",
-}
 _LAB_TEST: Final = {
     "INC-07-HB": "hemoglobin",
     "INC-07-ANC": "anc",
@@ -516,6 +520,8 @@ def _plain(values: Mapping[str, Any]) -> Params:
             params[key] = _number(value)
         elif isinstance(value, datetime.date) or (isinstance(value, str) and _ISO_DATE.fullmatch(value)):
             params[key] = _date(value)
+    if values.get("latest_days_before_reference") is not None:
+        params["latest_days"] = _days(values["latest_days_before_reference"])
     return params
 
 
@@ -615,7 +621,7 @@ def _lab(cid: str, values: Mapping[str, Any]) -> Params:
     if values.get("value") is None:
         return params
     unit = values["unit"]
-    entered = {"value": _number(values["value_entered"]), "unit": _UNIT.get(unit, unit), "date": _date(values["date"])}
+    entered = {"value": _number(values["value_entered"]), "unit": display_unit(unit), "date": _date(values["date"])}
     if values.get("uln") is not None:
         params["entered"] = gettext("%(value)s %(unit)s, ULN %(uln)s, on %(date)s") % {
             **entered,
@@ -704,7 +710,7 @@ def _brain_metastases(cid: str, values: Mapping[str, Any]) -> Params:
         if days < BRAIN_METASTASIS_TREATMENT_MIN_DAYS:
             wrong.append(
                 gettext("last local treatment on %(date)s, %(days)s before %(reference)s (< %(treatment_days)s)")
-                % {**params, **_CONSTANTS}
+                % {**params, **_constants()}
             )
     unknown = [
         str(name)
@@ -812,32 +818,39 @@ _DERIVED_WITH_OUTCOME: Final[dict[str, Callable[[str, Mapping[str, Any], str], P
     "INC-03-HR": _hormone_receptors,
 }
 
+
 # The ruleset's thresholds and windows, named in the templates.
-_CONSTANTS: Final[Params] = {
-    "lab_window": _number(LAB_WINDOW_DAYS),
-    "support_window": _number(SUPPORT_WINDOW_DAYS),
-    "pregnancy_window": _number(PREGNANCY_TEST_WINDOW_DAYS),
-    "treatment_days": _number(BRAIN_METASTASIS_TREATMENT_MIN_DAYS),
-    "trial_window": _number(OTHER_TRIAL_WINDOW_DAYS),
-}
-_THRESHOLDS: Final[dict[str, Params]] = {
-    "INC-02": {"min": _number(ADULT_AGE_YEARS)},
-    "INC-03-HR": {"max": _percent(HORMONE_RECEPTOR_MAX_PERCENT)},
-    "INC-05": {"max": _number(ECOG_MAX)},
-    "INC-07-HB": {"min": _number(HEMOGLOBIN_MIN_G_DL)},
-    "INC-07-ANC": {"min": _number(ANC_MIN_PER_MM3)},
-    "INC-07-PLT": {"min": _number(PLATELETS_MIN_PER_MM3)},
-    "INC-07-BILI": {
-        "max": _number(BILIRUBIN_MAX_X_ULN),
-        "raised_below": _number(BILIRUBIN_LIVER_OR_GILBERT_BELOW_X_ULN),
-    },
+# Written out when a reason is rendered: numbers take the active language's separators.
+def _constants() -> Params:
+    return {
+        "lab_window": _number(LAB_WINDOW_DAYS),
+        "support_window": _number(SUPPORT_WINDOW_DAYS),
+        "pregnancy_window": _number(PREGNANCY_TEST_WINDOW_DAYS),
+        "treatment_days": _number(BRAIN_METASTASIS_TREATMENT_MIN_DAYS),
+        "trial_window": _number(OTHER_TRIAL_WINDOW_DAYS),
+    }
+
+
+def _thresholds(cid: str) -> Params:
+    thresholds = _THRESHOLDS.get(cid, {})
+    return {name: _percent(v) if cid in _PERCENT_THRESHOLDS else _number(v) for name, v in thresholds.items()}
+
+
+_PERCENT_THRESHOLDS: Final = frozenset({"INC-03-HR", "INC-08"})
+_THRESHOLDS: Final[dict[str, dict[str, Fraction | int]]] = {
+    "INC-02": {"min": ADULT_AGE_YEARS},
+    "INC-03-HR": {"max": HORMONE_RECEPTOR_MAX_PERCENT},
+    "INC-05": {"max": ECOG_MAX},
+    "INC-07-HB": {"min": HEMOGLOBIN_MIN_G_DL},
+    "INC-07-ANC": {"min": ANC_MIN_PER_MM3},
+    "INC-07-PLT": {"min": PLATELETS_MIN_PER_MM3},
+    "INC-07-BILI": {"max": BILIRUBIN_MAX_X_ULN, "raised_below": BILIRUBIN_LIVER_OR_GILBERT_BELOW_X_ULN},
     **dict.fromkeys(
-        _TRANSAMINASE_IDS,
-        {"max": _number(TRANSAMINASES_MAX_X_ULN), "raised_below": _number(TRANSAMINASES_LIVER_BELOW_X_ULN)},
+        _TRANSAMINASE_IDS, {"max": TRANSAMINASES_MAX_X_ULN, "raised_below": TRANSAMINASES_LIVER_BELOW_X_ULN}
     ),
-    "INC-07-ALB": {"min": _number(ALBUMIN_MIN_G_DL)},
-    "INC-07-CRCL": {"min": _number(CRCL_MIN_ML_MIN)},
-    "INC-08": {"min": _percent(LVEF_MIN_PERCENT)},
+    "INC-07-ALB": {"min": ALBUMIN_MIN_G_DL},
+    "INC-07-CRCL": {"min": CRCL_MIN_ML_MIN},
+    "INC-08": {"min": LVEF_MIN_PERCENT},
 }
 
 
@@ -856,7 +869,7 @@ def _render(criterion: Mapping[str, Any]) -> str:
     if key not in TEMPLATES:
         raise _Untranslatable(key)
     cid, values = key[0], criterion["values"]
-    params = {**_plain(values), **_CONSTANTS, **_THRESHOLDS.get(cid, {})}
+    params = {**_plain(values), **_constants(), **_thresholds(cid)}
     if cid in _DERIVED:
         params.update(_DERIVED[cid](cid, values))
     if cid in _DERIVED_WITH_OUTCOME:
@@ -867,14 +880,13 @@ def _render(criterion: Mapping[str, Any]) -> str:
 def localized_reason(criterion: Mapping[str, Any]) -> str:
     """The reason of one entry of a stored result's ``criteria``, in the active language.
 
-    English is the rules' own sentence, unchanged. French is rendered from the template of
-    (id, code) with the stored values; when the values do not fit it (an unknown code, a
-    value missing) the English sentence is shown rather than an error: it is the record.
+    Rendered from the template of (id, code) with the stored values, numbers and dates
+    in the language's formats, units as printed, ≥ and ≤; in English too, where the
+    template reads as the rules' sentence does without its codes (ISH "not done", not
+    "not_done"). When the values do not fit the template (an unknown code, a value
+    missing) the rules' own sentence is shown rather than an error: it is the record.
     """
     reason = str(criterion.get("reason", ""))
-    language = get_language()
-    if language is None or not language.startswith("fr"):
-        return reason
     try:
         return _render(criterion)
     except (_Untranslatable, AttributeError, KeyError, IndexError, TypeError, ValueError) as exc:
@@ -882,6 +894,155 @@ def localized_reason(criterion: Mapping[str, Any]) -> str:
         # catalogue entry whose placeholders differ from its msgid: logged to be fixed,
         # and the page shows the record's own sentence.
         logger.warning(
-            "No French reason for %s %s (%r): the English one is shown", criterion.get("id"), criterion.get("code"), exc
+            "No %s reason for %s %s (%r): the rules' sentence is shown",
+            get_language(),
+            criterion.get("id"),
+            criterion.get("code"),
+            exc,
         )
         return reason
+
+
+# --- the rows the rules used, and the calculation of CrCl, for the pages -------------
+
+LAB_CRITERIA: Final = _LAB_TEST  # criterion id -> the lab test it reads
+
+# A test's name inside a sentence ("créatinine du 28/11/2026"): lower case, abbreviations
+# as French staff write them (PNN, ALAT/ASAT).
+_TEST_IN_SENTENCE: Final[dict[str, Promise]] = {
+    "hemoglobin": pgettext_lazy("lab test in a sentence", "hemoglobin"),
+    "anc": pgettext_lazy("lab test in a sentence", "ANC"),
+    "platelets": pgettext_lazy("lab test in a sentence", "platelets"),
+    "total_bilirubin": pgettext_lazy("lab test in a sentence", "total bilirubin"),
+    "alt": pgettext_lazy("lab test in a sentence", "ALT"),
+    "ast": pgettext_lazy("lab test in a sentence", "AST"),
+    "albumin": pgettext_lazy("lab test in a sentence", "albumin"),
+    "creatinine": pgettext_lazy("lab test in a sentence", "creatinine"),
+}
+
+
+def lab_test_name(test: str) -> str:
+    """The test's name in a sentence, in the active language (unknown tests as written)."""
+    name = _TEST_IN_SENTENCE.get(test)
+    return test if name is None else str(name)
+
+
+def lab_row_name(test: str, day: object) -> str:
+    """A lab row named as a person names it: "créatinine du 28/11/2026"."""
+    return gettext("%(test)s of %(date)s") % {"test": lab_test_name(test), "date": _date(day)}
+
+
+def lab_value_text(value: object, unit: str, uln: object = None) -> str:
+    """A result as entered, its unit as printed: "62 µmol/L", "25 UI/L (LSN 40)"."""
+    text = gettext("%(value)s %(unit)s") % {"value": _number(value), "unit": display_unit(unit)}
+    if uln is None:
+        return text
+    return gettext("%(value)s (ULN %(uln)s)") % {"value": text, "uln": _number(uln)}
+
+
+def _row_used(cid: str, values: Mapping[str, Any]) -> tuple[str, int] | None:
+    test = LAB_CRITERIA[cid]
+    if values.get("lab_index") is not None and values.get("date") is not None:
+        row = lab_row_name(test, values["date"])
+        if values.get("value_entered") is not None and isinstance(values.get("unit"), str):
+            row = gettext("%(row)s: %(value)s") % {
+                "row": row,
+                "value": lab_value_text(values["value_entered"], values["unit"], values.get("uln")),
+            }
+        return gettext("Result used: %(row)s") % {"row": row}, int(values["lab_index"])
+    if values.get("latest_lab_index") is not None and values.get("latest_date") is not None:
+        # The latest result, too old to count (criteria.md: (R - d).days > 28 -> missing).
+        text = gettext("Latest result too old to count: %(row)s, %(days)s before %(reference)s (more than %(window)s)")
+        return (
+            text
+            % {
+                "row": lab_row_name(test, values["latest_date"]),
+                "days": _days(values["latest_days_before_reference"]),
+                "reference": _date(values["reference_date"]),
+                "window": _days(LAB_WINDOW_DAYS),
+            },
+            int(values["latest_lab_index"]),
+        )
+    return None
+
+
+def row_used(criterion: Mapping[str, Any]) -> tuple[str, int] | None:
+    """For a lab criterion, the lab row it read and what it says of it, with the row's
+    position in the document's ``labs``: the result used, or the latest one when too old.
+    None for other criteria, and when the stored values do not name a row (results
+    stored before the rules named the creatinine row of CrCl)."""
+    cid, values = criterion.get("id"), criterion.get("values")
+    if cid not in LAB_CRITERIA or not isinstance(values, Mapping):
+        return None
+    try:
+        return _row_used(str(cid), values)
+    except (_Untranslatable, KeyError, TypeError, ValueError):
+        return None
+
+
+def crcl_calculation(criterion: Mapping[str, Any]) -> dict[str, Any] | None:
+    """How INC-07-CRCL computed the clearance, line by line, from its stored values:
+    the Cockcroft-Gault formula, each input as entered (62 µmol/L = 0,70 mg/dL, the
+    result's date, the age at that date, the weight, the sex factor) and the result.
+    None when CrCl was not computed or the values do not say enough."""
+    values = criterion.get("values")
+    if criterion.get("id") != "INC-07-CRCL" or not isinstance(values, Mapping):
+        return None
+    try:
+        return _crcl_calculation(values)
+    except (_Untranslatable, KeyError, TypeError, ValueError):
+        return None
+
+
+def _crcl_calculation(values: Mapping[str, Any]) -> dict[str, Any] | None:
+    if values.get("crcl_ml_min") is None:
+        return None
+    female = values["sex"] == "female"
+    age, day = values["age_years"], values["date"]
+    creatinine_mg_dl = _number(values["creatinine_mg_dl"], 2)
+    unit = values.get("unit")
+    entered = values.get("value_entered")
+    divisor = LAB_UNITS["creatinine"].divisors.get(unit) if isinstance(unit, str) else None
+    # The formula is written with the creatinine as entered (and its conversion), as the rules
+    # compute it, exactly: the rounded 0,70 mg/dL would not give the CrCl shown. A result
+    # stored before the rules kept the value entered shows no substituted formula.
+    creatinine_term: str | None = None
+    if entered is not None and divisor is not None and divisor != 1:
+        creatinine = gettext("%(entered)s = %(mg_dl)s mg/dL (÷ %(factor)s)") % {
+            "entered": lab_value_text(entered, str(unit)),
+            "mg_dl": creatinine_mg_dl,
+            "factor": _number(divisor),
+        }
+        creatinine_term = f"({_number(entered)} ÷ {_number(divisor)})"
+    elif entered is not None and divisor == 1:
+        creatinine = gettext("%(mg_dl)s mg/dL") % {"mg_dl": _number(entered)}
+        creatinine_term = _number(entered)
+    else:
+        creatinine = gettext("%(mg_dl)s mg/dL") % {"mg_dl": creatinine_mg_dl}
+    factor = _number(COCKCROFT_GAULT_FEMALE_FACTOR) if female else None
+    substituted = None
+    if creatinine_term is not None:
+        formula = f"[(140 − {_number(age)}) × {_number(values['weight_kg'])}] / [72 × {creatinine_term}]"
+        if factor is not None:
+            formula += f" × {factor}"
+        substituted = gettext("%(formula)s = %(crcl)s mL/min") % {
+            "formula": formula,
+            "crcl": _number(values["crcl_ml_min"], 1),
+        }
+    return {
+        "formula": gettext("CrCl = [(140 − age) × weight (kg)] / [72 × creatinine (mg/dL)], × 0.85 for a woman"),
+        "inputs": [
+            (gettext("Creatinine"), creatinine),
+            (gettext("Date of the result"), _date(day)),
+            (gettext("Age on that date"), gettext("%(age)s y") % {"age": _number(age)}),
+            (gettext("Weight"), gettext("%(weight)s kg") % {"weight": _number(values["weight_kg"])}),
+            (
+                gettext("Sex"),
+                gettext("female: × %(factor)s") % {"factor": factor} if factor else gettext("male: no factor"),
+            ),
+        ],
+        "substituted": substituted,
+        "crcl": _number(values["crcl_ml_min"], 1),
+        "lab_index": values.get("lab_index"),
+        "row": lab_row_name("creatinine", day),
+    }

@@ -612,6 +612,10 @@ def inc_07_crcl(f: Facts) -> Outcome:
         )
     # JSON values, as shown: CrCl and creatinine (mg/dL) rounded half up as displayed,
     # the weight as written. The rule compares the exact CrCl.
+    # The creatinine row used, as entered (62 umol/L), so that a page can name it and show
+    # its conversion: values are the result document's own, not fixed by the exchange spec.
+    creatinine = f.usable_lab("creatinine")
+    assert creatinine is not None
     values = {
         "crcl_ml_min": cg.displayed,
         "sex": cg.sex,
@@ -619,6 +623,10 @@ def inc_07_crcl(f: Facts) -> Outcome:
         "weight_kg": f.patient.weight_kg,
         "creatinine_mg_dl": float(cg.creatinine_shown),
         "date": cg.creatinine_date,
+        "lab_index": creatinine.lab_index,
+        "value_entered": creatinine.value_entered,
+        "unit": creatinine.unit,
+        "days_before_reference": creatinine.days_before_reference,
     }
     crcl = f"CrCl {cg.crcl_shown:,f} mL/min"
     if cg.crcl_ml_min >= CRCL_MIN_ML_MIN:

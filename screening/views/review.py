@@ -12,14 +12,15 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from screening import selectors, services
 from screening.models import Role, Screening, SignatureMeaning, Status, User
-from screening.panel import panel_context
-from screening.reasons import localized_reason
+from screening.panel import panel_context, stored_anchor
+from screening.reasons import localized_reason, row_used
 
 
 def _investigator_of(request: HttpRequest, screening: Screening | None = None) -> User:
@@ -37,8 +38,17 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.review_queue(user), 50).get_page(request.GET.get("page"))
     for screening in page:
         criteria = (screening.latest_result or {}).get("criteria", [])  # type: ignore[attr-defined]
+        url = reverse("screening:detail", kwargs={"number": screening.number})
+        # Each reason with the row it read (which creatinine) and a link to it on the screening page.
         screening.failed_reasons = [  # type: ignore[attr-defined]
-            (c["id"], localized_reason(c)) for c in criteria if c["outcome"] == "fail"
+            {
+                "id": c["id"],
+                "reason": localized_reason(c),
+                "used": used[0] if (used := row_used(c)) else "",
+                "href": f"{url}#{stored_anchor(c)}",
+            }
+            for c in criteria
+            if c["outcome"] == "fail"
         ]
     return render(request, "screening/review_queue.html", {"page": page})
 

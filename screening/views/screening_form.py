@@ -102,7 +102,7 @@ def _render(
             **extra,
             "units_json": _units_json(screening=screening, site=site, entry_sites=entry_sites),
             "evaluations": screening.evaluations.select_related("created_by")[:20] if screening else [],
-            **panel_context(latest.result_document if latest else None, preview=False),
+            **panel_context(latest.result_document if latest else None, preview=False, entry=entry),
         },
         status=status,
     )
@@ -269,7 +269,9 @@ def screening_evaluate(request: HttpRequest, number: str | None = None) -> HttpR
     if document is None:
         return render(request, "screening/_panel.html", {**panel_context(None, preview=True), "entry": entry})
     result = exchange.as_json_data(exchange.result_document(evaluate(document), screening_id=number))
-    return render(request, "screening/_panel.html", {**panel_context(result, preview=True), "entry": entry})
+    return render(
+        request, "screening/_panel.html", {**panel_context(result, preview=True, entry=entry), "entry": entry}
+    )
 
 
 def evaluation_detail(request: HttpRequest, number: str, pk: int) -> HttpResponse:

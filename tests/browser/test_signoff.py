@@ -71,7 +71,7 @@ class InvestigatorSignOffTests(BrowserTestCase):
         queue = page.get_by_test_id("review-queue")
         expect(queue).to_contain_text("IPC-0007")
         expect(queue).to_contain_text("IPC-0008")
-        expect(queue).to_contain_text("ECOG 2 > 1")  # the screen failure's reason, without opening it
+        expect(queue).to_contain_text("ECOG performance status 2 > 1")  # the failure, without opening it
         page.screenshot(path=str(SCREENSHOTS / "review-queue.png"), full_page=True)
 
         queue.locator("tr", has_text="IPC-0007").get_by_role("link", name="Review and sign").click()

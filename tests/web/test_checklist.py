@@ -206,7 +206,7 @@ def test_signed_checklist_lists_every_criterion_once_in_spec_order_with_outcome_
         for criterion in result["criteria"]:
             assert _squeezed(localized_reason(criterion)) in _squeezed(whole), criterion["id"]
     # Each row reads "<id> <title> <outcome> <reason>": the outcome is printed beside its id.
-    assert "INC-05 ECOG performance status ≤ 1 pass ECOG 1 <= 1" in whole
+    assert "INC-05 ECOG performance status ≤ 1 pass ECOG performance status 1 ≤ 1" in whole
     assert "EXC-02 Uncontrolled or significant cardiovascular disease pass" in whole
 
 
@@ -378,7 +378,7 @@ def test_unsigned_checklist_says_not_signed_draft_on_every_page(
     for page in pages:
         assert "NOT SIGNED — DRAFT" in page
         assert "Signed by" not in page
-    assert "INC-05 ECOG performance status ≤ 1 fail ECOG 3 > 1" in whole
+    assert "INC-05 ECOG performance status ≤ 1 fail ECOG performance status 3 > 1" in whole
     assert "INC-07-ALB Albumin ≥ 2.5 g/dL missing No albumin result on or before 2026-03-12" in whole
     assert "32 criteria: 1 not met, 1 with missing data" in whole
     record = ChecklistPrint.objects.get()
@@ -425,7 +425,7 @@ def test_after_an_unlock_the_checklist_is_a_draft_of_the_latest_evaluation(
     whole = " ".join(pages)
 
     assert all("NOT SIGNED — DRAFT" in page for page in pages)
-    assert "evaluation 2 of 2" in whole and "ECOG 0 <= 1" in whole
+    assert "evaluation 2 of 2" in whole and "ECOG performance status 0 ≤ 1" in whole
     assert ChecklistPrint.objects.get().evaluation == _latest(signed_ipc)
 
 

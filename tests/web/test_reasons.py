@@ -1,6 +1,7 @@
 """Reasons in French (screening/reasons.py): every branch of every rule, reached by a real
 evaluation, reads as French research staff write it (shared/glossary-fr.md: decimal comma,
-"100 000", JJ/MM/AAAA, LSN, UI/L, G/L, PNN, ALAT/ASAT, FEVG); English is the rules' own.
+"100 000", JJ/MM/AAAA, LSN, UI/L, G/L, PNN, ALAT/ASAT, FEVG); English is rendered from
+the same templates, without the rules' codes (the rules' sentence stays the record).
 
 These tests read the compiled catalogue (locale/fr/LC_MESSAGES/django.mo); no database.
 """
@@ -295,13 +296,13 @@ CASES = [
         "INC-07-HB",
         ("INC-07-HB", "no_result"),
         labs("hemoglobin"),
-        "Aucun résultat d'hémoglobine à la date de référence ou avant",
+        "Aucun résultat d'hémoglobine au 12/03/2026 ou avant",
     ),
     _case(
         "INC-07-HB",
         ("INC-07-HB", "result_too_old"),
         old_lab("hemoglobin"),
-        "Dernier résultat d'hémoglobine datant de plus de 28 jours avant la date de référence : à refaire",
+        "Dernier résultat d'hémoglobine du 01/02/2026, 39 jours avant le 12/03/2026 : plus de 28 jours, à refaire",
     ),
     _case("INC-07-HB", ("INC-07-HB", "at_least_min"), doc(), "Hémoglobine 11,2 g/dL (le 05/03/2026) ≥ 9"),
     _case(
@@ -328,12 +329,12 @@ CASES = [
         labs("anc", support__gcsf_date="2026-03-05"),
         "(aucun résultat de PNN utilisable)",
     ),
-    _case("INC-07-ANC", ("INC-07-ANC", "no_result"), labs("anc"), "Aucun résultat de PNN à la date de référence"),
+    _case("INC-07-ANC", ("INC-07-ANC", "no_result"), labs("anc"), "Aucun résultat de PNN au 12/03/2026 ou avant"),
     _case(
         "INC-07-ANC",
         ("INC-07-ANC", "result_too_old"),
         old_lab("anc"),
-        "Dernier résultat de PNN datant de plus de 28 jours",
+        "Dernier résultat de PNN du 01/02/2026, 39 jours avant le 12/03/2026 : plus de 28 jours",
     ),
     _case("INC-07-ANC", ("INC-07-ANC", "at_least_min"), doc(), "PNN 2 400/mm³ (2,4 G/L le 05/03/2026) ≥ 1 500"),
     _case(
@@ -356,7 +357,7 @@ CASES = [
         "INC-07-PLT",
         ("INC-07-PLT", "result_too_old"),
         old_lab("platelets"),
-        "Dernier résultat de plaquettes datant de plus de 28 jours",
+        "Dernier résultat de plaquettes du 01/02/2026, 39 jours avant le 12/03/2026 : plus de 28 jours",
     ),
     _case(
         "INC-07-PLT", ("INC-07-PLT", "at_least_min"), doc(), "Plaquettes 231 000/mm³ (231 G/L le 05/03/2026) ≥ 100 000"
@@ -378,13 +379,13 @@ CASES = [
         "INC-07-BILI",
         ("INC-07-BILI", "no_result"),
         labs("total_bilirubin"),
-        "Aucun résultat de bilirubine totale à la date de référence ou avant",
+        "Aucun résultat de bilirubine totale au 12/03/2026 ou avant",
     ),
     _case(
         "INC-07-BILI",
         ("INC-07-BILI", "result_too_old"),
         old_lab("total_bilirubin"),
-        "Dernier résultat de bilirubine totale datant de plus de 28 jours",
+        "Dernier résultat de bilirubine totale du 01/02/2026, 39 jours avant le 12/03/2026 : plus de 28 jours",
     ),
     _case(
         "INC-07-BILI",
@@ -425,12 +426,12 @@ CASES = [
         "Bilirubine totale 1,905 × LSN (40 µmol/L, LSN 21, le 05/03/2026) entre 1,5 et 3 × LSN : la présence "
         "de métastases hépatiques ou d'un syndrome de Gilbert, non renseignée, décide du résultat",
     ),
-    _case("INC-07-ALT", ("INC-07-ALT", "no_result"), labs("alt"), "Aucun résultat d'ALAT à la date de référence"),
+    _case("INC-07-ALT", ("INC-07-ALT", "no_result"), labs("alt"), "Aucun résultat d'ALAT au 12/03/2026 ou avant"),
     _case(
         "INC-07-ALT",
         ("INC-07-ALT", "result_too_old"),
         old_lab("alt"),
-        "Dernier résultat d'ALAT datant de plus de 28 jours avant la date de référence : à refaire",
+        "Dernier résultat d'ALAT du 01/02/2026, 39 jours avant le 12/03/2026 : plus de 28 jours, à refaire",
     ),
     _case(
         "INC-07-ALT",
@@ -469,8 +470,13 @@ CASES = [
         "ALAT 3,25 × LSN (130 UI/L, LSN 40, le 05/03/2026) entre 3 et 5 × LSN : "
         "la présence de métastases hépatiques, non renseignée, décide du résultat",
     ),
-    _case("INC-07-AST", ("INC-07-AST", "no_result"), labs("ast"), "Aucun résultat d'ASAT à la date de référence"),
-    _case("INC-07-AST", ("INC-07-AST", "result_too_old"), old_lab("ast"), "Dernier résultat d'ASAT datant de plus"),
+    _case("INC-07-AST", ("INC-07-AST", "no_result"), labs("ast"), "Aucun résultat d'ASAT au 12/03/2026 ou avant"),
+    _case(
+        "INC-07-AST",
+        ("INC-07-AST", "result_too_old"),
+        old_lab("ast"),
+        "Dernier résultat d'ASAT du 01/02/2026, 39 jours avant le 12/03/2026 : plus de 28 jours",
+    ),
     _case(
         "INC-07-AST",
         ("INC-07-AST", "within_limit"),
@@ -513,7 +519,7 @@ CASES = [
         "INC-07-ALB",
         ("INC-07-ALB", "result_too_old"),
         old_lab("albumin"),
-        "Dernier résultat d'albumine datant de plus de 28 jours",
+        "Dernier résultat d'albumine du 01/02/2026, 39 jours avant le 12/03/2026 : plus de 28 jours",
     ),
     _case("INC-07-ALB", ("INC-07-ALB", "at_least_min"), doc(), "Albumine 3,8 g/dL (38 g/L le 05/03/2026) ≥ 2,5"),
     _case(
@@ -527,7 +533,7 @@ CASES = [
         "INC-07-CRCL",
         ("INC-07-CRCL", "result_too_old"),
         old_lab("creatinine"),
-        "Dernier résultat de créatinine datant de plus de 28 jours",
+        "Dernier résultat de créatinine du 01/02/2026, 39 jours avant le 12/03/2026 : plus de 28 jours",
     ),
     _case(
         "INC-07-CRCL",
@@ -574,7 +580,7 @@ CASES = [
         "INC-09",
         ("INC-09", "no_test"),
         doc(reproductive__pregnancy_tests=[]),
-        "Aucun test de grossesse à la date de référence ou avant",
+        "Aucun test de grossesse au 12/03/2026 ou avant",
     ),
     _case(
         "INC-09",
@@ -813,13 +819,34 @@ def test_french_reason_of_each_branch(
     assert _french(_fresh(outcome)) == french
 
 
+# What must never show in an English reason either: the rules' codes, >= and <=, the
+# exchange format's units, a test name capitalised inside a sentence.
+ENGLISH_CODES = re.compile(r">=|<=|\b[a-z]+_[a-z_]+\b|umol|10\^9|IU/L|/mm3\b|\bNo Total\b|\d /mm")
+
+
 @pytest.mark.parametrize(("cid", "key", "document", "expected"), CASES)
-def test_english_reason_is_the_rules_own(
-    cid: str, key: tuple[str, ...], document: dict[str, Any], expected: list[str]
-) -> None:
+def test_english_reason_in_words(cid: str, key: tuple[str, ...], document: dict[str, Any], expected: list[str]) -> None:
     outcome = outcome_of(document, cid)
     with translation.override("en"):
-        assert localized_reason(_stored(outcome)) == outcome.reason
+        english = localized_reason(_stored(outcome))
+        assert english == reasons._render(_stored(outcome))  # the template, not the fallback
+    code = ENGLISH_CODES.search(english)
+    assert code is None, f"code or symbol {code[0]!r} in {english!r}"
+    if ENGLISH_CODES.search(outcome.reason):
+        assert english != outcome.reason
+
+
+def test_english_reason_examples() -> None:
+    """The examples of the issue: ISH "not done", "total bilirubin" in lower case, ≥ and ≤, units as printed."""
+    with translation.override("en"):
+        her2_low = localized_reason(_stored(outcome_of(doc(), "INC-03-HER2")))
+        bilirubin = localized_reason(_stored(outcome_of(labs("total_bilirubin"), "INC-07-BILI")))
+        ecog = localized_reason(_stored(outcome_of(doc(), "INC-05")))
+        platelets = localized_reason(_stored(outcome_of(doc(), "INC-07-PLT")))
+    assert "ISH not done" in her2_low and "not_done" not in her2_low
+    assert bilirubin == "No total bilirubin result on or before 2026-03-12"
+    assert ecog == "ECOG performance status 1 ≤ 1"
+    assert platelets == "Platelets 231,000/mm³ (231 10⁹/L on 2026-03-05) ≥ 100,000"
 
 
 def test_numbers_use_a_no_break_space_between_thousands() -> None:
@@ -878,10 +905,10 @@ def test_outcome_and_status_labels() -> None:
     assert set(STATUS_LABELS) == {"eligible", "ineligible", "incomplete"}
     with translation.override("fr"):
         assert {k: str(v) for k, v in OUTCOME_LABELS.items()} == {
-            "pass": "satisfait",
-            "fail": "non satisfait",
+            "pass": "conforme",
+            "fail": "non conforme",
             "missing": "donnée manquante",
-            "not_applicable": "non applicable",
+            "not_applicable": "sans objet",
         }
         assert {k: str(v) for k, v in STATUS_LABELS.items()} == {
             "eligible": "éligible",

@@ -124,7 +124,7 @@ def test_queue_shows_the_reasons_of_the_failed_criteria(
     for criterion in failed:
         assert criterion["id"] in row
         assert " ".join(localized_reason(criterion).split()) in row
-    assert "ECOG 3 > 1" in row
+    assert "ECOG performance status 3 > 1" in row
     # An eligible screening has no failure to show.
     eligible_row = " ".join(text(page[page.index(">IPC-0007<") : page.index(">IPC-0010<")]).split())
     assert "INC-" not in eligible_row

@@ -540,10 +540,11 @@ def _check_screening_rows(rows: list[list[Any]], screenings: dict[str, Screening
         assert (row[8] or "") == "; ".join(s.missing_criteria)
     if "b" in by_name:
         b = by_name["b"]
-        assert b[7].startswith("INC-07-PLT: Platelets 50,000 /mm³") and " | INC-07-CRCL: CrCl " in b[7]
+        assert b[7].startswith("INC-07-PLT: Platelets 50,000/mm³ (50 10⁹/L on 2026-03-10) < 100,000")
+        assert " | INC-07-CRCL: CrCl " in b[7]
         assert "< 30" in b[7]
     if "d" in by_name:
-        assert by_name["d"][9] == "INC-05: ECOG not given"
+        assert by_name["d"][9] == "INC-05: ECOG performance status not given"
     # No more of the patient than the list page shows: the number, not even the initials.
     text = repr(rows)
     assert DATE_OF_BIRTH not in text and "14/07/1981" not in text and "1981" not in text

@@ -341,7 +341,7 @@ def test_sign_page_shows_every_criterion_with_its_outcome(
     assert shown == [(c["id"], c["outcome"]) for c in criteria]
     assert len(shown) == 32
     assert ("INC-05", "fail") in shown
-    assert "ECOG 3 > 1" in text(page)
+    assert "ECOG performance status 3 > 1" in text(page)
 
 
 @pytest.mark.django_db
