@@ -12,6 +12,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from screening import unit_doubts
 from screening.reasons import (
     CRITERION_TITLES,
     LAB_CRITERIA,
@@ -185,6 +186,16 @@ def _lab_form_values(entry: ScreeningEntry, index: int) -> tuple[str | None, dat
     return (test if isinstance(test, str) and test else None), _row_day(data.get("date"))
 
 
+def _unit_doubt(entry: ScreeningEntry, index: int, test: str | None, day: datetime.date | None) -> str | None:
+    """The warning of a lab row whose value is unusual in its unit and usual in another."""
+    form = entry.formsets["labs"].forms[index]
+    data = getattr(form, "cleaned_data", None) if form.is_bound else form.initial
+    value, unit = (data or {}).get("value"), (data or {}).get("unit")
+    if test is None or not isinstance(value, int | float) or isinstance(value, bool) or not unit:
+        return None
+    return unit_doubts.unit_doubt(test, float(value), str(unit), day, index + 1)
+
+
 def lab_row_marks(
     result: Mapping[str, Any] | None, entry: ScreeningEntry | None, rows: _Rows | None
 ) -> dict[int, list[dict[str, str]]]:
@@ -210,7 +221,10 @@ def lab_row_marks(
         )
     for index in range(len(entry.formsets["labs"].forms)):
         test, day = _lab_form_values(entry, index)
-        if test is None or day is None or index in marks:
+        doubt = _unit_doubt(entry, index, test, day)
+        if doubt is not None:
+            marks.setdefault(index, []).append({"kind": "unit_doubt", "text": doubt})
+        if test is None or day is None or any(m["kind"] == "used" for m in marks.get(index, [])):
             continue
         # (A result dated after R is refused on saving: exchange-format.md.)
         days = (reference - day).days

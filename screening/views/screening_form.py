@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from screening import checklist, exchange, selectors, services
+from screening import checklist, exchange, selectors, services, unit_doubts
 from screening.forms import ScreeningEntry, unit_choices
 from screening.http import AuthenticatedHttpRequest
 from screening.models import Evaluation, Role, Screening, Site, SiteDefaultUnit, Status
@@ -125,6 +125,13 @@ def _units_json(*, screening: Screening | None, site: Site | None, entry_sites: 
     )
 
 
+def _warn_unit_doubts(request: HttpRequest, document: exchange.ScreeningDocument) -> None:
+    # Saved as entered (the values are valid), and said where the coordinator looks next:
+    # a unit that makes a usual result unusual (ANC 2,1 /mm³) is likely a slip.
+    for doubt in unit_doubts.lab_unit_doubts(document):
+        messages.warning(request, doubt)
+
+
 def _already_saved(request: HttpRequest, done: services.AlreadySaved) -> HttpResponse:
     # A repeated submission of a page whose save was stored: show what the first one stored.
     messages.info(request, done.message)
@@ -178,6 +185,7 @@ def screening_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         _("Screening %(number)s created: %(status)s.")
         % {"number": evaluation.screening.number, "status": evaluation.get_status_display()},
     )
+    _warn_unit_doubts(request, document)
     return redirect("screening:detail", number=evaluation.screening.number)
 
 
@@ -252,6 +260,7 @@ def screening_detail(request: AuthenticatedHttpRequest, number: str) -> HttpResp
     except OperationalError:
         return _database_fault(request, entry, editable=True, **page)
     messages.success(request, _("Saved: %(status)s.") % {"status": evaluation.get_status_display()})
+    _warn_unit_doubts(request, document)
     return redirect("screening:detail", number=screening.number)
 
 
