@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from screening import checklist, exchange, selectors, services
+from screening import checklist, exchange, expiry, selectors, services
 from screening.forms import UNIT_LABELS, ScreeningEntry
 from screening.http import AuthenticatedHttpRequest
 from screening.models import Evaluation, Role, Screening, Site, Status
@@ -100,6 +100,7 @@ def _render(
             ),
             "evaluations": screening.evaluations.select_related("created_by")[:20] if screening else [],
             **panel_context(latest.result_document if latest else None, preview=False),
+            "expiry": expiry.screening_labs_expiry(screening=screening, evaluation=latest, today=timezone.localdate()),
         },
         status=status,
     )
