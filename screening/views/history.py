@@ -53,7 +53,9 @@ _QUIET = {
     "approved_by_id",
 }
 # Not listed among a created or deleted row's values either: the row's own ids and its time.
-_NOT_VALUES = {"id", "screening", "screening_id", "created_at"}
+_NOT_VALUES = {"id", "screening", "screening_id", "created_at", "sequence"}
+# A re-screening names the screening it repeats by id: shown by its number.
+_SCREENING_REFERENCE: Final = "rescreening_of_id"
 # A lab row's numbers are in the row's own unit, shown after them.
 _IN_ROW_UNIT: Final = {"value", "uln"}
 # A created row with more values than this lists them folded (a screening has dozens).
@@ -104,7 +106,9 @@ def _field(model: type[models.Model] | None, name: str) -> models.Field[Any, Any
     try:
         field = model._meta.get_field(name)
     except FieldDoesNotExist:
-        return None
+        # The audit trail names a foreign key by its column ("rescreening_of_id").
+        by_column = {f.attname: f for f in model._meta.concrete_fields}
+        return by_column.get(name)
     return field if isinstance(field, models.Field) else None
 
 
@@ -191,7 +195,15 @@ def _full_name(user: Any) -> str:
     return (user.get_full_name() or user.username) if user is not None else _NO_VALUE
 
 
-def _changes(model: type[models.Model] | None, event: Any) -> list[tuple[str, str, str]]:
+def _shown(
+    model: type[models.Model] | None, name: str, value: Any, data: dict[str, Any], numbers: dict[int, str]
+) -> str:
+    if name == _SCREENING_REFERENCE and isinstance(value, int):
+        return numbers.get(value, str(value))
+    return value_text(_field(model, name), value, unit=_row_unit(model, name, data))
+
+
+def _changes(model: type[models.Model] | None, event: Any, numbers: dict[int, str]) -> list[tuple[str, str, str]]:
     """Each changed field: its label, the value before and the value after."""
     diff = {k: v for k, v in (event.pgh_diff or {}).items() if k not in _QUIET}
     data = event.pgh_data or {}
@@ -199,18 +211,17 @@ def _changes(model: type[models.Model] | None, event: Any) -> list[tuple[str, st
     before = {**data, "unit": unit_change[0]} if unit_change else data
     rows = []
     for name, (old, new) in sorted(diff.items(), key=lambda item: _field_label(model, item[0])):
-        field = _field(model, name)
         rows.append(
             (
                 _field_label(model, name),
-                value_text(field, old, unit=_row_unit(model, name, before)),
-                value_text(field, new, unit=_row_unit(model, name, data)),
+                _shown(model, name, old, before, numbers),
+                _shown(model, name, new, data, numbers),
             )
         )
     return rows
 
 
-def _values(model: type[models.Model] | None, event: Any) -> list[tuple[str, str]]:
+def _values(model: type[models.Model] | None, event: Any, numbers: dict[int, str]) -> list[tuple[str, str]]:
     """A created or deleted row's values (those given), in the model's field order."""
     data = event.pgh_data or {}
     order = {f.name: i for i, f in enumerate(model._meta.fields)} if model is not None else {}
@@ -220,9 +231,7 @@ def _values(model: type[models.Model] | None, event: Any) -> list[tuple[str, str
     )
     # A lab value carries its unit: the unit is not listed again.
     shown = [k for k in names if not (model is LabResult and k == "unit" and "value" in names)]
-    return [
-        (_field_label(model, k), value_text(_field(model, k), data[k], unit=_row_unit(model, k, data))) for k in shown
-    ]
+    return [(_field_label(model, k), _shown(model, k, data[k], data, numbers)) for k in shown]
 
 
 def screening_history(request: HttpRequest, number: str) -> HttpResponse:
@@ -237,15 +246,22 @@ def screening_history(request: HttpRequest, number: str) -> HttpResponse:
     for event in events:
         if event.pgh_obj_model == "screening.LabResult" and event.pgh_data:
             labs[int(event.pgh_obj_id)] = event.pgh_data
+    # The screenings a re-screening repeats, by number (one query).
+    referenced = {
+        e.pgh_data[_SCREENING_REFERENCE]
+        for e in events
+        if e.pgh_obj_model == "screening.Screening" and (e.pgh_data or {}).get(_SCREENING_REFERENCE) is not None
+    }
+    numbers = dict(Screening.objects.filter(pk__in=referenced).values_list("pk", "number")) if referenced else {}
     rows = []
     for event in reversed(events):
         if event.pgh_obj_model == "screening.Screening" and event.pgh_obj_id != str(screening.pk):
             continue  # another screening pointing here (a re-screening): its history is its own
         model = _tracked_model(event)
-        changes = _changes(model, event) if event.pgh_label == "update" else []
+        changes = _changes(model, event, numbers) if event.pgh_label == "update" else []
         if event.pgh_label == "update" and not changes:
             continue
-        values = [] if event.pgh_label == "update" else _values(model, event)
+        values = [] if event.pgh_label == "update" else _values(model, event, numbers)
         rows.append(
             {
                 "when": event.pgh_created_at,

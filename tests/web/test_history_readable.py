@@ -160,3 +160,20 @@ def test_value_text(language: str, model: Any, name: str, value: Any, expected: 
 def test_a_lab_value_is_shown_with_its_unit(language: str, value: float, unit: str, expected: str) -> None:
     with translation.override(language):
         assert history.value_text(LabResult._meta.get_field("value"), value, unit=unit) == expected
+
+
+@pytest.mark.django_db
+def test_a_rescreening_names_the_screening_it_repeats_by_number(
+    client: Client, coordinator_ipc: User, example_document: dict[str, Any]
+) -> None:
+    document = {**example_document, "screening_id": None, "ecog": 3}  # ECOG 3: a screen failure
+    failed = services.screening_import(raw=document, by=coordinator_ipc).screening
+    again = services.screening_rescreen(screening=failed, by=coordinator_ipc).screening
+    client.force_login(coordinator_ipc)
+
+    rows = _change_rows(client.get(reverse("screening:history", args=[again.number])).content.decode())
+
+    # The link to the screening repeated is set after the row is made: a change, by number.
+    assert any(f"Screening changed Re-screening of: — → {failed.number}" in row for row in rows), rows
+    created = next(row for row in rows if "Screening created" in row)
+    assert "Sequence" not in created and f"Screening number: {again.number}" in created
