@@ -222,7 +222,7 @@ def funnel_chart(total: log.Counts) -> SvgChart:
         bars.append(
             SvgBar(
                 label=label,
-                tooltip=f"{label}: {text}",
+                tooltip=_("%(label)s: %(value)s") % {"label": label, "value": text},
                 value_text=text,
                 x=_n(left),
                 y=_n(i * _FUNNEL_ROW + (_FUNNEL_ROW - _FUNNEL_BAR) / 2),
