@@ -134,7 +134,10 @@ def test_criterion_filter(
     """Failed criteria only: d misses INC-05 (incomplete), it has not failed it."""
     client.force_login(monitor)
 
-    assert _numbers(client.get(reverse("screening:list"), {"criterion": criterion})) == _names(screenings, expected)
+    response = client.get(reverse("screening:list"), {"criterion": criterion})
+
+    assert _numbers(response) == _names(screenings, expected)
+    assert ("No screening matches the filter." in response.content.decode()) is (not expected)
 
 
 def _failure_links(page: str) -> dict[str, tuple[str, str]]:
