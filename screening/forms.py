@@ -22,6 +22,7 @@ from django.forms import formset_factory
 from django.forms.renderers import DjangoTemplates
 from django.http import HttpRequest
 from django.utils import formats, translation
+from django.utils.functional import lazy
 from django.utils.html import conditional_escape
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +32,7 @@ from screening import documents, exchange
 from screening.models import LabTest, PregnancyTest, Screening, TumourSample
 from screening.rules import units
 from screening.rules.document import DRUGS_MAX, LABS_MAX, PREGNANCY_TESTS_MAX, TUMOUR_SAMPLES_MAX
+from screening.unit_display import display_unit
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d.%m.%Y"]
 
@@ -388,15 +390,10 @@ class TumourSampleForm(_RowForm):
     her2_ish = FixedChoiceField(label=_("HER2 ISH"), required=False, choices=[("", "—"), *TumourSample.Her2Ish.choices])
 
 
-# How units read on screen, one option per real unit (the exchange format keeps its own
-# spellings as the options' values: G/L, µmol/L, U/L shown "UI/L" in French).
-UNIT_LABELS: dict[str, Any] = {**units.UNIT_DISPLAY, "U/L": _("U/L"), "IU/L": _("U/L")}
-
-
 def unit_label(unit: str) -> Any:
-    """How ``unit`` reads on screen: its option's label (``umol/L`` reads µmol/L)."""
-    option = units.unit_option(unit)
-    return UNIT_LABELS.get(option, option)
+    """How ``unit`` reads on screen: its option's label (``umol/L`` reads µmol/L), lazily:
+    the unit lists are built once, and read in each request's language."""
+    return lazy(display_unit, str)(unit)
 
 
 def unit_choices(test: str) -> list[tuple[str, Any]]:

@@ -12,27 +12,20 @@ from typing import Final
 from django.utils.functional import Promise
 from django.utils.translation import pgettext_lazy
 
-_MICRO: Final = "\u00b5"  # MICRO SIGN, as French lab reports print µmol/L
+from screening.rules import units
 
-# Code as written in a document -> as printed. Codes not listed print as they are
-# (g/dL, g/L, mg/dL, mmol/L).
+# One spelling per real unit (screening/rules/units.py ``unit_option``: ``umol/L`` is
+# µmol/L, ``10^9/L`` is G/L, ``IU/L`` is U/L), then as printed. Units not listed print as
+# they are (g/dL, g/L, mg/dL, mmol/L, µmol/L, G/L): the form's unit lists show the same.
 _DISPLAY: Final[dict[str, str | Promise]] = {
     "/mm3": "/mm³",
-    "/uL": f"/{_MICRO}L",
-    "/\u03bcL": f"/{_MICRO}L",
-    "/µL": f"/{_MICRO}L",
-    "umol/L": f"{_MICRO}mol/L",
-    "\u03bcmol/L": f"{_MICRO}mol/L",
-    # Translators: a cell count per litre; French labs print G/L.
-    "10^9/L": pgettext_lazy("lab unit", "10⁹/L"),
-    "G/L": "G/L",
     # Translators: international units per litre; French labs print UI/L.
     "U/L": pgettext_lazy("lab unit", "U/L"),
-    "IU/L": pgettext_lazy("lab unit", "U/L"),
 }
 
 
 def display_unit(code: str) -> str:
     """The unit ``code`` of a document as a page prints it, in the active language."""
-    shown = _DISPLAY.get(code)
-    return code if shown is None else str(shown)
+    option = units.unit_option(code)
+    shown = _DISPLAY.get(option)
+    return option if shown is None else str(shown)

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from screening import checklist, exchange, selectors, services, unit_doubts
+from screening import checklist, exchange, expiry, selectors, services, unit_doubts
 from screening.forms import ScreeningEntry, unit_choices
 from screening.http import AuthenticatedHttpRequest
 from screening.models import Evaluation, Role, Screening, Site, SiteDefaultUnit, Status
@@ -103,6 +103,7 @@ def _render(
             "units_json": _units_json(screening=screening, site=site, entry_sites=entry_sites),
             "evaluations": screening.evaluations.select_related("created_by")[:20] if screening else [],
             **panel_context(latest.result_document if latest else None, preview=False, entry=entry),
+            "expiry": expiry.screening_labs_expiry(screening=screening, evaluation=latest, today=timezone.localdate()),
         },
         status=status,
     )

@@ -14,6 +14,7 @@ import datetime
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Final, cast
 from urllib.parse import urlencode
 
@@ -25,9 +26,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils import get_column_letter
 
 from screening import log, selectors
 from screening.forms import DATE_INPUT_FORMATS
@@ -41,6 +43,13 @@ EXPORT_CHUNK_ROWS: Final = 2000
 CSV_ROWS_PER_WRITE: Final = 500
 # The XLSX is assembled in memory up to this size, then in a temporary file on disk.
 XLSX_MEMORY_BYTES: Final = 8 * 1024 * 1024
+
+# The CSV separators offered. French Excel (and LibreOffice in French) splits a line on
+# ";" and reads "11,2" as a number: "," would put a whole line in column A.
+CSV_DELIMITERS: Final = {"semicolon": ";", "comma": ","}
+# The XLSX column widths (in characters), set before the rows are streamed.
+_LOG_WIDTHS: Final = (34, 44, 12, 12, 12, 12, 12)
+_SCREENINGS_WIDTHS: Final = (16, 8, 14, 14, 9, 16, 28, 70, 28, 60)
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 _FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
@@ -213,7 +222,7 @@ def funnel_chart(total: log.Counts) -> SvgChart:
         bars.append(
             SvgBar(
                 label=label,
-                tooltip=f"{label}: {text}",
+                tooltip=_("%(label)s: %(value)s") % {"label": label, "value": text},
                 value_text=text,
                 x=_n(left),
                 y=_n(i * _FUNNEL_ROW + (_FUNNEL_ROW - _FUNNEL_BAR) / 2),
@@ -242,6 +251,7 @@ def screening_log(request: HttpRequest) -> HttpResponse:
             query=_filter_query(log_filter),
             failure_chart=failure_chart(screening_log.failures),
             funnel_chart=funnel_chart(screening_log.total),
+            csv_delimiters=sorted(CSV_DELIMITERS.items(), key=lambda item: item[1] != csv_delimiter(request)),
         )
     return render(request, "screening/log.html", context)
 
@@ -300,7 +310,8 @@ def _screening_rows(screenings: QuerySet[Any, dict[str, Any]]) -> Iterator[list[
         _("Site"),
         _("Assessment date"),
         _("Status"),
-        _("Signed"),
+        # One screening signed or not ("Signée" in French; the log's count column is "Signées").
+        pgettext("one screening", "Signed"),
         _("Re-screening of"),
         _("Failed criteria"),
         _("Reasons for failure"),
@@ -329,9 +340,13 @@ def _safe_text(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def _csv_cell(value: Any) -> Any:
+def _csv_cell(value: Any, *, decimal_comma: bool = False) -> Any:
+    """A value as a CSV cell: dates in ISO (read as dates by a spreadsheet in any language),
+    a decimal number with a comma when ``decimal_comma`` (the ";" files), text made safe."""
     if isinstance(value, datetime.date):
         return value.isoformat()
+    if decimal_comma and isinstance(value, float | Decimal):
+        return str(value).replace(".", ",")
     return _safe_text(value) if isinstance(value, str) else value
 
 
@@ -343,6 +358,15 @@ def _xlsx_cell(value: Any) -> Any:
     return value
 
 
+def csv_delimiter(request: HttpRequest) -> str:
+    """The separator asked for (``?delimiter=semicolon`` or ``comma``), else the language's:
+    ";" in French, as French Excel expects, "," in English."""
+    asked = CSV_DELIMITERS.get(request.GET.get("delimiter", ""))
+    if asked is not None:
+        return asked
+    return ";" if (translation.get_language() or "").startswith("fr") else ","
+
+
 class _Echo:
     """A file whose write returns what it is given: csv.writer then makes lines to yield."""
 
@@ -350,17 +374,24 @@ class _Echo:
         return value
 
 
-def _csv_response(rows: Callable[[], Iterator[list[Any]]], filename: str) -> StreamingHttpResponse:
+def _csv_response(rows: Callable[[], Iterator[list[Any]]], filename: str, *, delimiter: str) -> StreamingHttpResponse:
+    """A streamed CSV in UTF-8 with a byte-order mark (so that Excel reads é, ≤, ³).
+
+    With ";" the decimal numbers are written with a decimal comma: a file separated by
+    semicolons is the French spreadsheet convention, and French Excel reads "11.2" as text
+    (or a date) but "11,2" as a number. With "," numbers keep their decimal point.
+    """
     language = translation.get_language()
+    decimal_comma = delimiter == ";"
 
     def content() -> Iterator[str]:
         # Rows are made while the response streams, after the view returned: in the
         # request's language, whatever the thread's language is by then.
         with translation.override(language):
-            writer = csv.writer(_Echo())
+            writer = csv.writer(_Echo(), delimiter=delimiter)
             lines = ["\ufeff"]  # a byte-order mark: spreadsheets then read UTF-8 (é, ≤, ³)
             for row in rows():
-                lines.append(writer.writerow([_csv_cell(value) for value in row]))
+                lines.append(writer.writerow([_csv_cell(value, decimal_comma=decimal_comma) for value in row]))
                 if len(lines) >= CSV_ROWS_PER_WRITE:
                     yield "".join(lines)
                     lines = []
@@ -372,11 +403,28 @@ def _csv_response(rows: Callable[[], Iterator[list[Any]]], filename: str) -> Str
     return response
 
 
-def _xlsx_response(title: str, rows: Iterator[list[Any]], filename: str) -> FileResponse:
+def _xlsx_response(
+    title: str, rows: Iterator[list[Any]], filename: str, *, widths: Sequence[int], table: bool
+) -> FileResponse:
+    """An XLSX of one sheet, its columns ``widths`` characters wide.
+
+    With ``table`` (the first row heads the columns of every later row) the header row is
+    frozen and carries an autofilter; the log, several small tables one below the other,
+    keeps its title row frozen only.
+    """
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
+    # Write-only: the widths and the frozen row are written before the rows, so set first.
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    count = 0
     for row in rows:
         sheet.append([_xlsx_cell(value) for value in row])
+        count += 1
+    if table and count:
+        # The filter is written after the rows (the sheet's tail): its range is known by then.
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(widths))}{count}"
     # Write-only: each row goes to a temporary file as appended; the workbook itself is
     # kept in memory up to XLSX_MEMORY_BYTES, then on disk. FileResponse closes it.
     file = tempfile.SpooledTemporaryFile(max_size=XLSX_MEMORY_BYTES)
@@ -398,13 +446,13 @@ def _export(request: HttpRequest, kind: str, fmt: str) -> HttpResponseBase:
         screening_log = log.screening_log(user=user, log_filter=log_filter)
         filename = f"alter-screening-log-{today}.{fmt}"
         if fmt == "csv":
-            return _csv_response(lambda: _log_rows(screening_log), filename)
-        return _xlsx_response(_("Screening log"), _log_rows(screening_log), filename)
+            return _csv_response(lambda: _log_rows(screening_log), filename, delimiter=csv_delimiter(request))
+        return _xlsx_response(_("Screening log"), _log_rows(screening_log), filename, widths=_LOG_WIDTHS, table=False)
     screenings = log.screenings_for_export(user=user, log_filter=log_filter)
     filename = f"alter-screenings-{today}.{fmt}"
     if fmt == "csv":
-        return _csv_response(lambda: _screening_rows(screenings), filename)
-    return _xlsx_response(_("Screenings"), _screening_rows(screenings), filename)
+        return _csv_response(lambda: _screening_rows(screenings), filename, delimiter=csv_delimiter(request))
+    return _xlsx_response(_("Screenings"), _screening_rows(screenings), filename, widths=_SCREENINGS_WIDTHS, table=True)
 
 
 def log_export_csv(request: HttpRequest) -> HttpResponseBase:

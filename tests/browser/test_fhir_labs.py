@@ -105,7 +105,7 @@ class FhirLabsTests(BrowserTestCase):
         expect(sources).to_have_count(7)
         expect(sources.first).to_contain_text("Observation demo-anc · LOINC 751-8 · received 3.1 10*9/L")
         page.get_by_role("link", name="History").click()
-        expect(page.get_by_test_id("history-changes")).to_contain_text("Lab result source")
+        expect(page.get_by_test_id("history-changes")).to_contain_text("Source of the lab result creatinine of")
         expect(page.get_by_test_id("history-changes")).to_contain_text("demo-creat")
         assert errors == [], "\n".join(errors)
 

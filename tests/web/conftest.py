@@ -85,3 +85,9 @@ def near(page: str, field_id: str) -> str:
 def text(page: str) -> str:
     """The page's text with tags removed and entities unescaped (for messages)."""
     return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def without_csrf_tokens(content: bytes) -> bytes:
+    """A page without the values of its CSRF tokens, which are masked anew on every page
+    (the menu's language and log-out forms): to compare two pages' content."""
+    return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b'name="csrfmiddlewaretoken" value=""', content)

@@ -173,8 +173,8 @@ ROW_USED_FR = {
 }
 ROW_USED_EN = {
     "INC-07-HB": "Result used: hemoglobin of 2026-03-05: 11.2 g/dL",
-    "INC-07-ANC": "Result used: ANC of 2026-03-05: 2.4 10⁹/L",
-    "INC-07-PLT": "Result used: platelets of 2026-03-05: 231 10⁹/L",
+    "INC-07-ANC": "Result used: ANC of 2026-03-05: 2.4 G/L",
+    "INC-07-PLT": "Result used: platelets of 2026-03-05: 231 G/L",
     "INC-07-BILI": "Result used: total bilirubin of 2026-03-05: 9 µmol/L (ULN 21)",
     "INC-07-ALT": "Result used: ALT of 2026-03-05: 25 U/L (ULN 40)",
     "INC-07-AST": "Result used: AST of 2026-03-05: 31 U/L (ULN 40)",

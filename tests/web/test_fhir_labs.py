@@ -178,7 +178,8 @@ def test_the_source_is_shown_on_the_row_and_in_the_history(client: Client, scree
 
     assert "Observation alt-0309 · LOINC 1742-6 · received 30 U/L · file hospital-labs.json" in " ".join(detail.split())
     assert "approved by Coord Test" in detail
-    assert "Lab result source" in history
+    # The source names the row it came with, by its test and date.
+    assert "Source of the lab result ALT of 2026-03-09 recorded" in " ".join(history.split())
     for shown in ("alt-0309", "1742-6", "hospital-labs.json"):
         assert shown in history
     events = Events.objects.filter(pgh_obj_model="screening.LabResultSource")

@@ -846,7 +846,7 @@ def test_english_reason_examples() -> None:
     assert "ISH not done" in her2_low and "not_done" not in her2_low
     assert bilirubin == "No total bilirubin result on or before 2026-03-12"
     assert ecog == "ECOG performance status 1 ≤ 1"
-    assert platelets == "Platelets 231,000/mm³ (231 10⁹/L on 2026-03-05) ≥ 100,000"
+    assert platelets == "Platelets 231,000/mm³ (231 G/L on 2026-03-05) ≥ 100,000"
 
 
 def test_numbers_use_a_no_break_space_between_thousands() -> None:

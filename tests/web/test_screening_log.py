@@ -22,6 +22,7 @@ from screening.models import Screening, SignatureMeaning, User
 from screening.views import screening_log as screening_log_views
 from tests.conftest import PASSWORD, make_user
 
+CSV_NAMES: Final = ("comma", "semicolon")
 EXPORTS: Final = ["log_export_csv", "log_export_xlsx", "log_screenings_csv", "log_screenings_xlsx"]
 _ISO_DATE: Final = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DATE_OF_BIRTH: Final = "1981-07-14"  # the example patient's
@@ -210,7 +211,12 @@ def test_log_page_shows_the_tables_and_links_the_exports(
         '<tr data-criterion="INC-07-PLT"><td><strong>INC-07-PLT</strong></td><td>Platelets ≥ 100,000/mm³</td>' in page
     )
     for name in EXPORTS:
-        assert f'href="{reverse(f"screening:{name}")}?"' in page
+        if name.endswith("csv"):
+            # Both separators, the language's first (English: ",").
+            comma, semicolon = (page.index(f'href="{reverse(f"screening:{name}")}?delimiter={d}"') for d in CSV_NAMES)
+            assert comma < semicolon
+        else:
+            assert f'href="{reverse(f"screening:{name}")}?"' in page
     assert f'href="{reverse("screening:log")}"' in page  # the navigation link
 
 
@@ -425,13 +431,14 @@ def test_bad_dates_give_a_message_not_an_error(
 # --- exports ---------------------------------------------------------------------------------
 
 
-def _csv_rows(response: Any) -> list[list[str]]:
+def _csv_rows(response: Any, *, delimiter: str = ",") -> list[list[str]]:
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="alter-')
     assert response["Cache-Control"] == "no-store"
-    content = b"".join(response.streaming_content).decode("utf-8-sig")
-    return list(csv.reader(io.StringIO(content)))
+    raw = b"".join(response.streaming_content)
+    assert raw.startswith("\ufeff".encode())  # a byte-order mark: Excel then reads UTF-8
+    return list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=delimiter))
 
 
 def _xlsx_rows(response: Any) -> list[list[Any]]:
@@ -540,7 +547,7 @@ def _check_screening_rows(rows: list[list[Any]], screenings: dict[str, Screening
         assert (row[8] or "") == "; ".join(s.missing_criteria)
     if "b" in by_name:
         b = by_name["b"]
-        assert b[7].startswith("INC-07-PLT: Platelets 50,000/mm³ (50 10⁹/L on 2026-03-10) < 100,000")
+        assert b[7].startswith("INC-07-PLT: Platelets 50,000/mm³ (50 G/L on 2026-03-10) < 100,000")
         assert " | INC-07-CRCL: CrCl " in b[7]
         assert "< 30" in b[7]
     if "d" in by_name:
@@ -593,8 +600,10 @@ def test_screenings_export_in_french(client: Client, monitor: User, screenings: 
     monitor.save(update_fields=["language"])
     client.force_login(monitor)
 
-    rows = _csv_rows(client.get(reverse("screening:log_screenings_csv")))
+    # In French the separator is ";" unless asked otherwise (French Excel splits on it).
+    rows = _csv_rows(client.get(reverse("screening:log_screenings_csv")), delimiter=";")
 
+    assert rows[0][4] == "Signée"  # one screening signed or not (the log's count column is "Signées")
     data = {row[0]: row for row in rows[1:]}
     b = data[screenings["b"].number]
     assert b[3] == "non éligible" and b[4] == "non"

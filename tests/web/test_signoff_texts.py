@@ -309,7 +309,7 @@ def test_unsigned_evaluation_shows_no_signature(
 
 def _last_change(client: Client, screening: Screening) -> str:
     page = client.get(reverse("screening:list")).content.decode()
-    row = next(r for r in re.findall(r"<tr>(.*?)</tr>", page, flags=re.S) if f">{screening.number}<" in r)
+    row = next(r for r in re.findall(r"<tr[^>]*>(.*?)</tr>", page, flags=re.S) if f">{screening.number}<" in r)
     return " ".join(text(re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)[-1]).split())
 
 

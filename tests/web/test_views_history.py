@@ -19,10 +19,12 @@ from screening.models import LabResult, Screening, User
 from tests.web.conftest import text
 from tests.web.formdata import form_data
 
-# How the history names a row and its change (model and event names, or their labels).
+# How the history names a row and its change: one phrase, a lab row by its test and date
+# ("Lab result creatinine of 2026-03-09 created"); each person by their full name.
 SCREENING = r"Screening"
-LAB_RESULT = r"(?:LabResult|Lab result)"
-CREATED, CHANGED, DELETED = r"(?:insert|created)", r"(?:update|changed)", r"(?:delete|deleted)"
+LAB_RESULT = r"Lab result [^\d]+? of \d{4}-\d\d-\d\d"
+CREATED, CHANGED, DELETED = r"created", r"changed", r"deleted"
+COORD, INV = r"Coord Test", r"Inv Test"  # coord.ipc and inv.ipc (tests/conftest.py: make_user)
 
 
 def _with_new_lab(screening: Screening, lab: dict[str, Any]) -> dict[str, str]:
@@ -116,23 +118,26 @@ def test_history_lists_each_change_with_who_made_it(
     # Newest first: the edit by inv.ipc (the screening's ECOG, with the reason it changed; the new lab row)...
     assert any(
         re.search(
-            rf"\binv\.ipc {SCREENING} {CHANGED} ECOG performance status : 1 → 0 .*"
+            rf"\b{INV} {SCREENING} {CHANGED} ECOG performance status: 1 → 0 .*"
             r"ECOG reassessed at the visit$",
             row,
         )
         for row in changes
     ), changes
-    assert any(re.search(rf"\binv\.ipc {LAB_RESULT} {CREATED} .*[Vv]alue : 300\b", row) for row in changes), changes
+    assert any(
+        re.search(rf"\b{INV} Lab result creatinine of 2026-03-09 {CREATED} .*Value: 300 µmol/L\b", row)
+        for row in changes
+    ), changes
     # ...then the creation by coord.ipc, each row of it recorded.
-    assert any(re.search(rf"coord\.ipc {SCREENING} {CREATED}", row) for row in changes), changes
-    assert sum(bool(re.search(rf"coord\.ipc {LAB_RESULT} {CREATED}", row)) for row in changes) == 8
-    assert all(re.search(r"\b(coord|inv)\.ipc \w", row) for row in changes), changes
+    assert any(re.search(rf"{COORD} {SCREENING} {CREATED}", row) for row in changes), changes
+    assert sum(bool(re.search(rf"{COORD} {LAB_RESULT} {CREATED}", row)) for row in changes) == 8
+    assert all(re.search(rf"\b(?:{COORD}|{INV}) \w", row) for row in changes), changes
     # The reason belongs to inv.ipc's save alone: the creation needed none.
-    assert not any("reassessed" in row for row in changes if "coord.ipc" in row), changes
+    assert not any("reassessed" in row for row in changes if COORD in row), changes
     evaluations = response.content.decode().split('data-testid="history-evaluations"')[1].split("</table>")[0]
-    assert re.findall(r"<td>(\S+)</td><td>(alter-v1)</td>", evaluations) == [
-        ("inv.ipc", "alter-v1"),
-        ("coord.ipc", "alter-v1"),
+    assert re.findall(r"<td>([^<]+)</td><td>(alter-v1)</td>", evaluations) == [
+        ("Inv Test", "alter-v1"),
+        ("Coord Test", "alter-v1"),
     ]
 
 
@@ -153,6 +158,10 @@ def test_history_records_a_removed_lab_row(client: Client, coordinator_ipc: User
     changes = _change_rows(client.get(reverse("screening:history", args=[screening_ipc.number])).content.decode())
     # The deleted row, with the reason it went.
     assert any(
-        re.search(rf"^\S+ \S+ coord\.ipc {LAB_RESULT} {DELETED} .*creatinine entered for the wrong patient$", row)
+        re.search(
+            rf"^\S+ \S+ {COORD} Lab result creatinine of 2026-03-05 {DELETED} "
+            r".*creatinine entered for the wrong patient$",
+            row,
+        )
         for row in changes
     ), changes

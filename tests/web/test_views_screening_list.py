@@ -93,10 +93,11 @@ def test_list_queries_do_not_grow_with_rows_or_history(
     _make_screenings(count, by=coordinator_ipc, evaluations=history, labs=2 * history)
     client.force_login(coordinator_ipc)
 
-    # 1. the session  2. the user  3. the ids of the user's sites
+    # 1. the session  2. the user  3. the user's sites (their ids scope the screenings)
     # 4. COUNT of those sites' screenings (paginator)
     # 5. whether the user may create screenings (the "New screening" button)
-    # 6. the page's screenings, with their site and last editor (one join)
+    # 6. the page's screenings, with their site and last editor (one join) and the latest
+    #    evaluation's valid_until (a subquery of the same query)
     # 7-9. SAVEPOINT, UPDATE django_session (sliding 30-minute expiry), RELEASE SAVEPOINT
     with django_assert_num_queries(9):
         response = client.get(reverse("screening:list"))
@@ -117,11 +118,12 @@ def test_list_queries_for_a_monitor_of_every_site(
     _make_screenings(30, by=coordinator_igr, site_code="IGR")
     client.force_login(monitor)
 
-    # 1. the session  2. the user  3. COUNT of every site's screenings
-    # 4. the page's screenings, with their site and last editor
+    # 1. the session  2. the user  3. the sites (a monitor sees every site: the site
+    # column and filter)  4. COUNT of every site's screenings
+    # 5. the page's screenings, with their site, last editor and labs' valid_until (a subquery)
     # (whether a monitor may create screenings needs no query: the role enters nothing)
-    # 5-7. SAVEPOINT, UPDATE django_session (sliding 30-minute expiry), RELEASE SAVEPOINT
-    with django_assert_num_queries(7):
+    # 6-8. SAVEPOINT, UPDATE django_session (sliding 30-minute expiry), RELEASE SAVEPOINT
+    with django_assert_num_queries(8):
         response = client.get(reverse("screening:list"))
 
     assert len(_numbers(response)) == 50
