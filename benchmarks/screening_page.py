@@ -284,6 +284,8 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="screening-page-reference-") as temporary:
         reference = Path(temporary) / "tree"
+        # The tree's tests find the spec's examples beside it, as this one's do.
+        (Path(temporary) / "shared").symlink_to(THIS_TREE.parent / "shared")
         subprocess.run(  # noqa: S603
             ["git", "worktree", "add", "--quiet", "--detach", str(reference), args.reference],  # noqa: S607
             cwd=THIS_TREE,
