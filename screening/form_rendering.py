@@ -270,11 +270,16 @@ def _attrs_html_cached(attrs: dict[str, Any]) -> str:
     return html
 
 
+_KINDS: dict[type, str] = {}  # a widget class's dotted name
+
+
 def widget_html(bound: BoundField, attrs: dict[str, Any] | None = None) -> str:
     """``bound.as_widget(attrs=attrs)``: the same HTML, written directly for the widgets of
     the screening form (any other goes through Django's ``as_widget``)."""
     widget = bound.field.widget
-    kind = f"{type(widget).__module__}.{type(widget).__qualname__}"
+    kind = _KINDS.get(type(widget))
+    if kind is None:
+        kind = _KINDS[type(widget)] = f"{type(widget).__module__}.{type(widget).__qualname__}"
     auto_id = bound.auto_id
     if (
         kind not in _FAST_WIDGETS
