@@ -309,7 +309,8 @@ def main() -> None:
         f"largest: {today['rows']['largest']}, {today['fields']['largest']} form fields posted"
     )
     print(
-        f"best of {args.alternations} runs of each tree, each the best of {args.repeat} rounds of {args.number} requests"
+        f"best of {args.alternations} runs of each tree, "
+        f"each the best of {args.repeat} rounds of {args.number} requests"
     )
     _table(f"reference {args.reference} (main before issue 10)", today)
     _table("this tree", current)
@@ -317,7 +318,8 @@ def main() -> None:
     for label in REQUESTS:
         new, old = current["requests"][label], today["requests"][label]
         print(
-            f"{label:<24} {new['s'] / old['s']:8.2f} {new['cpu_s'] / old['cpu_s']:8.2f} {new['bytes'] / old['bytes']:7.2f}"
+            f"{label:<24} {new['s'] / old['s']:8.2f} {new['cpu_s'] / old['cpu_s']:8.2f} "
+            f"{new['bytes'] / old['bytes']:7.2f}"
         )
 
 

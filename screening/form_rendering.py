@@ -426,7 +426,7 @@ def _capfirst(text: Any) -> str:
     return text[:1].upper() + text[1:]
 
 
-def header_html(formset: forms.BaseFormSet, empty_form: forms.BaseForm) -> SafeString:  # type: ignore[type-arg]
+def header_html(formset: forms.BaseFormSet, empty_form: forms.BaseForm) -> SafeString:
     """The table's header: a column per visible field (of the formset's ``empty_form``),
     with the field's help text."""
     cells = []
@@ -438,7 +438,7 @@ def header_html(formset: forms.BaseFormSet, empty_form: forms.BaseForm) -> SafeS
                 f"{conditional_escape(bound.help_text)}</div>"
             )
         cells.append(
-            f'<th class="small col-{conditional_escape(bound.name)}" scope="col">'
+            f'<th class="small column-{conditional_escape(bound.name)}" scope="col">'
             f"{conditional_escape(_capfirst(bound.label))}{help_text}</th>"
         )
     return mark_safe(f"<tr>{''.join(cells)}</tr>")  # noqa: S308 (escaped above)
@@ -470,7 +470,7 @@ def row_cells_html(form: forms.BaseForm, formset_prefix: str) -> SafeString:
     return mark_safe("".join(cells))  # noqa: S308 (escaped above and by the widgets)
 
 
-def management_form_html(formset: forms.BaseFormSet) -> SafeString:  # type: ignore[type-arg]
+def management_form_html(formset: forms.BaseFormSet) -> SafeString:
     """``{{ formset.management_form }}``: its hidden inputs (through Django's template when
     it has messages, a tampered form's)."""
     management = formset.management_form

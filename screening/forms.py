@@ -72,8 +72,6 @@ class DecimalCommaIntegerField(forms.IntegerField):
         return super().to_python(value)  # type: ignore[no-any-return]
 
 
-
-
 YES_NO_UNKNOWN = [("", _("not yet known")), ("true", _("yes")), ("false", _("no"))]
 
 

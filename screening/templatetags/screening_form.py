@@ -24,15 +24,15 @@ def field_columns(fields: list[BoundField]) -> SafeString:
 
 
 @register.simple_tag
-def formset_header(formset: forms.BaseFormSet, empty_form: forms.BaseForm) -> SafeString:  # type: ignore[type-arg]
+def formset_header(formset: forms.BaseFormSet, empty_form: forms.BaseForm) -> SafeString:
     return form_rendering.header_html(formset, empty_form)
 
 
 @register.simple_tag
-def row_cells(form: forms.BaseForm, formset: forms.BaseFormSet) -> SafeString:  # type: ignore[type-arg]
+def row_cells(form: forms.BaseForm, formset: forms.BaseFormSet) -> SafeString:
     return form_rendering.row_cells_html(form, formset.prefix)
 
 
 @register.simple_tag
-def management_form(formset: forms.BaseFormSet) -> SafeString:  # type: ignore[type-arg]
+def management_form(formset: forms.BaseFormSet) -> SafeString:
     return form_rendering.management_form_html(formset)

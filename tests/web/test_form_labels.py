@@ -103,7 +103,7 @@ def test_every_field_of_a_typical_screening_has_a_label(
     assert ("<fieldset disabled>" in page) is (who == "monitor")  # read-only: every field disabled
     assert unlabelled(page) == []
     header = "Test" if language == "en" else "Analyse"
-    assert f'<th class="small col-test" scope="col">{header}</th>' in page
+    assert f'<th class="small column-test" scope="col">{header}</th>' in page
     assert f'<label class="visually-hidden" for="id_labs-0-test">{header}, ' in page
 
 
