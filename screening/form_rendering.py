@@ -26,6 +26,7 @@ from typing import Any
 from django import forms
 from django.forms.boundfield import BoundField
 from django.forms.renderers import DjangoTemplates
+from django.forms.widgets import Input
 from django.utils import translation
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeData, SafeString, mark_safe
@@ -245,15 +246,42 @@ def _fast_select_html(widget: forms.Select, name: str, value: Any, attrs_html: s
     return "".join(parts)
 
 
-# Widgets whose HTML is Django's template of their context (screening.forms.Select adds
-# only its options_key to it): written without a context, a template or a renderer.
-_INPUTS = frozenset(
-    f"django.forms.widgets.{name}" for name in ("TextInput", "DateInput", "HiddenInput", "NumberInput", "EmailInput")
+# The widgets written without a context, a template or a renderer: Django's inputs, check
+# boxes, text areas and selects, and their subclasses that keep Django's methods writing the
+# HTML (a ``format_value`` of their own is used as Django would). screening.forms.Select's
+# ``get_context`` adds only its options_key.
+_BASES: tuple[tuple[type, str, frozenset[str]], ...] = (
+    (forms.CheckboxInput, "checkbox", frozenset({"django/forms/widgets/checkbox.html"})),
+    (forms.Textarea, "textarea", frozenset({"django/forms/widgets/textarea.html"})),
+    (forms.Select, "select", frozenset({"django/forms/widgets/select.html"})),
+    (
+        Input,
+        "input",
+        frozenset(
+            f"django/forms/widgets/{name}.html" for name in ("input", "text", "date", "hidden", "number", "email")
+        ),
+    ),
 )
-_SELECTS = frozenset({"django.forms.widgets.Select", "screening.forms.Select"})
-_CHECKBOX = "django.forms.widgets.CheckboxInput"
-_TEXTAREA = "django.forms.widgets.Textarea"
-_FAST_WIDGETS = _INPUTS | _SELECTS | {_CHECKBOX, _TEXTAREA}
+_HTML_METHODS = ("render", "_render", "build_attrs", "get_context", "optgroups", "create_option")
+_OWN_CONTEXT = frozenset({"screening.forms.Select"})
+
+
+def _kind_of(widget_type: type) -> tuple[str, frozenset[str]] | None:
+    found = next((entry for entry in _BASES if issubclass(widget_type, entry[0])), None)
+    if found is None:
+        return None
+    base, kind, templates = found
+    dotted = f"{widget_type.__module__}.{widget_type.__qualname__}"
+    for method in _HTML_METHODS:
+        if method == "get_context" and dotted in _OWN_CONTEXT:
+            continue
+        if getattr(widget_type, method, None) is not getattr(base, method, None):
+            return None
+    return kind, templates
+
+
+_KINDS: dict[type, tuple[str, frozenset[str]] | None] = {}
+
 
 # The HTML of a widget's attributes but its id (always the last one here), by the attributes.
 _ATTRS_HTML: dict[tuple[tuple[str, Any], ...], str] = {}
@@ -270,41 +298,43 @@ def _attrs_html_cached(attrs: dict[str, Any]) -> str:
     return html
 
 
-_KINDS: dict[type, str] = {}  # a widget class's dotted name
-
-
 def widget_html(bound: BoundField, attrs: dict[str, Any] | None = None) -> str:
     """``bound.as_widget(attrs=attrs)``: the same HTML, written directly for the widgets of
     the screening form (any other goes through Django's ``as_widget``)."""
     widget = bound.field.widget
-    kind = _KINDS.get(type(widget))
-    if kind is None:
-        kind = _KINDS[type(widget)] = f"{type(widget).__module__}.{type(widget).__qualname__}"
+    widget_type = type(widget)
+    if widget_type not in _KINDS:
+        _KINDS[widget_type] = _kind_of(widget_type)
+    known = _KINDS[widget_type]
     auto_id = bound.auto_id
     if (
-        kind not in _FAST_WIDGETS
+        known is None
+        or widget.template_name not in known[1]
         or bound.form.renderer is not WIDGET_RENDERER
         or bound.field.localize
         or not auto_id
         or "id" in widget.attrs
-        or (kind in _SELECTS and (widget.allow_multiple_selected or widget.option_template_name != _OPTION_TEMPLATE))
+        or (
+            known[0] == "select" and (widget.allow_multiple_selected or widget.option_template_name != _OPTION_TEMPLATE)
+        )
     ):
         return str(bound.as_widget(attrs=attrs))
+    kind = known[0]
     # As BoundField.as_widget and Widget.build_attrs: the widget's attributes, then the field's.
     final = bound.build_widget_attrs(attrs or {}, widget)
     id_html = f' id="{conditional_escape(final.pop("id", auto_id))}"'
     merged = {**widget.attrs, **final}
     name = bound.html_name
     value = bound.value()
-    if kind in _SELECTS:
+    if kind == "select":
         return _fast_select_html(widget, name, value, _attrs_html_cached(merged) + id_html)
-    if kind == _TEXTAREA:
+    if kind == "textarea":
         text = widget.format_value(value)
         return (
             f'<textarea name="{conditional_escape(name)}"{_attrs_html_cached(merged)}{id_html}>\n'
             f"{conditional_escape(text) if text else ''}</textarea>"
         )
-    checked = " checked" if kind == _CHECKBOX and widget.check_test(value) else ""
+    checked = " checked" if kind == "checkbox" and widget.check_test(value) else ""
     text = widget.format_value(value)
     value_html = "" if text is None else f' value="{conditional_escape(text)}"'
     return (

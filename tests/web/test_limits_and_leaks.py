@@ -22,6 +22,7 @@ from html.parser import HTMLParser
 from typing import Any, Final
 
 import pytest
+from django import forms as django_forms
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.forms.renderers import DjangoTemplates
@@ -30,7 +31,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from benchmarks.screening_page import largest_document
-from screening import exchange, log, selectors, services
+from screening import exchange, form_rendering, log, selectors, services
 from screening.form_rendering import WIDGET_RENDERER, widget_html
 from screening.forms import ScreeningEntry
 from screening.models import LabResult, PregnancyTest, PriorDrug, Screening, Site, TumourSample, User
@@ -464,6 +465,29 @@ def test_the_python_widget_templates_write_what_djangos_write(largest: Screening
     row.renderer = WIDGET_RENDERER
     assert 'value="&lt;b&gt;&amp;"' in widget_html(row["value"]) and 'aria-invalid="true"' in widget_html(row["value"])
     assert widget_html(row["DELETE"]).endswith(" checked>")
+
+
+def test_a_widget_with_its_own_value_format_is_written_in_python_as_django_writes_it() -> None:
+    """A subclass that only formats its value (French decimal comma, say) keeps the Python
+    path, with its own format; one that writes its own HTML goes to Django's templates."""
+
+    class CommaInput(django_forms.TextInput):
+        def format_value(self, value: Any) -> str | None:
+            return None if value is None else str(value).replace(".", ",")
+
+    class OwnTemplate(django_forms.TextInput):
+        template_name = "django/forms/widgets/password.html"
+
+    class Form(django_forms.Form):
+        weight = django_forms.FloatField(widget=CommaInput(attrs={"class": "w"}))
+        other = django_forms.CharField(widget=OwnTemplate)
+
+    assert form_rendering._kind_of(CommaInput) == form_rendering._kind_of(django_forms.TextInput)
+    form = Form(initial={"weight": 61.5, "other": "x"}, renderer=WIDGET_RENDERER)
+    direct = [widget_html(form["weight"]), widget_html(form["other"])]
+    form.renderer = DjangoTemplates()
+    assert direct == [str(form["weight"]), str(form["other"])]
+    assert 'value="61,5"' in direct[0]
 
 
 @pytest.mark.django_db
