@@ -1,4 +1,4 @@
-"""Every field of the screening page has a label (issue 10, "Accessible"), and the page's cost.
+"""Every field of the screening page has a label, every badge its words (issue 10, "Accessible"); the page's queries.
 
 The rows of the tables (tumour samples, labs, pregnancy tests, drugs) had inputs with no
 label: a screen reader said "edit text" for each. Each now has a visually hidden label
@@ -11,6 +11,7 @@ exist; its ``aria-describedby`` names elements that exist.
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 from typing import Any
 
@@ -180,3 +181,16 @@ def test_the_screening_page_makes_a_fixed_number_of_queries(
     with django_assert_num_queries(17):
         response = client.get(f"/screenings/{screening_ipc.number}/")
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_every_status_badge_says_its_status_in_words(
+    client: Client, coordinator_ipc: User, screening_ipc: Screening, language: str
+) -> None:
+    """The badges' colours (green, red, amber) are not the only sign: each has its words."""
+    client.cookies["django_language"] = language
+    page = _page(client, coordinator_ipc, f"/screenings/{screening_ipc.number}/")
+    badges = re.findall(r'<span class="badge[^"]*"[^>]*>(.*?)</span>', page, flags=re.DOTALL)
+    assert len(badges) > 20  # the status, the evaluations listed, a badge per criterion
+    assert all(re.sub(r"<[^>]+>", "", badge).strip() for badge in badges), badges
