@@ -19,16 +19,15 @@ from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxLengthValidator
 from django.forms import formset_factory
-from django.forms.renderers import DjangoTemplates
 from django.http import HttpRequest
 from django.utils import formats, translation
 from django.utils.functional import lazy
-from django.utils.html import conditional_escape
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
 from screening import documents, exchange
+from screening.form_rendering import WIDGET_RENDERER
 from screening.models import LabTest, PregnancyTest, Screening, TumourSample
 from screening.rules import units
 from screening.rules.document import DRUGS_MAX, LABS_MAX, PREGNANCY_TESTS_MAX, TUMOUR_SAMPLES_MAX
@@ -91,131 +90,6 @@ class DecimalCommaIntegerField(forms.IntegerField):
         if isinstance(value, str):
             value = _number_text(value)
         return super().to_python(value)  # type: ignore[no-any-return]
-
-
-def _attrs_html(attrs: dict[str, Any]) -> str:
-    """django/forms/widgets/attrs.html, in Python."""
-    return "".join(
-        f" {conditional_escape(name)}"
-        if value is True
-        else f' {conditional_escape(name)}="{conditional_escape(value)}"'
-        for name, value in attrs.items()
-        if value is not False
-    )
-
-
-def _input_html(widget: dict[str, Any]) -> str:
-    """django/forms/widgets/input.html (text, date, hidden, checkbox...), in Python."""
-    value = "" if widget["value"] is None else f' value="{conditional_escape(widget["value"])}"'
-    return (
-        f'<input type="{conditional_escape(widget["type"])}" name="{conditional_escape(widget["name"])}"'
-        f"{value}{_attrs_html(widget['attrs'])}>"
-    )
-
-
-def _option_html(value: Any, label: Any, *, selected: bool) -> str:
-    # select_option.html ends with a newline, which its include keeps.
-    return (
-        f'\n  <option value="{conditional_escape(value)}"{" selected" if selected else ""}>'
-        f"{conditional_escape(label)}</option>\n"
-    )
-
-
-# (opening, [(option, option selected)], closing) per group of a select's options.
-_Groups = list[tuple[str, list[tuple[str, str]], str]]
-
-
-def _groups_html(optgroups: list[Any]) -> _Groups:
-    groups = []
-    for group_name, group_choices, _index in optgroups:
-        options = []
-        for option in group_choices:
-            if option["template_name"] != _OPTION_TEMPLATE or set(option["attrs"]) - {"selected"}:
-                raise _NotInPython
-            options.append(
-                (
-                    _option_html(option["value"], option["label"], selected=False),
-                    _option_html(option["value"], option["label"], selected=True),
-                )
-            )
-        groups.append(
-            (
-                f'\n  <optgroup label="{conditional_escape(group_name)}">' if group_name else "",
-                options,
-                "\n  </optgroup>" if group_name else "",
-            )
-        )
-    return groups
-
-
-# The options' HTML of each FixedChoiceField's select, per language (its choices never change).
-_OPTIONS_HTML: dict[tuple[object, str | None], _Groups] = {}
-
-
-def _select_html(widget: dict[str, Any]) -> str:
-    """django/forms/widgets/select.html and select_option.html, in Python."""
-    key = widget.get("options_key")
-    if key is None:
-        groups = _groups_html(widget["optgroups"])
-    else:
-        groups = _OPTIONS_HTML.get((key, translation.get_language()), [])
-        if not groups:
-            groups = _OPTIONS_HTML[key, translation.get_language()] = _groups_html(widget["optgroups"])
-    parts = [f'<select name="{conditional_escape(widget["name"])}"{_attrs_html(widget["attrs"])}>']
-    # Which option is selected is Django's choice (ChoiceWidget.optgroups).
-    for (opening, options, closing), (_name, group_choices, _index) in zip(groups, widget["optgroups"], strict=True):
-        parts.append(opening)
-        parts.extend(
-            selected if option["attrs"].get("selected") else plain
-            for (plain, selected), option in zip(options, group_choices, strict=True)
-        )
-        parts.append(closing)
-    parts.append("\n</select>")
-    return "".join(parts)
-
-
-def _textarea_html(widget: dict[str, Any]) -> str:
-    """django/forms/widgets/textarea.html, in Python."""
-    value = conditional_escape(widget["value"]) if widget["value"] else ""
-    return f'<textarea name="{conditional_escape(widget["name"])}"{_attrs_html(widget["attrs"])}>\n{value}</textarea>'
-
-
-class _NotInPython(Exception):
-    """A widget that the Python templates do not cover: Django's template renders it."""
-
-
-_OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
-_PYTHON_WIDGETS = {
-    **{
-        f"django/forms/widgets/{name}.html": _input_html
-        for name in ("input", "text", "date", "hidden", "checkbox", "number")
-    },
-    "django/forms/widgets/select.html": _select_html,
-    "django/forms/widgets/textarea.html": _textarea_html,
-}
-
-
-class WidgetRenderer(DjangoTemplates):
-    """Django's form renderer, with the widget templates of the screening form written in Python.
-
-    The largest screening's page renders about 1,000 widgets and 2,000 options; through
-    the template engine (an include per option, another per attribute list) that took
-    most of the page's time. The Python functions write the same HTML as Django's
-    templates (tests/web/test_limits_and_leaks.py compares them); any other template goes
-    to the template engine as before.
-    """
-
-    def render(self, template_name: str, context: dict[str, Any], request: Any = None) -> str:
-        python = _PYTHON_WIDGETS.get(template_name)
-        if python is not None:
-            try:
-                return python(context["widget"])
-            except _NotInPython:
-                pass
-        return str(super().render(template_name, context, request))
-
-
-WIDGET_RENDERER = WidgetRenderer()
 
 
 YES_NO_UNKNOWN = [("", _("not yet known")), ("true", _("yes")), ("false", _("no"))]

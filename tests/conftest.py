@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import translation
 from pytest_django.fixtures import Settings
 
 from screening.models import Role, Site, SiteMembership, User
@@ -23,6 +25,15 @@ def make_user(username: str, role: str, *site_codes: str) -> User:
     for code in site_codes:
         SiteMembership.objects.create(user=user, site=Site.objects.get(code=code))
     return user
+
+
+@pytest.fixture(autouse=True)
+def _english_to_start() -> Iterator[None]:
+    # LocaleMiddleware activates the request's language in this thread and leaves it: a
+    # French request of one test would otherwise make the next test's direct calls French.
+    translation.activate("en")
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

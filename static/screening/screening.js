@@ -51,18 +51,45 @@
     });
   }
 
-  // "Add a row" clones the formset's empty form.
+  // Questions asked only while another answer is not a given value (brain metastases'
+  // details are hidden when there are none): data-shown-unless="<field name>=<value>".
+  function applyDependents() {
+    document.querySelectorAll("[data-shown-unless]").forEach(function (element) {
+      var rule = element.dataset.shownUnless;
+      var at = rule.indexOf("=");
+      var control = document.querySelector("[name='" + rule.slice(0, at) + "']");
+      // A refused answer stays in sight, with its message, whatever the other answer.
+      if (control) { element.hidden = control.value === rule.slice(at + 1) && !element.querySelector(".is-invalid"); }
+    });
+  }
+  function wireDependents() {
+    var names = {};
+    document.querySelectorAll("[data-shown-unless]").forEach(function (element) {
+      names[element.dataset.shownUnless.split("=")[0]] = true;
+    });
+    Object.keys(names).forEach(function (name) {
+      var control = document.querySelector("[name='" + name + "']");
+      if (control) { control.addEventListener("change", applyDependents); }
+    });
+    applyDependents();
+  }
+
+  // "Add a row" clones the formset's empty form: its row number (labels "Test, row 3")
+  // and index; the keyboard's focus goes to the new row's first field.
   function addRow(prefix) {
     var template = document.querySelector("template[data-empty-row-for='" + prefix + "']");
     var total = document.getElementById("id_" + prefix + "-TOTAL_FORMS");
     var body = document.querySelector("table[data-formset-prefix='" + prefix + "'] tbody");
     if (!template || !total || !body) { return; }
     var index = parseInt(total.value, 10);
-    var html = template.innerHTML.replace(/__prefix__/g, String(index));
+    var html = template.innerHTML.replace(/__prefix__/g, String(index)).replace(/__row__/g, String(index + 1));
+    var before = body.rows.length;
     body.insertAdjacentHTML("beforeend", html);
     total.value = String(index + 1);
     var table = body.closest("table");
     if (table.dataset.units) { restrictUnits(body.lastElementChild, unitsFor(table), false); }
+    var first = body.rows[before] && body.rows[before].querySelector("input, select, textarea");
+    if (first) { first.focus(); }
   }
 
   // FHIR lab proposals: "select all" ticks every ready row; correcting a row that needed
@@ -88,6 +115,7 @@
     wireLabs(document);
     wireProposals();
     applySex();
+    wireDependents();
     var sex = document.getElementById("id_sex");
     if (sex) { sex.addEventListener("change", applySex); }
     document.querySelectorAll("[data-add-row]").forEach(function (button) {

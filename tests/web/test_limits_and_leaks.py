@@ -22,6 +22,7 @@ from html.parser import HTMLParser
 from typing import Any, Final
 
 import pytest
+from django import forms as django_forms
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.forms.renderers import DjangoTemplates
@@ -30,8 +31,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from benchmarks.screening_page import largest_document
-from screening import exchange, log, selectors, services
-from screening.forms import WIDGET_RENDERER, ScreeningEntry
+from screening import exchange, form_rendering, log, selectors, services
+from screening.form_rendering import WIDGET_RENDERER, widget_html
+from screening.forms import ScreeningEntry
 from screening.models import LabResult, PregnancyTest, PriorDrug, Screening, Site, TumourSample, User
 from tests.conftest import PASSWORD
 from tests.web.conftest import stored_state, text
@@ -413,15 +415,23 @@ def test_the_largest_screening_opens_and_saves_unchanged_through_the_form(
 
 @pytest.mark.django_db
 def test_the_python_widget_templates_write_what_djangos_write(largest: Screening) -> None:
-    """screening.forms.WidgetRenderer renders the form's widgets in Python: the same HTML."""
+    """screening/form_rendering.py writes the form's widgets in Python: the same HTML as
+    Django's templates, through the renderer (``str(field)``) and directly
+    (``widget_html``, which the page uses), with the attributes the page adds."""
     entry = ScreeningEntry(screening=largest, rows=selectors.screening_rows(largest))
     invalid = ScreeningEntry(
         data={
-            "labs-TOTAL_FORMS": "1",
+            "labs-TOTAL_FORMS": "2",
             "labs-INITIAL_FORMS": "0",
             "labs-0-value": "<b>&",
             "labs-0-unit": "g/L",
+            "labs-0-DELETE": "on",
+            "labs-1-test": "no such test",
+            "labs-1-date": "31/02/2026",
             "initials": '"><x',
+            "sex": "female",
+            "consent_signed": "true",
+            "reason_for_change": "<why>",
         },
         screening=largest,
     )
@@ -431,19 +441,53 @@ def test_the_python_widget_templates_write_what_djangos_write(largest: Screening
         for e in (entry, invalid)
         for form in (e.form, *(f for fs in e.formsets.values() for f in (fs.management_form, *fs.forms, fs.empty_form)))
     ]
+    page_attrs: list[dict[str, Any] | None] = [
+        None,
+        {"class": "form-select is-invalid", "aria-describedby": "id_x_error id_x_helptext"},
+    ]
     compared = 0
     for language in ("en", "fr", "en"):  # the options' HTML is kept per language
         with translation.override(language):
             for form in forms:
                 form.renderer = WIDGET_RENDERER
                 python_html = [str(field) for field in form]
+                direct = [widget_html(field, attrs) for attrs in page_attrs for field in form]
                 form.renderer = DjangoTemplates()
                 assert [str(field) for field in form] == python_html
-                compared += len(python_html)
-    assert compared > 3 * LARGEST_PAGE_FIELDS
+                assert [str(field.as_widget(attrs=attrs)) for attrs in page_attrs for field in form] == direct
+                compared += len(python_html) + len(direct)
+    assert compared > 9 * LARGEST_PAGE_FIELDS
     with translation.override("fr"):
         unit = str(entry.formsets["labs"].forms[0]["unit"])
     assert '<optgroup label="hémoglobine">' in unit and ">UI/L</option>" in unit
+    # The refused values come back escaped, the ticked box ticked, the refused fields marked.
+    row = invalid.formsets["labs"].forms[0]
+    row.renderer = WIDGET_RENDERER
+    assert 'value="&lt;b&gt;&amp;"' in widget_html(row["value"]) and 'aria-invalid="true"' in widget_html(row["value"])
+    assert widget_html(row["DELETE"]).endswith(" checked>")
+
+
+def test_a_widget_with_its_own_value_format_is_written_in_python_as_django_writes_it() -> None:
+    """A subclass that only formats its value (French decimal comma, say) keeps the Python
+    path, with its own format; one that writes its own HTML goes to Django's templates."""
+
+    class CommaInput(django_forms.TextInput):
+        def format_value(self, value: Any) -> str | None:
+            return None if value is None else str(value).replace(".", ",")
+
+    class OwnTemplate(django_forms.TextInput):
+        template_name = "django/forms/widgets/password.html"
+
+    class Form(django_forms.Form):
+        weight = django_forms.FloatField(widget=CommaInput(attrs={"class": "w"}))
+        other = django_forms.CharField(widget=OwnTemplate)
+
+    assert form_rendering._kind_of(CommaInput) == form_rendering._kind_of(django_forms.TextInput)
+    form = Form(initial={"weight": 61.5, "other": "x"}, renderer=WIDGET_RENDERER)
+    direct = [widget_html(form["weight"]), widget_html(form["other"])]
+    form.renderer = DjangoTemplates()
+    assert direct == [str(form["weight"]), str(form["other"])]
+    assert 'value="61,5"' in direct[0]
 
 
 @pytest.mark.django_db
