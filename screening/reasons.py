@@ -12,6 +12,7 @@ comma, a no-break space between thousands (``100 000``), dates JJ/MM/AAAA, UI/L,
 from __future__ import annotations
 
 import datetime
+import json
 import logging
 import math
 import re
@@ -878,6 +879,30 @@ def _render(criterion: Mapping[str, Any]) -> str:
 
 
 def localized_reason(criterion: Mapping[str, Any]) -> str:
+    # The same criterion (id, code, values, outcome) reads the same in one language: a page
+    # shows about 30, most of them unchanged from one save to the next.
+    try:
+        key = (get_language(), json.dumps(criterion, sort_keys=True, default=str))
+    except (TypeError, ValueError):
+        return _localized_reason(criterion)
+    return _cached_reason(key, criterion)
+
+
+def _cached_reason(key: tuple[str | None, str], criterion: Mapping[str, Any]) -> str:
+    found = _REASONS.get(key)
+    if found is None:
+        found = _localized_reason(criterion)
+        if len(_REASONS) >= _REASONS_MAX:
+            _REASONS.clear()
+        _REASONS[key] = found
+    return found
+
+
+_REASONS: dict[tuple[str | None, str], str] = {}
+_REASONS_MAX = 20_000  # a few MB at most; cleared whole when full (reasons are cheap to redo)
+
+
+def _localized_reason(criterion: Mapping[str, Any]) -> str:
     """The reason of one entry of a stored result's ``criteria``, in the active language.
 
     Rendered from the template of (id, code) with the stored values, numbers and dates

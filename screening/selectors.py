@@ -68,6 +68,19 @@ def screening_rows(screening: Screening) -> dict[str, list[dict[str, Any]]]:
     }
 
 
+def screening_page_rows(screening: Screening) -> tuple[dict[str, list[dict[str, Any]]], list[LabResultSource | None]]:
+    """:func:`screening_rows` and the source of each lab row (:func:`lab_sources`), the lab
+    rows read once: what the screening page shows."""
+    labs = lab_rows(screening)
+    rows = {
+        name: list(model.objects.filter(screening=screening).order_by("position", "id").values(*LIST_FIELDS[name][1]))
+        for name, model in LIST_MODELS.items()
+        if name != "labs"
+    }
+    rows["labs"] = [row for row, _source in labs]
+    return rows, [source for _row, source in labs]
+
+
 def lab_rows(screening: Screening) -> list[tuple[dict[str, Any], LabResultSource | None]]:
     """The screening's lab rows in entry order, as the document's fields, each with its
     source (None: typed), read in one query so that rows and sources always pair up."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString
 
 register = template.Library()
@@ -49,3 +49,50 @@ def lab_row_mark(prefix: str, marks: dict[int, list[dict[str, str]]] | None, oob
         SafeString(' hx-swap-oob="true"') if oob else "",
         badges,
     )
+
+
+@register.simple_tag
+def criteria_list(groups: list[tuple[Any, list[dict[str, Any]]]], link_base: str = "") -> SafeString:
+    """The panel's criteria, by group (inclusion, non-inclusion): each with its outcome (a
+    word on a coloured badge), title, reason and the row it used, linked to the field or row
+    that decides it when it failed or is missing. Written here rather than in the template:
+    the page and the live panel show about 30 of them."""
+    parts = []
+    for group, rows in groups:
+        items = []
+        for row in rows:
+            link = f"{link_base}#{row['anchor']}" if row["anchor"] else ""
+            reason = (
+                format_html('<a href="{}">{}</a>', link, row["reason"])
+                if link and row["outcome"] in ("fail", "missing")
+                else conditional_escape(row["reason"])
+            )
+            used = ""
+            if row["used"]:
+                used = format_html(
+                    '<div class="ms-1 small" data-testid="row-used">{}</div>',
+                    format_html('<a class="link-secondary" href="{}">{}</a>', link, row["used"])
+                    if link
+                    else row["used"],
+                )
+            items.append(
+                format_html(
+                    '<li class="criterion mb-1" data-criterion="{}" data-outcome="{}">'
+                    '<span class="badge bg-{}">{}</span> <strong>{}</strong> {}'
+                    '<div class="ms-1 text-body-secondary">{}</div>{}</li>',
+                    row["id"],
+                    row["outcome"],
+                    row["badge"],
+                    row["outcome_label"],
+                    row["id"],
+                    row["title"],
+                    reason,
+                    used,
+                )
+            )
+        parts.append(
+            format_html(
+                '<h2 class="h6 mt-3">{}</h2><ul class="list-unstyled mb-0">{}</ul>', group, SafeString("".join(items))
+            )
+        )
+    return SafeString("".join(parts))

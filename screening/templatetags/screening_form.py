@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from django import forms, template
 from django.forms.boundfield import BoundField
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from screening import form_rendering
-from screening.templatetags.panel_marks import lab_row_mark
+from screening.templatetags.panel_marks import lab_row_mark, marks_for
 
 register = template.Library()
 
@@ -29,11 +32,53 @@ def formset_header(formset: forms.BaseFormSet, empty_form: forms.BaseForm) -> Sa
     return form_rendering.header_html(formset, empty_form)
 
 
+# The cells of blank rows (the extra rows to fill, and the template of a row to add) by
+# form prefix and language: they hold no value and no message, so they read the same on
+# every page. Rows with a value, a message or a mark are written each time.
+_BLANK_ROWS: dict[tuple[str, str | None], SafeString] = {}
+
+
 @register.simple_tag(takes_context=True)
 def row_cells(context: template.Context, form: forms.BaseForm, formset: forms.BaseFormSet) -> SafeString:
     # A lab row's value cell also carries the lab table's marks (used, too old, unit in doubt).
-    after = {"value": lab_row_mark(form.prefix, context.get("lab_row_marks"))} if formset.prefix == "labs" else {}
-    return form_rendering.row_cells_html(form, formset.prefix, after=after)
+    marks = context.get("lab_row_marks")
+    blank = not form.is_bound and not form.initial and not marks_for(marks, form.prefix)
+    key = (form.prefix, translation.get_language())
+    if blank and key in _BLANK_ROWS:
+        return _BLANK_ROWS[key]
+    after = {"value": lab_row_mark(form.prefix, marks)} if formset.prefix == "labs" else {}
+    cells = form_rendering.row_cells_html(form, formset.prefix, after=after)
+    if blank and len(_BLANK_ROWS) < 1000:
+        _BLANK_ROWS[key] = cells
+    return cells
+
+
+@register.simple_tag(takes_context=True)
+def formset_rows(context: template.Context, formset: forms.BaseFormSet) -> SafeString:
+    """Every row of a formset's table, as ``_formset_row.html`` writes one (its row of
+    cells, the row's own messages, the source of a lab result from the hospital), without
+    an include per row."""
+    rows = []
+    for form in formset.forms:
+        cells = row_cells(context, form, formset)
+        errors = form.non_field_errors()
+        rows.append(
+            format_html(
+                "<tr>{}{}</tr>\n",
+                cells,
+                format_html('<td class="text-danger small">{}</td>', " ".join(errors)) if errors else "",
+            )
+        )
+        source = getattr(form, "lab_source", None)
+        if source is not None:
+            rows.append(
+                format_html(
+                    '<tr class="lab-source small text-muted"><td colspan="{}">{}</td></tr>\n',
+                    len(form.visible_fields()),
+                    render_to_string("screening/_lab_source.html", {"source": source}),
+                )
+            )
+    return SafeString("".join(rows))
 
 
 @register.simple_tag

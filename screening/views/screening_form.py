@@ -7,6 +7,7 @@ works and the panel shows the last saved evaluation.
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from typing import Any
@@ -17,14 +18,14 @@ from django.core.exceptions import PermissionDenied
 from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from screening import checklist, exchange, expiry, selectors, services, unit_doubts
 from screening.forms import ScreeningEntry, unit_choices
 from screening.http import AuthenticatedHttpRequest
-from screening.models import Evaluation, Role, Screening, Site, SiteDefaultUnit, Status
+from screening.models import Evaluation, LabResultSource, Role, Screening, Site, SiteDefaultUnit, Status
 from screening.panel import panel_context
 from screening.rules import units
 from screening.rules.ruleset import evaluate
@@ -70,12 +71,17 @@ def _render(
     editable: bool,
     status: int = 200,
     conflict: Screening | None = None,
+    lab_sources: list[LabResultSource | None] | None = None,
+    may_edit: bool | None = None,
     **extra: Any,
 ) -> HttpResponse:
     latest = screening.evaluations.first() if screening is not None else None
+    if may_edit is None:  # (the caller may know it already: asked once per request)
+        may_edit = screening is not None and selectors.can_edit(request.user, screening)  # type: ignore[arg-type]
     if screening is not None and not entry.form.is_bound:
         # Each stored lab row with its source (fhir-labs.md): the formset's rows are the stored rows, in order.
-        for form, source in zip(entry.formsets["labs"].forms, selectors.lab_sources(screening), strict=False):
+        sources = lab_sources if lab_sources is not None else selectors.lab_sources(screening)
+        for form, source in zip(entry.formsets["labs"].forms, sources, strict=False):
             form.lab_source = source
     signature = screening.signatures.select_related("signed_by").first() if screening is not None else None
     user = request.user
@@ -85,12 +91,8 @@ def _render(
         "screening/form.html",
         {
             "signature": signature,
-            "can_review": screening is not None
-            and user.role == Role.INVESTIGATOR  # type: ignore[union-attr]
-            and selectors.can_edit(user, screening),  # type: ignore[arg-type]
-            "can_rescreen": screening is not None
-            and screening.status == Status.INELIGIBLE
-            and selectors.can_edit(user, screening),  # type: ignore[arg-type]
+            "can_review": may_edit and user.role == Role.INVESTIGATOR,  # type: ignore[union-attr]
+            "can_rescreen": may_edit and screening is not None and screening.status == Status.INELIGIBLE,
             "entry": entry,
             "screening": screening,
             "site": site,
@@ -101,12 +103,24 @@ def _render(
             "fhir_server": bool(settings.FHIR_BASE_URL),
             **extra,
             "units_json": _units_json(screening=screening, site=site, entry_sites=entry_sites),
-            "evaluations": screening.evaluations.select_related("created_by")[:20] if screening else [],
+            # Their dates, authors and statuses: not their documents.
+            "evaluations": screening.evaluations.select_related("created_by").defer(
+                "input_document", "result_document"
+            )[:20]
+            if screening
+            else [],
             **panel_context(latest.result_document if latest else None, preview=False, entry=entry),
             "expiry": expiry.screening_labs_expiry(screening=screening, evaluation=latest, today=timezone.localdate()),
         },
         status=status,
     )
+
+
+@functools.cache
+def _unit_lists(language: str | None) -> dict[str, list[list[str]]]:
+    """Each test's unit options (value, label) in ``language``: they never change."""
+    with translation.override(language):
+        return {test: [[u, str(label)] for u, label in unit_choices(test)] for test in units.LAB_UNITS}
 
 
 def _units_json(*, screening: Screening | None, site: Site | None, entry_sites: Any) -> str:
@@ -119,7 +133,7 @@ def _units_json(*, screening: Screening | None, site: Site | None, entry_sites: 
         defaults[code][test] = unit
     return json.dumps(
         {
-            "units": {test: [[u, str(label)] for u, label in unit_choices(test)] for test in units.LAB_UNITS},
+            "units": _unit_lists(translation.get_language()),
             "defaults": defaults,
             "site": screening.site.code if screening is not None else (site.code if site is not None else None),
         }
@@ -193,11 +207,21 @@ def screening_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def screening_detail(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     screening = selectors.screening_visible_to(request.user, number)
-    editable = selectors.can_edit(request.user, screening) and not screening.locked
+    may_edit = selectors.can_edit(request.user, screening)
+    editable = may_edit and not screening.locked
     if request.method == "GET":
-        entry = ScreeningEntry(screening=screening, rows=selectors.screening_rows(screening))
-        return _render(request, entry=entry, screening=screening, site=screening.site, editable=editable)
-    if not selectors.can_edit(request.user, screening):
+        rows, sources = selectors.screening_page_rows(screening)
+        entry = ScreeningEntry(screening=screening, rows=rows)
+        return _render(
+            request,
+            entry=entry,
+            screening=screening,
+            site=screening.site,
+            editable=editable,
+            lab_sources=sources,
+            may_edit=may_edit,
+        )
+    if not may_edit:
         raise PermissionDenied
     entry = ScreeningEntry(data=request.POST, screening=screening)
     page = {"screening": screening, "site": screening.site}

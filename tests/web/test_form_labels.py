@@ -174,10 +174,9 @@ def test_the_screening_page_makes_a_fixed_number_of_queries(
     client.force_login(coordinator_ipc)
     client.get(f"/screenings/{screening_ipc.number}/")
     # session, user; the user's sites, the screening (with its site and users), can edit
-    # it; its four lists (samples, labs, pregnancy tests, drugs); the latest evaluation;
-    # the lab rows' sources; the signature; the evaluations listed and their count; the
-    # session saved (savepoint, update, release). A coordinator: neither "can review" nor,
-    # for an eligible screening, "can re-screen" asks the database.
+    # it (asked once); its four lists (samples, labs with their sources, pregnancy tests,
+    # drugs); the latest evaluation; the signature; the site's default units; the
+    # evaluations listed and their count; the session saved (savepoint, update, release).
     with django_assert_num_queries(17):
         response = client.get(f"/screenings/{screening_ipc.number}/")
     assert response.status_code == 200
