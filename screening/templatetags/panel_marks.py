@@ -78,7 +78,7 @@ def criteria_list(groups: list[tuple[Any, list[dict[str, Any]]]], link_base: str
             items.append(
                 format_html(
                     '<li class="criterion mb-1" data-criterion="{}" data-outcome="{}">'
-                    '<span class="badge bg-{}">{}</span> <strong>{}</strong> {}'
+                    '<span class="badge text-bg-{}">{}</span> <strong>{}</strong> {}'
                     '<div class="ms-1 text-body-secondary">{}</div>{}</li>',
                     row["id"],
                     row["outcome"],

@@ -36,11 +36,19 @@ CHROMIUM_ARGS = [
 
 
 class BrowserTestCase(StaticLiveServerTestCase):
-    def start_browser(self) -> Browser:
-        """A headless Chromium for this test, closed (and Playwright stopped) in a cleanup."""
-        playwright = sync_playwright().start()
-        self.addCleanup(playwright.stop)
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    def start_browser(self, *, language: str | None = None) -> Browser:
+        """A headless Chromium for this test, closed (and Playwright stopped) in a cleanup.
+        ``language``: the browser's own (``fr-FR``: date fields then read DD/MM/YYYY, as in a
+        French coordinator's browser), beside the pages' language that each context asks."""
+        # One Playwright per test (a second would find the first's event loop running).
+        playwright = getattr(self, "_playwright", None)
+        if playwright is None:
+            playwright = self._playwright = sync_playwright().start()
+            self.addCleanup(playwright.stop)
+        args = [*CHROMIUM_ARGS, f"--lang={language}"] if language else CHROMIUM_ARGS
+        # The date fields follow the browser process's locale (its environment), not --lang alone.
+        env = {**os.environ, "LANG": f"{language.replace('-', '_')}.UTF-8", "LANGUAGE": language} if language else None
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args, headless=True, env=env)
         self.addCleanup(browser.close)
         return browser
 

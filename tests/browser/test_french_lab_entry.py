@@ -47,7 +47,7 @@ class FrenchLabEntryTests(BrowserTestCase):
         # A result of three days ago: before today and before the assessment date (today).
         self.lab_day = timezone.localdate() - datetime.timedelta(days=3)
         self.lab_day_fr = self.lab_day.strftime("%d/%m/%Y")
-        self.browser = self.start_browser()
+        self.browser = self.start_browser(language="fr-FR")  # a French coordinator's browser
 
     def _new_screening(self, username: str) -> Page:
         context = self.browser.new_context(locale="fr-FR", viewport=VIEWPORT)
@@ -60,7 +60,7 @@ class FrenchLabEntryTests(BrowserTestCase):
         page.goto(self.live_server_url + "/accounts/login/")
         page.fill("#id_username", username)
         page.fill("#id_password", PASSWORD)
-        page.locator("form button[type='submit']").click()
+        page.press("#id_password", "Enter")  # the login form, in either language
         expect(page.get_by_test_id("current-user")).to_be_visible()
         page.goto(self.live_server_url + "/screenings/new/")
         return page
