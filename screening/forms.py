@@ -140,36 +140,15 @@ class ScreeningForm(forms.ModelForm):  # type: ignore[type-arg]
         model = Screening
         fields = [field for field, _path in documents.SCALAR_FIELDS]
 
+    # Filled in once below (_declare_scalar_fields): the fields people type into.
+    yes_no_fields: tuple[str, ...] = ()
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.yes_no_fields: list[str] = []
-        for name, model_field in ((f.name, f) for f in Screening._meta.get_fields() if f.name in self.fields):
-            label = capfirst(model_field.verbose_name)  # type: ignore[union-attr]
-            internal = model_field.get_internal_type()
-            if internal == "BooleanField":
-                self.fields[name] = _yes_no(label)
-                self.yes_no_fields.append(name)
-            elif internal == "DateField":
-                self.fields[name] = _date(label, required=name == "assessment_date")
-            elif internal == "FloatField":
-                self.fields[name] = DecimalCommaFloatField(label=label, required=False)
-            elif name == "amenorrhea_months":
-                self.fields[name] = DecimalCommaIntegerField(label=label, required=False)
-        self.fields["ecog"] = forms.TypedChoiceField(
-            label=_("ECOG performance status"),
-            required=False,
-            empty_value=None,
-            coerce=int,
-            choices=[("", _("not yet known"))] + [(str(i), str(i)) for i in range(5)],
-        )
         for name in self.yes_no_fields:
             if name in self.initial:
                 value = self.initial[name]
                 self.initial[name] = "true" if value is True else "false" if value is False else ""
-        self.fields["initials"].widget.attrs.update(
-            {"autocomplete": "off", "class": "text-uppercase", "maxlength": str(exchange.INITIALS_MAX_CHARS)}
-        )
-        self.fields["initials"].validators.append(MaxLengthValidator(exchange.INITIALS_MAX_CHARS))
         if not self.is_bound:
             self.initial["save_key"] = uuid.uuid4()
         if self.instance.pk:
@@ -192,6 +171,44 @@ class ScreeningForm(forms.ModelForm):  # type: ignore[type-arg]
         # The model instance is not changed by the form: services.screening_save stores the
         # validated document. (ModelForm would otherwise copy the values onto the instance.)
         pass
+
+
+def _declare_scalar_fields(form: type[ScreeningForm]) -> None:
+    """The screening's fields as coordinators type them (yes / no / not yet known, dates in
+    French or ISO, decimal commas), declared once on the class: Django copies them for each
+    form, rather than each form building them again."""
+    fields = form.base_fields
+    yes_no = []
+    for model_field in Screening._meta.get_fields():
+        name = model_field.name
+        if name not in fields:
+            continue
+        label = capfirst(model_field.verbose_name)  # type: ignore[union-attr]
+        internal = model_field.get_internal_type()
+        if internal == "BooleanField":
+            fields[name] = _yes_no(label)
+            yes_no.append(name)
+        elif internal == "DateField":
+            fields[name] = _date(label, required=name == "assessment_date")
+        elif internal == "FloatField":
+            fields[name] = DecimalCommaFloatField(label=label, required=False)
+        elif name == "amenorrhea_months":
+            fields[name] = DecimalCommaIntegerField(label=label, required=False)
+    fields["ecog"] = forms.TypedChoiceField(
+        label=_("ECOG performance status"),
+        required=False,
+        empty_value=None,
+        coerce=int,
+        choices=[("", _("not yet known"))] + [(str(i), str(i)) for i in range(5)],
+    )
+    fields["initials"].widget.attrs.update(
+        {"autocomplete": "off", "class": "text-uppercase", "maxlength": str(exchange.INITIALS_MAX_CHARS)}
+    )
+    fields["initials"].validators.append(MaxLengthValidator(exchange.INITIALS_MAX_CHARS))
+    form.yes_no_fields = tuple(yes_no)
+
+
+_declare_scalar_fields(ScreeningForm)
 
 
 class Select(forms.Select):

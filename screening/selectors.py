@@ -38,7 +38,17 @@ def screenings_visible_to(user: User) -> QuerySet[Screening]:
         return Screening.objects.all()
     # The site ids as literal values, not a subquery: PostgreSQL then walks the
     # (site, -updated_at, -id) index in order instead of sorting the whole site.
-    return Screening.objects.filter(site_id__in=list(sites_visible_to(user).values_list("id", flat=True)))
+    return Screening.objects.filter(site_id__in=member_site_ids(user))
+
+
+def member_site_ids(user: User) -> list[int]:
+    """The ids of the sites the user is a member of, read once per user object (a request's
+    user: the page asks "which sites" to find the screening and again "may they edit it")."""
+    ids: list[int] | None = getattr(user, "_member_site_ids", None)
+    if ids is None:
+        ids = list(Site.objects.filter(memberships__user=user).values_list("id", flat=True))
+        user._member_site_ids = ids  # type: ignore[attr-defined]
+    return ids
 
 
 def sites_and_screenings_visible_to(user: User) -> tuple[list[Site], QuerySet[Screening]]:
@@ -118,7 +128,8 @@ def patient_on_file(screening: Screening) -> PatientOnFile:
 
 
 def can_edit(user: User, screening: Screening) -> bool:
-    return sites_for_entry(user).filter(pk=screening.site_id).exists()
+    """A coordinator or investigator of the screening's site (as :func:`sites_for_entry`)."""
+    return user.role in (Role.COORDINATOR, Role.INVESTIGATOR) and screening.site_id in member_site_ids(user)
 
 
 class JudgmentAnswer(NamedTuple):

@@ -83,7 +83,17 @@ def _render(
         sources = lab_sources if lab_sources is not None else selectors.lab_sources(screening)
         for form, source in zip(entry.formsets["labs"].forms, sources, strict=False):
             form.lab_source = source
-    signature = screening.signatures.select_related("signed_by").first() if screening is not None else None
+    # The signature is shown only on a locked screening (an unlock ends its effect).
+    signature = screening.signatures.select_related("signed_by").first() if screening and screening.locked else None
+    # Their dates, authors and statuses, not their documents; counted only when there are more than listed.
+    evaluations = (
+        list(screening.evaluations.select_related("created_by").defer("input_document", "result_document")[:20])
+        if screening is not None
+        else []
+    )
+    evaluations_total = (
+        screening.evaluations.count() if screening is not None and len(evaluations) == 20 else len(evaluations)
+    )
     user = request.user
     entry_sites = selectors.sites_for_entry(user)  # type: ignore[arg-type]
     return render(
@@ -103,12 +113,8 @@ def _render(
             "fhir_server": bool(settings.FHIR_BASE_URL),
             **extra,
             "units_json": _units_json(screening=screening, site=site, entry_sites=entry_sites),
-            # Their dates, authors and statuses: not their documents.
-            "evaluations": screening.evaluations.select_related("created_by").defer(
-                "input_document", "result_document"
-            )[:20]
-            if screening
-            else [],
+            "evaluations": evaluations,
+            "evaluations_total": evaluations_total,
             **panel_context(latest.result_document if latest else None, preview=False, entry=entry),
             "expiry": expiry.screening_labs_expiry(screening=screening, evaluation=latest, today=timezone.localdate()),
         },
