@@ -21,7 +21,9 @@ import os
 from collections.abc import Iterator
 
 from django.contrib.staticfiles.testing import StaticLiveServerTestCase
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+
+from tests.conftest import PASSWORD
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -35,7 +37,31 @@ CHROMIUM_ARGS = [
 ]
 
 
+# htmx logs an aborted request as an error; hx-sync="this:replace" aborts the panel's
+# request on purpose when a newer keystroke comes in.
+HTMX_ABORT_LOGS = ("htmx:sendAbort,", "htmx:afterRequest,")
+
+
+def console_error(errors: list[str], message: ConsoleMessage) -> None:
+    """Collect a console error of the page, but for htmx's aborts and the favicon Chromium
+    asks for by itself (test_the_browser_finds_a_favicon covers it)."""
+    if message.type != "error" or message.text.startswith(HTMX_ABORT_LOGS):
+        return
+    if message.location.get("url", "").endswith("/favicon.ico"):
+        return
+    errors.append(f"console: {message.text} ({message.location.get('url')})")
+
+
 class BrowserTestCase(StaticLiveServerTestCase):
+    def log_in(self, page: Page, username: str, *, open_login_page: bool = True) -> None:
+        """Sign in through the login form (in either language: Enter submits it)."""
+        if open_login_page:
+            page.goto(self.live_server_url + "/accounts/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", PASSWORD)
+        page.press("#id_password", "Enter")
+        expect(page.get_by_test_id("current-user")).to_be_visible()
+
     def start_browser(self, *, language: str | None = None) -> Browser:
         """A headless Chromium for this test, closed (and Playwright stopped) in a cleanup.
         ``language``: the browser's own (``fr-FR``: date fields then read DD/MM/YYYY, as in a

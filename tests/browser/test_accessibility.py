@@ -18,7 +18,6 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize
 
 from tests.browser.base import BrowserTestCase
-from tests.conftest import PASSWORD
 from tests.page_tour import build_screenings, tour
 from tests.web.test_fhir_labs import HOSPITAL_FILE
 
@@ -60,11 +59,7 @@ class AccessibilityTests(BrowserTestCase):
         context.add_cookies([{"name": "django_language", "value": language, "url": self.live_server_url}])
         if username:
             page = context.new_page()
-            page.goto(self.live_server_url + "/accounts/login/")
-            page.fill("#id_username", username)
-            page.fill("#id_password", PASSWORD)
-            page.press("#id_password", "Enter")  # the login form, in either language
-            page.wait_for_selector("[data-testid=current-user]")
+            self.log_in(page, username)
             page.close()
         return context
 

@@ -16,16 +16,15 @@ from typing import Any, Final
 
 import pytest
 from django.test import override_settings
-from playwright.sync_api import ConsoleMessage, Page, ViewportSize, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from screening import services
 from screening.models import Role
-from tests.browser.base import BrowserTestCase
-from tests.conftest import PASSWORD, SHARED, make_user
+from tests.browser.base import BrowserTestCase, console_error
+from tests.conftest import SHARED, make_user
 
 EXAMPLE: Final = SHARED / "examples" / "eligible-ipc-0007.json"
 VIEWPORT: Final[ViewportSize] = {"width": 1366, "height": 800}
-HTMX_ABORT_LOGS: Final = ("htmx:sendAbort,", "htmx:afterRequest,")
 
 pytestmark = pytest.mark.filterwarnings("ignore:No directory at.*staticfiles:UserWarning")
 
@@ -37,14 +36,6 @@ CREATININE_ROWS: Final = [
     {"test": "creatinine", "value": 75, "unit": "umol/L", "date": "2026-02-20"},
 ]
 TOO_OLD_ROW, USED_ROW, OLDER_ROW, FIRST_EMPTY_ROW = 7, 8, 9, 10
-
-
-def _console_error(errors: list[str], message: ConsoleMessage) -> None:
-    if message.type != "error" or message.text.startswith(HTMX_ABORT_LOGS):
-        return
-    if message.location.get("url", "").endswith("/favicon.ico"):
-        return
-    errors.append(f"console: {message.text}")
 
 
 @override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
@@ -68,12 +59,8 @@ class CalculationPanelTests(BrowserTestCase):
         page.set_default_timeout(10_000)
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
-        page.on("console", lambda msg: _console_error(errors, msg))
-        page.goto(self.live_server_url + "/accounts/login/")
-        page.fill("#id_username", "coord.ipc")
-        page.fill("#id_password", PASSWORD)
-        page.press("#id_password", "Enter")
-        expect(page.get_by_test_id("current-user")).to_be_visible()
+        page.on("console", lambda msg: console_error(errors, msg))
+        self.log_in(page, "coord.ipc")
         return page, errors
 
     def test_crcl_panel_names_the_creatinine_row_used_and_links_to_it(self) -> None:

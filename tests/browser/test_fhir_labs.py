@@ -27,7 +27,7 @@ from screening import services
 from screening.management.commands.seed_demo import demo_document, demo_fhir_bundle
 from screening.models import LabResult, LabResultSource, Role, Screening
 from tests.browser.base import BrowserTestCase
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import make_user
 
 REPO_ROOT: Final = Path(__file__).resolve().parents[2]
 SCREENSHOTS: Final = REPO_ROOT / "docs" / "screenshots"
@@ -59,10 +59,7 @@ class FhirLabsTests(BrowserTestCase):
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
         page.goto(self.live_server_url + "/")
-        page.fill("#id_username", "coord.ipc")
-        page.fill("#id_password", PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        expect(page.get_by_test_id("current-user")).to_be_visible()
+        self.log_in(page, "coord.ipc", open_login_page=False)
         return page, errors
 
     def _upload(self, page: Page) -> None:

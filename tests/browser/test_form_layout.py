@@ -67,11 +67,7 @@ class FormLayoutTests(BrowserTestCase):
         self.addCleanup(context.close)
         page = context.new_page()
         page.set_default_timeout(10_000)
-        page.goto(self.live_server_url + "/accounts/login/")
-        page.fill("#id_username", "coord.ipc")
-        page.fill("#id_password", PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        expect(page.get_by_test_id("current-user")).to_be_visible()
+        self.log_in(page, "coord.ipc")
         if language != "en":
             with page.expect_navigation():
                 page.locator("select[name='language']").select_option(language)

@@ -19,7 +19,7 @@ from playwright.sync_api import Locator, Page, ViewportSize, expect
 
 from screening.models import LabResult, Role, Screening, Site, User
 from tests.browser.base import BrowserTestCase
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import make_user
 
 # WhiteNoise warns that STATIC_ROOT does not exist when the live server loads the middleware.
 pytestmark = pytest.mark.filterwarnings("ignore:No directory at.*staticfiles:UserWarning")
@@ -57,11 +57,7 @@ class FrenchLabEntryTests(BrowserTestCase):
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         self.addCleanup(lambda: self.assertEqual(errors, []))
-        page.goto(self.live_server_url + "/accounts/login/")
-        page.fill("#id_username", username)
-        page.fill("#id_password", PASSWORD)
-        page.press("#id_password", "Enter")  # the login form, in either language
-        expect(page.get_by_test_id("current-user")).to_be_visible()
+        self.log_in(page, username)
         page.goto(self.live_server_url + "/screenings/new/")
         return page
 

@@ -19,12 +19,12 @@ from urllib.parse import urljoin
 
 import pytest
 from django.test import override_settings
-from playwright.sync_api import BrowserContext, ConsoleMessage, Page, ViewportSize, expect
+from playwright.sync_api import BrowserContext, Page, ViewportSize, expect
 
 from screening.models import LabTest, Role, Screening
 from screening.rules import units
-from tests.browser.base import BrowserTestCase
-from tests.conftest import PASSWORD, SHARED, make_user
+from tests.browser.base import BrowserTestCase, console_error
+from tests.conftest import SHARED, make_user
 
 REPO_ROOT: Final = Path(__file__).resolve().parents[2]
 SCREENSHOTS: Final = REPO_ROOT / "docs" / "screenshots"
@@ -51,7 +51,6 @@ FRENCH_LABS: Final = [
 # (2026-03-12), so this result is "the most recent available" and the one used.
 NEWER_CREATININE: Final = {"test": "creatinine", "value": "250", "unit": "µmol/L", "date": "2026-03-11"}
 VIEWPORT: Final[ViewportSize] = {"width": 1400, "height": 1000}
-HTMX_ABORT_LOGS: Final = ("htmx:sendAbort,", "htmx:afterRequest,")
 LABS_EMPTY_ROWS: Final = 2  # LabResultFormSet(extra=2)
 
 # The example's scalar fields that the test types itself (French style) rather than
@@ -158,17 +157,6 @@ def _screenshot_page(page: Page, name: str) -> None:
     page.set_viewport_size(VIEWPORT)
 
 
-def _console_error(errors: list[str], message: ConsoleMessage) -> None:
-    # htmx logs an aborted request as an error; hx-sync="this:replace" aborts the panel's
-    # request on purpose when a newer keystroke comes in.
-    if message.type != "error" or message.text.startswith(HTMX_ABORT_LOGS):
-        return
-    # Chromium asks for /favicon.ico by itself; test_the_browser_finds_a_favicon covers it.
-    if message.location.get("url", "").endswith("/favicon.ico"):
-        return
-    errors.append(f"console: {message.text} ({message.location.get('url')})")
-
-
 @override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
 class ScreeningEntryTests(BrowserTestCase):
     # The sites come from a data migration, which the flush after each test would erase
@@ -190,13 +178,10 @@ class ScreeningEntryTests(BrowserTestCase):
         page.set_default_timeout(10_000)
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
-        page.on("console", lambda msg: _console_error(errors, msg))
+        page.on("console", lambda msg: console_error(errors, msg))
         page.goto(self.live_server_url + "/")
         expect(page).to_have_url(re.compile(r"/accounts/login/"))
-        page.fill("#id_username", username)
-        page.fill("#id_password", PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        expect(page.get_by_test_id("current-user")).to_be_visible()
+        self.log_in(page, username, open_login_page=False)
         return context, page, errors
 
     def _stored(self, number: str) -> dict[str, Any]:

@@ -58,11 +58,7 @@ class InvestigatorSignOffTests(BrowserTestCase):
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.on("console", lambda msg: _collect_errors(errors, msg))
-        page.goto(self.live_server_url + "/accounts/login/")
-        page.fill("#id_username", username)
-        page.fill("#id_password", PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        expect(page.get_by_test_id("current-user")).to_be_visible()
+        self.log_in(page, username)
         return page, errors
 
     def test_investigator_signs_from_the_queue_and_the_screening_is_locked(self) -> None:
