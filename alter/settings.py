@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # A signed-in session's 30 idle minutes start again at most once a minute (no write per page).
+    "screening.middleware.SessionRenewalMiddleware",
     "screening.middleware.UserLanguageMiddleware",
     # Before anything reads the form: more fields than DATA_UPLOAD_MAX_NUMBER_FIELDS (below)
     # answers a page saying that nothing was saved, not a bare 400.
@@ -216,10 +218,11 @@ SESSION_COOKIE_HTTPONLY = True
 # No page reads the CSRF cookie from JavaScript: forms and htmx send the form's token.
 CSRF_COOKIE_HTTPONLY = True
 
-# A session ends after 30 minutes without a request, or when the browser closes: each
-# request pushes the expiry 30 minutes further (sliding), on a shared ward computer too.
+# A session ends after 30 minutes without a request, or when the browser closes: requests
+# push the expiry 30 minutes further (sliding), on a shared ward computer too; at most once
+# a minute (screening.middleware.SessionRenewalMiddleware), so that a page is not a write.
 SESSION_COOKIE_AGE = 30 * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Repeated failed logins lock the account (django-axes). By username only, never by

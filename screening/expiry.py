@@ -65,13 +65,13 @@ def valid_until_of(result_document: dict[str, Any] | None) -> datetime.date | No
 
 
 def screening_labs_expiry(
-    *, screening: Screening | None, evaluation: Evaluation | None, today: datetime.date
+    *, screening: Screening | None, result_document: dict[str, Any] | None, today: datetime.date
 ) -> LabsExpiry | None:
-    """The warning for ``screening`` from its latest ``evaluation`` (the screening page)."""
-    if screening is None or evaluation is None:
+    """The warning for ``screening`` from its latest evaluation's ``result_document`` (the screening page)."""
+    if screening is None or result_document is None:
         return None
     return labs_expiry(
-        valid_until=valid_until_of(evaluation.result_document),
+        valid_until=valid_until_of(result_document),
         planned_randomization_date=screening.planned_randomization_date,
         today=today,
     )

@@ -21,6 +21,7 @@ tests/web/test_limits_and_leaks.py compares the widgets' HTML with Django's temp
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from django import forms
@@ -35,12 +36,18 @@ from django.utils.translation import gettext
 # --- widgets ------------------------------------------------------------------------
 
 
+def _escape(value: Any) -> str:
+    """``conditional_escape``: a plain string is escaped as Django's ``escape`` does (with
+    ``html.escape``), without its check for lazy arguments, a thousand times per page."""
+    if type(value) is str:
+        return html.escape(value)
+    return conditional_escape(value)
+
+
 def _attrs_html(attrs: dict[str, Any]) -> str:
     """django/forms/widgets/attrs.html, in Python."""
     return "".join(
-        f" {conditional_escape(name)}"
-        if value is True
-        else f' {conditional_escape(name)}="{conditional_escape(value)}"'
+        f" {_escape(name)}" if value is True else f' {_escape(name)}="{_escape(value)}"'
         for name, value in attrs.items()
         if value is not False
     )
@@ -48,19 +55,16 @@ def _attrs_html(attrs: dict[str, Any]) -> str:
 
 def _input_html(widget: dict[str, Any]) -> str:
     """django/forms/widgets/input.html (text, date, hidden, checkbox...), in Python."""
-    value = "" if widget["value"] is None else f' value="{conditional_escape(widget["value"])}"'
+    value = "" if widget["value"] is None else f' value="{_escape(widget["value"])}"'
     return (
-        f'<input type="{conditional_escape(widget["type"])}" name="{conditional_escape(widget["name"])}"'
+        f'<input type="{_escape(widget["type"])}" name="{_escape(widget["name"])}"'
         f"{value}{_attrs_html(widget['attrs'])}>"
     )
 
 
 def _option_html(value: Any, label: Any, *, selected: bool) -> str:
     # select_option.html ends with a newline, which its include keeps.
-    return (
-        f'\n  <option value="{conditional_escape(value)}"{" selected" if selected else ""}>'
-        f"{conditional_escape(label)}</option>\n"
-    )
+    return f'\n  <option value="{_escape(value)}"{" selected" if selected else ""}>{_escape(label)}</option>\n'
 
 
 class _NotInPython(Exception):
@@ -88,7 +92,7 @@ def _groups_html(optgroups: list[Any]) -> _Groups:
             )
         groups.append(
             (
-                f'\n  <optgroup label="{conditional_escape(group_name)}">' if group_name else "",
+                f'\n  <optgroup label="{_escape(group_name)}">' if group_name else "",
                 options,
                 "\n  </optgroup>" if group_name else "",
             )
@@ -109,7 +113,7 @@ def _select_html(widget: dict[str, Any]) -> str:
         groups = _OPTIONS_HTML.get((key, translation.get_language()), [])
         if not groups:
             groups = _OPTIONS_HTML[key, translation.get_language()] = _groups_html(widget["optgroups"])
-    parts = [f'<select name="{conditional_escape(widget["name"])}"{_attrs_html(widget["attrs"])}>']
+    parts = [f'<select name="{_escape(widget["name"])}"{_attrs_html(widget["attrs"])}>']
     # Which option is selected is Django's choice (ChoiceWidget.optgroups).
     for (opening, options, closing), (_name, group_choices, _index) in zip(groups, widget["optgroups"], strict=True):
         parts.append(opening)
@@ -124,8 +128,8 @@ def _select_html(widget: dict[str, Any]) -> str:
 
 def _textarea_html(widget: dict[str, Any]) -> str:
     """django/forms/widgets/textarea.html, in Python."""
-    value = conditional_escape(widget["value"]) if widget["value"] else ""
-    return f'<textarea name="{conditional_escape(widget["name"])}"{_attrs_html(widget["attrs"])}>\n{value}</textarea>'
+    value = _escape(widget["value"]) if widget["value"] else ""
+    return f'<textarea name="{_escape(widget["name"])}"{_attrs_html(widget["attrs"])}>\n{value}</textarea>'
 
 
 _PYTHON_WIDGETS = {
@@ -205,7 +209,7 @@ def _select_groups(widget: forms.Select) -> _SelectGroups:
             name, choices = None, [("" if option_value is None else option_value, option_label)]
         groups.append(
             (
-                f'\n  <optgroup label="{conditional_escape(name)}">' if name else "",
+                f'\n  <optgroup label="{_escape(name)}">' if name else "",
                 [
                     (
                         str(value),
@@ -230,7 +234,7 @@ def _fast_select_html(widget: forms.Select, name: str, value: Any, attrs_html: s
             _SELECT_OPTIONS.clear()
         groups = _SELECT_OPTIONS[key] = _select_groups(widget)
     values = widget.format_value(value)
-    parts = [f'<select name="{conditional_escape(name)}"{attrs_html}>']
+    parts = [f'<select name="{_escape(name)}"{attrs_html}>']
     # As ChoiceWidget.optgroups: the first option whose value is the field's is selected.
     has_selected = False
     for opening, options, closing in groups:
@@ -322,7 +326,7 @@ def widget_html(bound: BoundField, attrs: dict[str, Any] | None = None) -> str:
     kind = known[0]
     # As BoundField.as_widget and Widget.build_attrs: the widget's attributes, then the field's.
     final = bound.build_widget_attrs(attrs or {}, widget)
-    id_html = f' id="{conditional_escape(final.pop("id", auto_id))}"'
+    id_html = f' id="{_escape(final.pop("id", auto_id))}"'
     merged = {**widget.attrs, **final}
     name = bound.html_name
     value = bound.value()
@@ -331,19 +335,42 @@ def widget_html(bound: BoundField, attrs: dict[str, Any] | None = None) -> str:
     if kind == "textarea":
         text = widget.format_value(value)
         return (
-            f'<textarea name="{conditional_escape(name)}"{_attrs_html_cached(merged)}{id_html}>\n'
-            f"{conditional_escape(text) if text else ''}</textarea>"
+            f'<textarea name="{_escape(name)}"{_attrs_html_cached(merged)}{id_html}>\n'
+            f"{_escape(text) if text else ''}</textarea>"
         )
     checked = " checked" if kind == "checkbox" and widget.check_test(value) else ""
     text = widget.format_value(value)
-    value_html = "" if text is None else f' value="{conditional_escape(text)}"'
+    value_html = "" if text is None else f' value="{_escape(text)}"'
     return (
-        f'<input type="{conditional_escape(widget.input_type)}" name="{conditional_escape(name)}"{value_html}'
+        f'<input type="{_escape(widget.input_type)}" name="{_escape(name)}"{value_html}'
         f"{_attrs_html_cached(merged)}{id_html}{checked}>"
     )
 
 
 # --- fields with their labels, messages and help texts -------------------------------
+
+# A label's or help text's text in a language, by the lazy translation it is: a field's
+# label is one object shared by every copy of the field (every form, every row), while
+# reading a lazy translation costs a catalogue lookup each time. The object is kept with
+# its text, so that an id reused by another object is never taken for it.
+_TEXTS: dict[tuple[int, str | None, bool], tuple[object, str]] = {}
+_TEXTS_MAX = 5000  # distinct labels and help texts kept (a few hundred in use)
+
+
+def _text(text: Any, *, capitalized: bool = False) -> str:
+    """``text`` in the active language, HTML-escaped (a safe string is not escaped again),
+    with its first letter upper-case if ``capitalized``."""
+    if type(text) is str:
+        return _escape(_capfirst(text) if capitalized else text)
+    key = (id(text), translation.get_language(), capitalized)
+    known = _TEXTS.get(key)
+    if known is not None and known[0] is text:
+        return known[1]
+    value = _escape(_capfirst(text) if capitalized else text)
+    if len(_TEXTS) >= _TEXTS_MAX:
+        _TEXTS.clear()
+    _TEXTS[key] = (text, value)
+    return value
 
 
 def _control_class(widget: forms.Widget) -> str:
@@ -359,7 +386,7 @@ def _errors_html(bound: BoundField, *, block: bool) -> str:
     return (
         f'<div id="{bound.auto_id}_error" class="invalid-feedback{" d-block" if block else ""}">'
         + "".join(
-            f'<span id="error_{n}_{bound.auto_id}"><strong>{conditional_escape(error)}</strong></span>'
+            f'<span id="error_{n}_{bound.auto_id}"><strong>{_escape(error)}</strong></span>'
             for n, error in enumerate(bound.errors, start=1)
         )
         + "</div>"
@@ -385,10 +412,10 @@ def field_html(bound: BoundField) -> SafeString:
     attrs = {"class": css, **_described_by(f"{auto_id}_error" if errors else None, help_id)}
     control = widget_html(bound, attrs)
     required = bound.field.required
-    label = conditional_escape(bound.label)
+    label = _text(bound.label)
     asterisk = '<span class="asteriskField">*</span>' if required else ""
     messages = _errors_html(bound, block=False) if errors else ""
-    help_text = f'<div id="{help_id}" class="form-text">{conditional_escape(bound.help_text)}</div>' if help_id else ""
+    help_text = f'<div id="{help_id}" class="form-text">{_text(bound.help_text)}</div>' if help_id else ""
     if isinstance(widget, forms.CheckboxInput):
         html = (
             f'<div class="mb-3"><div id="div_{auto_id}" class="form-check">{control}'
@@ -465,11 +492,11 @@ def header_html(formset: forms.BaseFormSet, empty_form: forms.BaseForm) -> SafeS
         if bound.help_text:
             help_text = (
                 f'<div class="form-text fw-normal" id="{column_help_id(formset.prefix, bound.name)}">'
-                f"{conditional_escape(bound.help_text)}</div>"
+                f"{_text(bound.help_text)}</div>"
             )
         cells.append(
-            f'<th class="small column-{conditional_escape(bound.name)}" scope="col">'
-            f"{conditional_escape(_capfirst(bound.label))}{help_text}</th>"
+            f'<th class="small column-{_escape(bound.name)}" scope="col">'
+            f"{_text(bound.label, capitalized=True)}{help_text}</th>"
         )
     return mark_safe(f"<tr>{''.join(cells)}</tr>")  # noqa: S308 (escaped above)
 
@@ -478,7 +505,8 @@ def row_cells_html(form: forms.BaseForm, formset_prefix: str, *, after: dict[str
     """The cells of a table row: each widget with a visually hidden label naming the column
     and the row ("Test, row 3"), its messages below it, then ``after[field]`` (safe HTML)."""
     row = _row_number(form)
-    label_format = gettext("%(label)s, row %(row)s")
+    # Escaping is per character: the escaped format with escaped values is the escaped text.
+    label_format = _text(gettext("%(label)s, row %(row)s"))
     cells = []
     for bound in form.visible_fields():
         widget = bound.field.widget
@@ -489,7 +517,7 @@ def row_cells_html(form: forms.BaseForm, formset_prefix: str, *, after: dict[str
             "class": f"{css} is-invalid" if errors else css,
             **_described_by(f"{bound.auto_id}_error" if errors else None, help_id),
         }
-        label = conditional_escape(label_format % {"label": _capfirst(bound.label), "row": row})
+        label = label_format % {"label": _text(bound.label, capitalized=True), "row": _escape(row)}
         label_html = f'<label class="visually-hidden" for="{bound.id_for_label}">{label}</label>'
         control = widget_html(bound, attrs)
         if isinstance(widget, forms.CheckboxInput):

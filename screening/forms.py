@@ -92,11 +92,63 @@ class DecimalCommaIntegerField(forms.IntegerField):
         return super().to_python(value)  # type: ignore[no-any-return]
 
 
+class Select(forms.Select):
+    """The select of a :class:`FixedChoiceField`: WidgetRenderer writes its options' HTML
+    once per language (``options_key``, shared by the copies of one field's widget).
+
+    Named ``Select``: crispy-forms adds the widget's class name to its CSS classes.
+    """
+
+    def __init__(self, attrs: dict[str, Any] | None = None, choices: Any = ()) -> None:
+        super().__init__(attrs, choices)
+        self.options_key = object()
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Select:
+        # As forms.Select's copy, the choices shared rather than copied and normalized again.
+        copied = copy.copy(self)
+        copied.attrs = self.attrs.copy()
+        memo[id(self)] = copied
+        return copied
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_context(name, value, attrs)
+        context["widget"]["options_key"] = self.options_key
+        return context
+
+
+class FixedChoiceField(forms.ChoiceField):
+    """A choice field whose choices never change: each form shares them.
+
+    Django deep-copies a form's fields for each form, a ChoiceField's choices included
+    (their labels are lazy translations, slow to copy); the largest screening's page builds
+    about 140 row forms, a unit list of about 30 choices in each lab row. Its select's
+    options are written once per language (:class:`Select`).
+    """
+
+    widget = Select
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> FixedChoiceField:
+        # forms.Field's copy (widget, messages, validators), without ChoiceField's deep copy of the choices.
+        result: FixedChoiceField = forms.Field.__deepcopy__(self, memo)
+        return result
+
+
+class FixedTypedChoiceField(forms.TypedChoiceField):
+    """A :class:`FixedChoiceField` whose value is coerced (yes / no / not yet known, ECOG, the
+    model's choices): the screening form has about 40 of them."""
+
+    widget = Select
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> FixedTypedChoiceField:
+        result: FixedTypedChoiceField = forms.Field.__deepcopy__(self, memo)
+        return result
+
+
 YES_NO_UNKNOWN = [("", _("not yet known")), ("true", _("yes")), ("false", _("no"))]
 
 
 def _yes_no(label: Any) -> forms.TypedChoiceField:
-    return forms.TypedChoiceField(
+    return FixedTypedChoiceField(
         label=label,
         required=False,
         choices=YES_NO_UNKNOWN,
@@ -194,7 +246,18 @@ def _declare_scalar_fields(form: type[ScreeningForm]) -> None:
             fields[name] = DecimalCommaFloatField(label=label, required=False)
         elif name == "amenorrhea_months":
             fields[name] = DecimalCommaIntegerField(label=label, required=False)
-    fields["ecog"] = forms.TypedChoiceField(
+    for name, field in fields.items():
+        # The model's choice fields (sex, extent, LVEF method), their choices shared by every form.
+        if type(field) is forms.TypedChoiceField:
+            fields[name] = FixedTypedChoiceField(
+                label=field.label,
+                required=field.required,
+                choices=list(field.choices),
+                coerce=field.coerce,
+                empty_value=field.empty_value,
+                help_text=field.help_text,
+            )
+    fields["ecog"] = FixedTypedChoiceField(
         label=_("ECOG performance status"),
         required=False,
         empty_value=None,
@@ -209,47 +272,6 @@ def _declare_scalar_fields(form: type[ScreeningForm]) -> None:
 
 
 _declare_scalar_fields(ScreeningForm)
-
-
-class Select(forms.Select):
-    """The select of a :class:`FixedChoiceField`: WidgetRenderer writes its options' HTML
-    once per language (``options_key``, shared by the copies of one field's widget).
-
-    Named ``Select``: crispy-forms adds the widget's class name to its CSS classes.
-    """
-
-    def __init__(self, attrs: dict[str, Any] | None = None, choices: Any = ()) -> None:
-        super().__init__(attrs, choices)
-        self.options_key = object()
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> Select:
-        # As forms.Select's copy, the choices shared rather than copied and normalized again.
-        copied = copy.copy(self)
-        copied.attrs = self.attrs.copy()
-        memo[id(self)] = copied
-        return copied
-
-    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
-        context: dict[str, Any] = super().get_context(name, value, attrs)
-        context["widget"]["options_key"] = self.options_key
-        return context
-
-
-class FixedChoiceField(forms.ChoiceField):
-    """A choice field whose choices never change: each form shares them.
-
-    Django deep-copies a form's fields for each form, a ChoiceField's choices included
-    (their labels are lazy translations, slow to copy); the largest screening's page builds
-    about 140 row forms, a unit list of about 30 choices in each lab row. Its select's
-    options are written once per language (:class:`Select`).
-    """
-
-    widget = Select
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> FixedChoiceField:
-        # forms.Field's copy (widget, messages, validators), without ChoiceField's deep copy of the choices.
-        result: FixedChoiceField = forms.Field.__deepcopy__(self, memo)
-        return result
 
 
 class _RowForm(forms.Form):

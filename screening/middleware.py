@@ -5,6 +5,7 @@ large to read."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -43,6 +44,33 @@ class UserLanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", translation.get_language() or settings.LANGUAGE_CODE)
         return response
+
+
+# How often an active session's expiry is pushed back (settings.SESSION_COOKIE_AGE later).
+SESSION_RENEWAL_SECONDS = 60
+
+
+class SessionRenewalMiddleware:
+    """Push a signed-in session's expiry back at most once a minute, not on every request.
+
+    The session ends after SESSION_COOKIE_AGE without a request (alter/settings.py). Saving
+    the session on every request (SESSION_SAVE_EVERY_REQUEST) would write its row, and wait
+    for that commit, on every page a coordinator opens. Renewed at most every
+    SESSION_RENEWAL_SECONDS, it still ends between 29 and 30 minutes after the last
+    request. Only a signed-in user's session: a visitor's requests create none.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = int(time.time())
+            renewed_at = request.session.get("renewed_at")
+            if not isinstance(renewed_at, int) or not 0 <= now - renewed_at < SESSION_RENEWAL_SECONDS:
+                # A change to the session: SessionMiddleware saves it, with a new expiry.
+                request.session["renewed_at"] = now
+        return self.get_response(request)
 
 
 class RejectNullCharactersMiddleware:

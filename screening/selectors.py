@@ -10,13 +10,24 @@ import datetime
 from typing import Any, NamedTuple
 
 from django.apps import apps
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Exists, F, JSONField, OuterRef, Q, QuerySet, Subquery, When
 from django.http import Http404
 from django.utils.text import capfirst
 
 from screening.documents import JUDGMENT_FIELDS, LIST_FIELDS
 from screening.fhir.labs import LabsOnFile, PatientOnFile
-from screening.models import LIST_MODELS, Evaluation, LabResult, LabResultSource, Role, Screening, Site, Status, User
+from screening.models import (
+    LIST_MODELS,
+    Evaluation,
+    LabResult,
+    LabResultSource,
+    Role,
+    Screening,
+    Site,
+    SiteMembership,
+    Status,
+    User,
+)
 
 
 def sites_visible_to(user: User) -> QuerySet[Site]:
@@ -62,11 +73,39 @@ def sites_and_screenings_visible_to(user: User) -> tuple[list[Site], QuerySet[Sc
 
 
 def screening_visible_to(user: User, number: str) -> Screening:
-    """The screening ``number`` if the user may see it, else 404 (never 403: no leak)."""
+    """The screening ``number`` if the user may see it, else 404 (never 403: no leak).
+
+    Whether the user is a member of its site comes with it (``user_is_member``, one query):
+    :func:`can_edit` reads it rather than the user's sites."""
+    membership = SiteMembership.objects.filter(site=OuterRef("site"), user=user)
+    screenings = Screening.objects.select_related("site", "updated_by", "created_by").annotate(
+        user_is_member=Exists(membership)
+    )
+    if not (user.is_superuser or user.role == Role.MONITOR):
+        screenings = screenings.filter(user_is_member=True)
     try:
-        return screenings_visible_to(user).select_related("site", "updated_by", "created_by").get(number=number)
+        screening = screenings.get(number=number)
     except Screening.DoesNotExist:
         raise Http404("No such screening") from None
+    screening.membership_of_user = user.pk  # whose membership user_is_member says
+    return screening
+
+
+def latest_evaluations(screening: Screening, count: int) -> list[Evaluation]:
+    """The screening's ``count`` latest evaluations, newest first, with their authors but not
+    their documents; the newest carries its result document as ``latest_result_document``
+    (None on the others): the screening page lists them and shows the newest's panel."""
+    newest = Evaluation.objects.filter(screening=OuterRef("screening")).order_by("-created_at", "-id").values("id")[:1]
+    return list(
+        screening.evaluations.select_related("created_by")
+        .defer("input_document", "result_document")
+        .annotate(
+            latest_result_document=Case(
+                When(id=Subquery(newest), then=F("result_document")), default=None, output_field=JSONField()
+            )
+        )
+        .order_by("-created_at", "-id")[:count]
+    )
 
 
 def screening_rows(screening: Screening) -> dict[str, list[dict[str, Any]]]:
@@ -129,7 +168,11 @@ def patient_on_file(screening: Screening) -> PatientOnFile:
 
 def can_edit(user: User, screening: Screening) -> bool:
     """A coordinator or investigator of the screening's site (as :func:`sites_for_entry`)."""
-    return user.role in (Role.COORDINATOR, Role.INVESTIGATOR) and screening.site_id in member_site_ids(user)
+    if user.role not in (Role.COORDINATOR, Role.INVESTIGATOR):
+        return False
+    if getattr(screening, "membership_of_user", None) == user.pk:
+        return bool(screening.user_is_member)  # type: ignore[attr-defined]  # annotated by screening_visible_to
+    return screening.site_id in member_site_ids(user)
 
 
 class JudgmentAnswer(NamedTuple):

@@ -75,7 +75,6 @@ def _render(
     may_edit: bool | None = None,
     **extra: Any,
 ) -> HttpResponse:
-    latest = screening.evaluations.first() if screening is not None else None
     if may_edit is None:  # (the caller may know it already: asked once per request)
         may_edit = screening is not None and selectors.can_edit(request.user, screening)  # type: ignore[arg-type]
     if screening is not None and not entry.form.is_bound:
@@ -85,12 +84,10 @@ def _render(
             form.lab_source = source
     # The signature is shown only on a locked screening (an unlock ends its effect).
     signature = screening.signatures.select_related("signed_by").first() if screening and screening.locked else None
-    # Their dates, authors and statuses, not their documents; counted only when there are more than listed.
-    evaluations = (
-        list(screening.evaluations.select_related("created_by").defer("input_document", "result_document")[:20])
-        if screening is not None
-        else []
-    )
+    # Their dates, authors and statuses, not their documents (but the latest's result, for the
+    # panel, in the same query); counted only when there are more than listed.
+    evaluations = selectors.latest_evaluations(screening, 20) if screening is not None else []
+    latest_result = evaluations[0].latest_result_document if evaluations else None
     evaluations_total = (
         screening.evaluations.count() if screening is not None and len(evaluations) == 20 else len(evaluations)
     )
@@ -115,8 +112,10 @@ def _render(
             "units_json": _units_json(screening=screening, site=site, entry_sites=entry_sites),
             "evaluations": evaluations,
             "evaluations_total": evaluations_total,
-            **panel_context(latest.result_document if latest else None, preview=False, entry=entry),
-            "expiry": expiry.screening_labs_expiry(screening=screening, evaluation=latest, today=timezone.localdate()),
+            **panel_context(latest_result, preview=False, entry=entry),
+            "expiry": expiry.screening_labs_expiry(
+                screening=screening, result_document=latest_result, today=timezone.localdate()
+            ),
         },
         status=status,
     )

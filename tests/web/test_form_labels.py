@@ -173,12 +173,12 @@ def test_the_screening_page_makes_a_fixed_number_of_queries(
 ) -> None:
     client.force_login(coordinator_ipc)
     client.get(f"/screenings/{screening_ipc.number}/")
-    # session, user; the user's sites (read once: also "can edit"), the screening (with its
-    # site and users); its four lists (samples, labs with their sources, pregnancy tests,
-    # drugs); the latest evaluation; the site's default units; the evaluations listed (not
-    # counted: fewer than 20); the session saved (savepoint, update, release). No signature
-    # is read for an unlocked screening.
-    with django_assert_num_queries(14):
+    # session, user; the screening (with its site, its users and whether the user is a member
+    # of its site: also "can edit"); its four lists (samples, labs with their sources,
+    # pregnancy tests, drugs); the evaluations listed, the latest with its result (not
+    # counted: fewer than 20); the site's default units. No signature is read for an unlocked
+    # screening, and the session is not written: it was renewed less than a minute ago.
+    with django_assert_num_queries(9):
         response = client.get(f"/screenings/{screening_ipc.number}/")
     assert response.status_code == 200
 

@@ -9,6 +9,7 @@ SECRET_KEY and ALLOWED_HOSTS once, at import, and the test process runs with DEB
 from __future__ import annotations
 
 import datetime
+import time
 import io
 import json
 import os
@@ -280,6 +281,31 @@ def test_a_session_lasts_30_idle_minutes_and_each_request_renews_it(client: Clie
     # A browser-session cookie: closing the browser ends the session too.
     cookie = response.cookies[settings.SESSION_COOKIE_NAME]
     assert (cookie["max-age"], cookie["expires"]) == ("", "")
+
+
+@pytest.mark.django_db
+def test_the_session_is_renewed_at_most_once_a_minute_not_written_by_every_page(
+    client: Client, coordinator_ipc: User
+) -> None:
+    client.force_login(coordinator_ipc)
+    client.get(reverse("screening:list"))
+    key = client.session.session_key
+    # As if the last renewal was 20 seconds ago, then 61 seconds ago.
+    recent = timezone.now() + datetime.timedelta(minutes=29, seconds=40)
+
+    def renewed(seconds_ago: int) -> datetime.datetime:
+        session = client.session
+        session["renewed_at"] = int(time.time()) - seconds_ago
+        session.save()
+        Session.objects.filter(session_key=key).update(expire_date=recent)
+        assert client.get(reverse("screening:list")).status_code == 200
+        return _expiry(client)
+
+    assert renewed(20) == recent
+    pushed = renewed(61) - timezone.now()
+    assert datetime.timedelta(minutes=29, seconds=50) <= pushed <= datetime.timedelta(minutes=30, seconds=10)
+    # A clock set back (a renewal "in the future") renews too, rather than never again.
+    assert renewed(-3600) > recent
 
 
 @pytest.mark.django_db
