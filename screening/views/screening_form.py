@@ -211,7 +211,8 @@ def screening_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def screening_detail(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
-    screening = selectors.screening_visible_to(request.user, number)
+    # Its creator and last editor are not shown on the page (a conflict shows the screening saved meanwhile).
+    screening = selectors.screening_visible_to(request.user, number, with_authors=False)
     may_edit = selectors.can_edit(request.user, screening)
     editable = may_edit and not screening.locked
     if request.method == "GET":
