@@ -124,6 +124,9 @@ class User(AbstractUser):
         choices=[("en", "English"), ("fr", "Français")],
         help_text=_("Interface language; empty follows the browser."),
     )
+    # Not a column: selectors.member_site_ids keeps the user's site ids here, read once per
+    # user object (a request's user).
+    _member_site_ids: list[int]
 
     # (django-stubs does not declare AbstractUser.Meta, which gives verbose_name "user".)
     class Meta(AbstractUser.Meta):  # type: ignore[name-defined,misc]  # the stubs lack AbstractUser.Meta
@@ -163,6 +166,14 @@ class Extent(models.TextChoices):
 class LvefMethod(models.TextChoices):
     ECHOCARDIOGRAM = "echocardiogram", _("echocardiogram")
     MUGA = "muga", _("MUGA")
+
+
+def verbose_name_of(model: type[models.Model], name: str) -> StrOrPromise:
+    """The verbose name of the field ``name`` of ``model`` (a reverse relation has none)."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{model.__name__}.{name} is a relation, not a field with a verbose name")
+    return field.verbose_name
 
 
 def _nullable_bool(label: StrOrPromise) -> models.BooleanField[bool | Combinable | None, bool | None]:
@@ -566,6 +577,8 @@ class PriorDrug(_ScreeningPart):
 
 
 # The screening's lists, by their name in the exchange document (documents.LIST_FIELDS).
+# Code that reads any of them uses ``model._default_manager`` (Django's manager for code that
+# works on any model): their abstract base has no ``objects`` to type-check against.
 LIST_MODELS: dict[str, type[_ScreeningPart]] = {
     "tumour_samples": TumourSample,
     "labs": LabResult,

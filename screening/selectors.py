@@ -16,7 +16,18 @@ from django.utils.text import capfirst
 
 from screening.documents import JUDGMENT_FIELDS, LIST_FIELDS
 from screening.fhir.labs import LabsOnFile, PatientOnFile
-from screening.models import LIST_MODELS, Evaluation, LabResult, LabResultSource, Role, Screening, Site, Status, User
+from screening.models import (
+    LIST_MODELS,
+    Evaluation,
+    LabResult,
+    LabResultSource,
+    Role,
+    Screening,
+    Site,
+    Status,
+    User,
+    verbose_name_of,
+)
 
 
 def sites_visible_to(user: User) -> QuerySet[Site]:
@@ -47,7 +58,7 @@ def member_site_ids(user: User) -> list[int]:
     ids: list[int] | None = getattr(user, "_member_site_ids", None)
     if ids is None:
         ids = list(Site.objects.filter(memberships__user=user).values_list("id", flat=True))
-        user._member_site_ids = ids  # type: ignore[attr-defined]
+        user._member_site_ids = ids
     return ids
 
 
@@ -73,7 +84,9 @@ def screening_rows(screening: Screening) -> dict[str, list[dict[str, Any]]]:
     """The rows of each of the screening's lists, in entry order, as dicts of the
     exchange document's fields (entry order decides ties on date)."""
     return {
-        name: list(model.objects.filter(screening=screening).order_by("position", "id").values(*LIST_FIELDS[name][1]))
+        name: list(
+            model._default_manager.filter(screening=screening).order_by("position", "id").values(*LIST_FIELDS[name][1])
+        )
         for name, model in LIST_MODELS.items()
     }
 
@@ -83,7 +96,9 @@ def screening_page_rows(screening: Screening) -> tuple[dict[str, list[dict[str, 
     rows read once: what the screening page shows."""
     labs = lab_rows(screening)
     rows = {
-        name: list(model.objects.filter(screening=screening).order_by("position", "id").values(*LIST_FIELDS[name][1]))
+        name: list(
+            model._default_manager.filter(screening=screening).order_by("position", "id").values(*LIST_FIELDS[name][1])
+        )
         for name, model in LIST_MODELS.items()
         if name != "labs"
     }
@@ -189,7 +204,7 @@ def judgment_answers(screening: Screening, *, evaluation: Evaluation | None = No
         answers.append(
             JudgmentAnswer(
                 field=name,
-                label=str(capfirst(Screening._meta.get_field(name).verbose_name)),
+                label=str(capfirst(verbose_name_of(Screening, name))),
                 value=value,
                 answered_by=users.get(uid) if uid is not None else None,
                 answered_at=when,
