@@ -15,6 +15,7 @@ from typing import Any, TypeVar, cast
 
 from django import forms
 from django.contrib.auth import authenticate
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxLengthValidator
@@ -26,6 +27,7 @@ from django.utils.functional import lazy
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
+from django_stubs_ext import StrOrPromise
 
 from screening import documents, exchange
 from screening.form_rendering import WIDGET_RENDERER
@@ -98,7 +100,7 @@ class DecimalCommaIntegerField(forms.IntegerField):
 YES_NO_UNKNOWN = [("", _("not yet known")), ("true", _("yes")), ("false", _("no"))]
 
 
-def _yes_no(label: Any) -> forms.TypedChoiceField:
+def _yes_no(label: StrOrPromise) -> forms.TypedChoiceField:
     return forms.TypedChoiceField(
         label=label,
         required=False,
@@ -108,7 +110,7 @@ def _yes_no(label: Any) -> forms.TypedChoiceField:
     )
 
 
-def _date(label: Any, required: bool = False) -> forms.DateField:
+def _date(label: StrOrPromise, required: bool = False) -> forms.DateField:
     return forms.DateField(
         label=label,
         required=required,
@@ -285,13 +287,13 @@ class TumourSampleForm(_RowForm):
     her2_ish = FixedChoiceField(label=_("HER2 ISH"), required=False, choices=[("", "—"), *TumourSample.Her2Ish.choices])
 
 
-def unit_label(unit: str) -> Any:
+def unit_label(unit: str) -> StrOrPromise:
     """How ``unit`` reads on screen: its option's label (``umol/L`` reads µmol/L), lazily:
     the unit lists are built once, and read in each request's language."""
     return lazy(display_unit, str)(unit)
 
 
-def unit_choices(test: str) -> list[tuple[str, Any]]:
+def unit_choices(test: str) -> list[tuple[str, StrOrPromise]]:
     """The options of one test's unit list: each unit once."""
     return [(u, unit_label(u)) for u in units.unit_options(test)]
 
@@ -611,7 +613,7 @@ class LockoutPasswordChangeForm(PasswordChangeForm):
     failed login, and refuses a locked account (its lockout page).
     """
 
-    def __init__(self, user: Any, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
+    def __init__(self, user: AbstractBaseUser, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
         super().__init__(user, *args, **kwargs)
         self.request = request
 

@@ -19,6 +19,7 @@ from typing import Any, TypeVar, get_args
 
 import pghistory
 import pgtrigger
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ImproperlyConfigured
@@ -121,7 +122,7 @@ class User(AbstractUser):
         _("language"),
         max_length=8,
         blank=True,
-        choices=[("en", "English"), ("fr", "Français")],
+        choices=settings.LANGUAGES,
         help_text=_("Interface language; empty follows the browser."),
     )
     # Not a column: selectors.member_site_ids keeps the user's site ids here, read once per

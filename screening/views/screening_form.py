@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import OperationalError
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
@@ -137,7 +138,7 @@ def _unit_lists(language: str | None) -> dict[str, list[list[str]]]:
         return {test: [[u, str(label)] for u, label in unit_choices(test)] for test in units.LAB_UNITS}
 
 
-def _units_json(*, screening: Screening | None, site: Site | None, entry_sites: Any) -> str:
+def _units_json(*, screening: Screening | None, site: Site | None, entry_sites: QuerySet[Site]) -> str:
     """What the page's script needs for the unit lists: each test's options (value, label),
     and the default units of the sites the page may save for (a new row of a test starts with
     its site's unit, shown chosen; none where the site has no default)."""
