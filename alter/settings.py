@@ -11,7 +11,7 @@ from pathlib import Path
 import django_stubs_ext
 import environ
 
-# Django's generic classes (ModelAdmin[Site], ModelForm[Screening], BaseFormSet[Form]) are
+# Django's generic classes (ModelAdmin[Site], TabularInline[...], ModelForm[Screening]) are
 # generic only in django-stubs: this lets the subscripted bases that mypy needs run too.
 django_stubs_ext.monkeypatch()
 
