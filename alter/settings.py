@@ -8,7 +8,12 @@ file named by ``<NAME>_FILE`` (docker-compose secrets), which django-environ rea
 from datetime import timedelta
 from pathlib import Path
 
+import django_stubs_ext
 import environ
+
+# Django's generic classes (ModelAdmin[Site], TabularInline[...], ModelForm[Screening]) are
+# generic only in django-stubs: this lets the subscripted bases that mypy needs run too.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 

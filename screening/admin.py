@@ -10,15 +10,15 @@ from django.utils.translation import gettext_lazy as _
 from screening.models import Site, SiteDefaultUnit, SiteMembership, User
 
 
-class SiteMembershipInline(admin.TabularInline):
+class SiteMembershipInline(admin.TabularInline[SiteMembership, User]):
     model = SiteMembership
     extra = 1
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(DjangoUserAdmin[User]):
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         (_("ALTER Screen"), {"fields": ("role", "language")}),
     )
     add_fieldsets = (
@@ -30,7 +30,7 @@ class UserAdmin(DjangoUserAdmin):
     inlines = [SiteMembershipInline]
 
 
-class SiteDefaultUnitInline(admin.TabularInline):
+class SiteDefaultUnitInline(admin.TabularInline[SiteDefaultUnit, Site]):
     """The unit a new lab row of each test starts with at this site (none: the coordinator
     chooses it). The database refuses a unit the form does not offer for the test."""
 
@@ -39,7 +39,7 @@ class SiteDefaultUnitInline(admin.TabularInline):
 
 
 @admin.register(Site)
-class SiteAdmin(admin.ModelAdmin):
+class SiteAdmin(admin.ModelAdmin[Site]):
     list_display = ("code", "name", "city", "last_screening_sequence")
     readonly_fields = ("last_screening_sequence",)
     inlines = [SiteDefaultUnitInline]

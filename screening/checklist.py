@@ -119,7 +119,7 @@ def result_sha256(document: Any) -> str:
 # --- no network: only the app's own static files --------------------------------------
 
 
-class LocalOnlyFetcher(URLFetcher):
+class LocalOnlyFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint has no type hints: its class is Any
     """WeasyPrint's fetcher, refusing every URL but a file under the static folders.
 
     A template that named a remote stylesheet, font or image would make the PDF depend on

@@ -9,7 +9,7 @@ and back, and maps an error's JSON Pointer back to the form field that holds the
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
 from screening.rules.document import ScreeningDocument
@@ -99,7 +99,7 @@ def build_document(
     site_code: str,
     screening_id: str | None,
     value_of: Callable[[str], Any],
-    lists: dict[str, Iterable[dict[str, Any]]],
+    lists: Mapping[str, Iterable[dict[str, Any]]],
 ) -> dict[str, Any]:
     """An `alter-screening/1` document from field values (a model or a form's data).
 

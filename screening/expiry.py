@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeAlias, TypedDict
 
 from django.db.models import DateField, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.fields.json import KT
@@ -77,7 +77,18 @@ def screening_labs_expiry(
     )
 
 
-def annotate_valid_until(screenings: QuerySet[Screening]) -> QuerySet[Screening]:
+class _ValidUntil(TypedDict):
+    valid_until: datetime.date | None
+
+
+if TYPE_CHECKING:  # (WithAnnotations cannot be subscripted at run time on Python 3.11)
+    from django_stubs_ext import WithAnnotations
+
+    # A screening read by annotate_valid_until.
+    ScreeningWithValidUntil: TypeAlias = WithAnnotations[Screening, _ValidUntil]
+
+
+def annotate_valid_until(screenings: QuerySet[Screening]) -> QuerySet[ScreeningWithValidUntil]:
     """Each screening with ``valid_until``: its latest evaluation's, read by PostgreSQL from
     the result document (a subquery in the same query: no query per screening)."""
     latest = (

@@ -22,6 +22,7 @@ tests/web/test_limits_and_leaks.py compares the widgets' HTML with Django's temp
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -473,17 +474,23 @@ def _row_number(form: forms.BaseForm) -> str:
     return str(int(index) + 1) if index.isdigit() else ROW_NUMBER_PLACEHOLDER
 
 
-def column_help_id(formset_prefix: str, name: str) -> str:
+def column_help_id(prefix: str, name: str) -> str:
     """The id of a column's help text in the table's header."""
-    return f"{formset_prefix}-{name}-help"
+    return f"{prefix}-{name}-help"
 
 
-def _capfirst(text: Any) -> str:
-    text = str(text)
-    return text[:1].upper() + text[1:]
+def _capfirst(text: object) -> str:
+    string = str(text)
+    return string[:1].upper() + string[1:]
 
 
-def header_html(formset: forms.BaseFormSet, empty_form: forms.BaseForm) -> SafeString:
+def formset_prefix(formset: forms.BaseFormSet[Any]) -> str:
+    """The formset's prefix ("labs"), never None once it is built (BaseFormSet falls back on
+    its default prefix, as here), although its declared type allows None."""
+    return formset.prefix or formset.get_default_prefix()
+
+
+def header_html(formset: forms.BaseFormSet[Any], empty_form: forms.BaseForm) -> SafeString:
     """The table's header: a column per visible field (of the formset's ``empty_form``),
     with the field's help text."""
     cells = []
@@ -491,7 +498,7 @@ def header_html(formset: forms.BaseFormSet, empty_form: forms.BaseForm) -> SafeS
         help_text = ""
         if bound.help_text:
             help_text = (
-                f'<div class="form-text fw-normal" id="{column_help_id(formset.prefix, bound.name)}">'
+                f'<div class="form-text fw-normal" id="{column_help_id(formset_prefix(formset), bound.name)}">'
                 f"{_text(bound.help_text)}</div>"
             )
         cells.append(
@@ -501,7 +508,7 @@ def header_html(formset: forms.BaseFormSet, empty_form: forms.BaseForm) -> SafeS
     return mark_safe(f"<tr>{''.join(cells)}</tr>")  # noqa: S308 (escaped above)
 
 
-def row_cells_html(form: forms.BaseForm, formset_prefix: str, *, after: dict[str, str] | None = None) -> SafeString:
+def row_cells_html(form: forms.BaseForm, prefix: str, *, after: Mapping[str, str] | None = None) -> SafeString:
     """The cells of a table row: each widget with a visually hidden label naming the column
     and the row ("Test, row 3"), its messages below it, then ``after[field]`` (safe HTML)."""
     row = _row_number(form)
@@ -512,7 +519,7 @@ def row_cells_html(form: forms.BaseForm, formset_prefix: str, *, after: dict[str
         widget = bound.field.widget
         errors = bound.errors
         css = widget.attrs.get("class") or _control_class(widget)
-        help_id = column_help_id(formset_prefix, bound.name) if bound.help_text else None
+        help_id = column_help_id(prefix, bound.name) if bound.help_text else None
         attrs = {
             "class": f"{css} is-invalid" if errors else css,
             **_described_by(f"{bound.auto_id}_error" if errors else None, help_id),
@@ -529,7 +536,7 @@ def row_cells_html(form: forms.BaseForm, formset_prefix: str, *, after: dict[str
     return mark_safe("".join(cells))  # noqa: S308 (escaped above and by the widgets)
 
 
-def management_form_html(formset: forms.BaseFormSet) -> SafeString:
+def management_form_html(formset: forms.BaseFormSet[Any]) -> SafeString:
     """``{{ formset.management_form }}``: its hidden inputs (through Django's template when
     it has messages, a tampered form's)."""
     management = formset.management_form

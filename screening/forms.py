@@ -11,20 +11,23 @@ import copy
 import math
 import re
 import uuid
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django import forms
 from django.contrib.auth import authenticate
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxLengthValidator
-from django.forms import formset_factory
+from django.db import models
+from django.forms import BaseFormSet, formset_factory
 from django.http import HttpRequest
 from django.utils import formats, translation
 from django.utils.functional import lazy
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
+from django_stubs_ext import StrOrPromise
 
 from screening import documents, exchange
 from screening.form_rendering import WIDGET_RENDERER
@@ -67,7 +70,7 @@ class TextInput(forms.TextInput):
         if isinstance(value, float | int) and not isinstance(value, bool) and math.isfinite(value):
             text = units.number_text(value).replace(",", "")
             return text.replace(".", str(formats.get_format("DECIMAL_SEPARATOR")))
-        return super().format_value(value)  # type: ignore[no-any-return]
+        return super().format_value(value)
 
 
 class DecimalCommaFloatField(forms.FloatField):
@@ -75,10 +78,12 @@ class DecimalCommaFloatField(forms.FloatField):
 
     widget = TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
 
-    def to_python(self, value: Any) -> float | None:
+    # (Django's FloatField is an IntegerField whose to_python returns a float: the stubs' own
+    # FloatField.to_python carries the same ignore.)
+    def to_python(self, value: Any) -> float | None:  # type: ignore[override]  # as FloatField's
         if isinstance(value, str):
             value = _number_text(value)
-        return super().to_python(value)  # type: ignore[no-any-return]
+        return super().to_python(value)
 
 
 class DecimalCommaIntegerField(forms.IntegerField):
@@ -89,7 +94,7 @@ class DecimalCommaIntegerField(forms.IntegerField):
     def to_python(self, value: Any) -> int | None:
         if isinstance(value, str):
             value = _number_text(value)
-        return super().to_python(value)  # type: ignore[no-any-return]
+        return super().to_python(value)
 
 
 class Select(forms.Select):
@@ -129,7 +134,7 @@ class FixedChoiceField(forms.ChoiceField):
 
     def __deepcopy__(self, memo: dict[int, Any]) -> FixedChoiceField:
         # forms.Field's copy (widget, messages, validators), without ChoiceField's deep copy of the choices.
-        result: FixedChoiceField = forms.Field.__deepcopy__(self, memo)
+        result: FixedChoiceField = forms.Field.__deepcopy__(self, memo)  # type: ignore[attr-defined]  # not in the stubs
         return result
 
 
@@ -140,14 +145,14 @@ class FixedTypedChoiceField(forms.TypedChoiceField):
     widget = Select
 
     def __deepcopy__(self, memo: dict[int, Any]) -> FixedTypedChoiceField:
-        result: FixedTypedChoiceField = forms.Field.__deepcopy__(self, memo)
+        result: FixedTypedChoiceField = forms.Field.__deepcopy__(self, memo)  # type: ignore[attr-defined]  # not in the stubs
         return result
 
 
 YES_NO_UNKNOWN = [("", _("not yet known")), ("true", _("yes")), ("false", _("no"))]
 
 
-def _yes_no(label: Any) -> forms.TypedChoiceField:
+def _yes_no(label: StrOrPromise) -> forms.TypedChoiceField:
     return FixedTypedChoiceField(
         label=label,
         required=False,
@@ -157,7 +162,7 @@ def _yes_no(label: Any) -> forms.TypedChoiceField:
     )
 
 
-def _date(label: Any, required: bool = False) -> forms.DateField:
+def _date(label: StrOrPromise, required: bool = False) -> forms.DateField:
     return forms.DateField(
         label=label,
         required=required,
@@ -166,7 +171,7 @@ def _date(label: Any, required: bool = False) -> forms.DateField:
     )
 
 
-class ScreeningForm(forms.ModelForm):  # type: ignore[type-arg]
+class ScreeningForm(forms.ModelForm[Screening]):
     """Every scalar field of the screening, in the order of the spec's sections."""
 
     default_renderer = WIDGET_RENDERER
@@ -232,10 +237,11 @@ def _declare_scalar_fields(form: type[ScreeningForm]) -> None:
     fields = form.base_fields
     yes_no = []
     for model_field in Screening._meta.get_fields():
-        name = model_field.name
-        if name not in fields:
+        # (The reverse relations, which have no verbose name, are not fields of the form.)
+        if not isinstance(model_field, models.Field) or model_field.name not in fields:
             continue
-        label = capfirst(model_field.verbose_name)  # type: ignore[union-attr]
+        name = model_field.name
+        label = capfirst(model_field.verbose_name)
         internal = model_field.get_internal_type()
         if internal == "BooleanField":
             fields[name] = _yes_no(label)
@@ -252,7 +258,7 @@ def _declare_scalar_fields(form: type[ScreeningForm]) -> None:
             fields[name] = FixedTypedChoiceField(
                 label=field.label,
                 required=field.required,
-                choices=list(field.choices),
+                choices=field.choices,
                 coerce=field.coerce,
                 empty_value=field.empty_value,
                 help_text=field.help_text,
@@ -303,13 +309,13 @@ class TumourSampleForm(_RowForm):
     her2_ish = FixedChoiceField(label=_("HER2 ISH"), required=False, choices=[("", "—"), *TumourSample.Her2Ish.choices])
 
 
-def unit_label(unit: str) -> Any:
+def unit_label(unit: str) -> StrOrPromise:
     """How ``unit`` reads on screen: its option's label (``umol/L`` reads µmol/L), lazily:
     the unit lists are built once, and read in each request's language."""
     return lazy(display_unit, str)(unit)
 
 
-def unit_choices(test: str) -> list[tuple[str, Any]]:
+def unit_choices(test: str) -> list[tuple[str, StrOrPromise]]:
     """The options of one test's unit list: each unit once."""
     return [(u, unit_label(u)) for u in units.unit_options(test)]
 
@@ -331,7 +337,8 @@ class UnitSelect(Select):
     """A unit list whose stored value may be a synonym of its option (``umol/L`` stored,
     ``µmol/L`` offered): that option shows selected; the unit, and its meaning, are the same."""
 
-    def format_value(self, value: Any) -> list[str]:
+    # (A choice widget's value is a list: the stubs' ChoiceWidget.format_value carries the same ignore.)
+    def format_value(self, value: Any) -> list[str]:  # type: ignore[override]  # as ChoiceWidget's
         return [units.unit_option(v) for v in super().format_value(value)]
 
 
@@ -371,23 +378,27 @@ class PriorDrugForm(_RowForm):
     name = forms.CharField(label=_("drug"), max_length=200)
 
 
-_FORMSET_OPTIONS: dict[str, Any] = {"extra": 1, "can_delete": True, "renderer": WIDGET_RENDERER}
+_RowFormT = TypeVar("_RowFormT", bound=_RowForm)
 
 
-def _rows_at_most(limit: int) -> dict[str, int]:
-    """Twice the exchange format's limit of a list: rows added beyond the limit (up to twice
-    it) reach the document's own message ("at most 60 items"); a post claiming more rows
-    builds no more forms than this, and says so ("Please submit at most 120 forms"), instead
-    of building and rendering Django's default of up to 2,000 forms per list."""
-    return {"max_num": 2 * limit, "absolute_max": 2 * limit}
+def _row_formset(form: type[_RowFormT], *, limit: int, extra: int = 1) -> type[BaseFormSet[_RowFormT]]:
+    """The formset of one of the document's lists, rows deletable.
+
+    At most twice the exchange format's ``limit`` of the list: rows added beyond the limit
+    (up to twice it) reach the document's own message ("at most 60 items"); a post claiming
+    more rows builds no more forms than this, and says so ("Please submit at most 120
+    forms"), instead of building and rendering Django's default of up to 2,000 forms per list."""
+    return formset_factory(  # type: ignore[call-arg]  # the stubs lack formset_factory's renderer
+        form, extra=extra, can_delete=True, max_num=2 * limit, absolute_max=2 * limit, renderer=WIDGET_RENDERER
+    )
 
 
-TumourSampleFormSet = formset_factory(TumourSampleForm, **_FORMSET_OPTIONS, **_rows_at_most(TUMOUR_SAMPLES_MAX))
-LabResultFormSet = formset_factory(LabResultForm, **{**_FORMSET_OPTIONS, "extra": 2}, **_rows_at_most(LABS_MAX))
-PregnancyTestFormSet = formset_factory(PregnancyTestForm, **_FORMSET_OPTIONS, **_rows_at_most(PREGNANCY_TESTS_MAX))
-PriorDrugFormSet = formset_factory(PriorDrugForm, **_FORMSET_OPTIONS, **_rows_at_most(DRUGS_MAX))
+TumourSampleFormSet = _row_formset(TumourSampleForm, limit=TUMOUR_SAMPLES_MAX)
+LabResultFormSet = _row_formset(LabResultForm, limit=LABS_MAX, extra=2)
+PregnancyTestFormSet = _row_formset(PregnancyTestForm, limit=PREGNANCY_TESTS_MAX)
+PriorDrugFormSet = _row_formset(PriorDrugForm, limit=DRUGS_MAX)
 
-FORMSETS: dict[str, Any] = {
+FORMSETS: dict[str, type[BaseFormSet[Any]]] = {
     "tumour_samples": TumourSampleFormSet,
     "labs": LabResultFormSet,
     "pregnancy_tests": PregnancyTestFormSet,
@@ -624,7 +635,7 @@ class LockoutPasswordChangeForm(PasswordChangeForm):
     failed login, and refuses a locked account (its lockout page).
     """
 
-    def __init__(self, user: Any, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
+    def __init__(self, user: AbstractBaseUser, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
         super().__init__(user, *args, **kwargs)
         self.request = request
 
@@ -673,10 +684,11 @@ class LabProposalForm(_RowForm):
     def __init__(self, *args: Any, test: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.test = test
-        self.fields["unit"].choices = unit_choices(test)
+        unit = cast(UnitChoiceField, self.fields["unit"])  # the copy of the field declared above
+        unit.choices = unit_choices(test)
         # The options differ per test: their HTML is written once per test (not once for all).
-        self.fields["unit"].widget.options_key = ("proposal-unit", test)
-        self.fields["unit"].widget.attrs["class"] += " proposal-unit"
+        unit.widget.options_key = ("proposal-unit", test)
+        unit.widget.attrs["class"] += " proposal-unit"
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

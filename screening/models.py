@@ -14,18 +14,25 @@ the exchange format refuses.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar, get_args
+
 import pghistory
 import pgtrigger
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ImproperlyConfigured
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.expressions import Combinable
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from django_stubs_ext import StrOrPromise
 
 from screening import exchange
-from screening.rules import units
+from screening.rules import document, ruleset, units
 from screening.rules.document import DRUG_NAME_MAX_CHARS
 
 
@@ -40,12 +47,37 @@ INITIALS_MAX_LENGTH = 12
 DRUG_NAME_MAX_LENGTH = DRUG_NAME_MAX_CHARS
 
 
+_Choices = TypeVar("_Choices", bound=type[models.TextChoices])
+
+
+def _values_of(literal: Any) -> Callable[[_Choices], _Choices]:
+    """Declares that the decorated choices are the values of ``literal``, a ``Literal`` type
+    of the rules (rules/document.py, which knows no Django), and refuses to import this
+    module when they are not the same values in the same order.
+
+    The rules' ``Literal`` is the one statement of the values; a ``TextChoices`` adds their
+    translated labels. It cannot be built from the ``Literal`` instead: mypy and the
+    django-stubs plugin know a member (``Status.INELIGIBLE``) only from a class body, and
+    makemessages finds a label only in a literal ``_("...")``.
+    """
+    values = list(get_args(literal))
+
+    def check(choices: _Choices) -> _Choices:
+        declared = [member.value for member in choices]
+        if declared != values:
+            raise ImproperlyConfigured(f"{choices.__qualname__} has the values {declared}, the rules {values}")
+        return choices
+
+    return check
+
+
 class Role(models.TextChoices):
     COORDINATOR = "coordinator", _("Coordinator")
     INVESTIGATOR = "investigator", _("Investigator")
     MONITOR = "monitor", _("Monitor")
 
 
+@_values_of(ruleset.Status)
 class Status(models.TextChoices):
     ELIGIBLE = "eligible", _("eligible")
     INELIGIBLE = "ineligible", _("ineligible")
@@ -83,18 +115,22 @@ class User(AbstractUser):
     """A person who uses ALTER Screen, with a role and the sites they work for."""
 
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, blank=True)
-    sites = models.ManyToManyField(
+    sites: models.ManyToManyField[Site, SiteMembership] = models.ManyToManyField(
         Site, through="SiteMembership", related_name="members", blank=True, verbose_name=_("sites")
     )
     language = models.CharField(
         _("language"),
         max_length=8,
         blank=True,
-        choices=[("en", "English"), ("fr", "Français")],
+        choices=settings.LANGUAGES,
         help_text=_("Interface language; empty follows the browser."),
     )
+    # Not a column: selectors.member_site_ids keeps the user's site ids here, read once per
+    # user object (a request's user).
+    _member_site_ids: list[int]
 
-    class Meta(AbstractUser.Meta):
+    # (django-stubs does not declare AbstractUser.Meta, which gives verbose_name "user".)
+    class Meta(AbstractUser.Meta):  # type: ignore[name-defined,misc]  # the stubs lack AbstractUser.Meta
         constraints = [
             models.CheckConstraint(condition=Q(role__in=["", *Role.values]), name="user_role_valid"),
         ]
@@ -113,11 +149,13 @@ class SiteMembership(models.Model):
         return f"{self.user} @ {self.site.code}"
 
 
+@_values_of(document.Sex)
 class Sex(models.TextChoices):
     FEMALE = "female", _("female")
     MALE = "male", _("male")
 
 
+@_values_of(document.Extent)
 class Extent(models.TextChoices):
     METASTATIC = "metastatic", _("metastatic")
     LOCALLY_ADVANCED_UNRESECTABLE = "locally_advanced_unresectable", _("locally advanced, unresectable")
@@ -125,12 +163,21 @@ class Extent(models.TextChoices):
     EARLY = "early", _("early")
 
 
+@_values_of(document.LvefMethod)
 class LvefMethod(models.TextChoices):
     ECHOCARDIOGRAM = "echocardiogram", _("echocardiogram")
     MUGA = "muga", _("MUGA")
 
 
-def _nullable_bool(label: str) -> models.BooleanField:  # type: ignore[type-arg]
+def verbose_name_of(model: type[models.Model], name: str) -> StrOrPromise:
+    """The verbose name of the field ``name`` of ``model`` (a reverse relation has none)."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{model.__name__}.{name} is a relation, not a field with a verbose name")
+    return field.verbose_name
+
+
+def _nullable_bool(label: StrOrPromise) -> models.BooleanField[bool | Combinable | None, bool | None]:
     return models.BooleanField(label, null=True, blank=True)
 
 
@@ -301,6 +348,7 @@ class Screening(models.Model):
         return self.number
 
 
+@_values_of(document.LabTest)
 class LabTest(models.TextChoices):
     HEMOGLOBIN = "hemoglobin", _("hemoglobin")
     ANC = "anc", _("neutrophils (ANC)")
@@ -365,14 +413,17 @@ class _ScreeningPart(models.Model):
 
 @pghistory.track(*_row_events())
 class TumourSample(_ScreeningPart):
+    @_values_of(document.SampleSite)
     class SampleSite(models.TextChoices):
         PRIMARY = "primary", _("primary")
         METASTATIC = "metastatic", _("metastatic")
 
+    @_values_of(document.Laterality)
     class Laterality(models.TextChoices):
         LEFT = "left", _("left")
         RIGHT = "right", _("right")
 
+    @_values_of(document.Her2Ihc)
     class Her2Ihc(models.TextChoices):
         ZERO = "0", "0"
         ULTRALOW = "ultralow", _("ultralow")
@@ -380,6 +431,7 @@ class TumourSample(_ScreeningPart):
         TWO = "2+", "2+"
         THREE = "3+", "3+"
 
+    @_values_of(document.Her2Ish)
     class Her2Ish(models.TextChoices):
         # In French an ISH result agrees with "hybridation" (feminine): a context of its own.
         NEGATIVE = "negative", pgettext_lazy("ISH result", "negative")
@@ -422,8 +474,10 @@ class LabResult(_ScreeningPart):
         constraints = [
             models.CheckConstraint(condition=Q(test__in=LabTest.values), name="lab_test_valid"),
             models.CheckConstraint(condition=Q(uln__isnull=True) | Q(uln__gt=0), name="lab_uln_positive"),
+            # The tests whose canonical value is relative to the ULN (rules/units.py).
             models.CheckConstraint(
-                condition=~Q(test__in=["total_bilirubin", "alt", "ast"]) | Q(uln__isnull=False),
+                condition=~Q(test__in=[test for test, spec in units.LAB_UNITS.items() if spec.needs_uln])
+                | Q(uln__isnull=False),
                 name="lab_uln_required_for_relative_tests",
             ),
             models.CheckConstraint(condition=~Q(unit=""), name="lab_unit_given"),
@@ -485,10 +539,12 @@ class LabResultSource(models.Model):
 
 @pghistory.track(*_row_events())
 class PregnancyTest(_ScreeningPart):
+    @_values_of(document.PregnancyResult)
     class Result(models.TextChoices):
         NEGATIVE = "negative", _("negative")
         POSITIVE = "positive", _("positive")
 
+    @_values_of(document.PregnancyTestType)
     class Type(models.TextChoices):
         SERUM = "serum", _("serum")
         URINE = "urine", _("urine")
@@ -500,7 +556,9 @@ class PregnancyTest(_ScreeningPart):
     class Meta(_ScreeningPart.Meta):
         verbose_name = _("pregnancy test")
         constraints = [
-            models.CheckConstraint(condition=Q(result__in=["negative", "positive"]), name="pregnancy_test_result_valid")
+            models.CheckConstraint(
+                condition=Q(result__in=list(get_args(document.PregnancyResult))), name="pregnancy_test_result_valid"
+            )
         ]
 
     def __str__(self) -> str:
@@ -520,6 +578,8 @@ class PriorDrug(_ScreeningPart):
 
 
 # The screening's lists, by their name in the exchange document (documents.LIST_FIELDS).
+# Code that reads any of them uses ``model._default_manager`` (Django's manager for code that
+# works on any model): their abstract base has no ``objects`` to type-check against.
 LIST_MODELS: dict[str, type[_ScreeningPart]] = {
     "tumour_samples": TumourSample,
     "labs": LabResult,

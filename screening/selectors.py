@@ -7,10 +7,10 @@ site's screening is simply not found (404): its existence does not leak.
 from __future__ import annotations
 
 import datetime
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias, TypedDict
 
 from django.apps import apps
-from django.db.models import JSONField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import JSONField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils.text import capfirst
@@ -27,6 +27,7 @@ from screening.models import (
     Site,
     Status,
     User,
+    verbose_name_of,
 )
 
 
@@ -58,7 +59,7 @@ def member_site_ids(user: User) -> list[int]:
     ids: list[int] | None = getattr(user, "_member_site_ids", None)
     if ids is None:
         ids = list(Site.objects.filter(memberships__user=user).values_list("id", flat=True))
-        user._member_site_ids = ids  # type: ignore[attr-defined]
+        user._member_site_ids = ids
     return ids
 
 
@@ -82,15 +83,13 @@ def screening_visible_to(user: User, number: str, *, with_authors: bool = True) 
     screenings = Screening.objects.select_related(*related)
     through_membership = not (user.is_superuser or user.role == Role.MONITOR)
     if through_membership:
-        # One membership per user and site (membership_unique): one row at most.
-        screenings = screenings.filter(site__memberships__user=user)
+        # One membership per user and site (membership_unique): one row at most. The user
+        # found it as a member of its site: said by member_user_id, for can_edit.
+        screenings = screenings.filter(site__memberships__user=user).annotate(member_user_id=Value(user.pk))
     try:
-        screening = screenings.get(number=number)
+        return screenings.get(number=number)
     except Screening.DoesNotExist:
         raise Http404("No such screening") from None
-    if through_membership:
-        screening.member_user_id = user.pk  # the user found it as a member of its site
-    return screening
 
 
 # The newest evaluation's result, and no other's: numbered in the list's own order (newest
@@ -102,7 +101,17 @@ _NEWEST_RESULT_SQL = (
 )
 
 
-def latest_evaluations(screening: Screening, count: int) -> list[Evaluation]:
+class _NewestResult(TypedDict):
+    latest_result_document: dict[str, Any] | None
+
+
+if TYPE_CHECKING:  # (WithAnnotations cannot be subscripted at run time on Python 3.11)
+    from django_stubs_ext import WithAnnotations
+
+    EvaluationWithNewestResult: TypeAlias = WithAnnotations[Evaluation, _NewestResult]
+
+
+def latest_evaluations(screening: Screening, count: int) -> list[EvaluationWithNewestResult]:
     """The screening's ``count`` latest evaluations, newest first, with their authors but not
     their documents; the newest carries its result document as ``latest_result_document``
     (None on the others): the screening page lists them and shows the newest's panel."""
@@ -119,7 +128,9 @@ def screening_rows(screening: Screening) -> dict[str, list[dict[str, Any]]]:
     """The rows of each of the screening's lists, in entry order, as dicts of the
     exchange document's fields (entry order decides ties on date)."""
     return {
-        name: list(model.objects.filter(screening=screening).order_by("position", "id").values(*LIST_FIELDS[name][1]))
+        name: list(
+            model._default_manager.filter(screening=screening).order_by("position", "id").values(*LIST_FIELDS[name][1])
+        )
         for name, model in LIST_MODELS.items()
     }
 
@@ -129,7 +140,9 @@ def screening_page_rows(screening: Screening) -> tuple[dict[str, list[dict[str, 
     rows read once: what the screening page shows."""
     labs = lab_rows(screening)
     rows = {
-        name: list(model.objects.filter(screening=screening).order_by("position", "id").values(*LIST_FIELDS[name][1]))
+        name: list(
+            model._default_manager.filter(screening=screening).order_by("position", "id").values(*LIST_FIELDS[name][1])
+        )
         for name, model in LIST_MODELS.items()
         if name != "labs"
     }
@@ -246,7 +259,7 @@ def judgment_answers(screening: Screening, *, evaluation: Evaluation | None = No
         answers.append(
             JudgmentAnswer(
                 field=name,
-                label=str(capfirst(Screening._meta.get_field(name).verbose_name)),
+                label=str(capfirst(verbose_name_of(Screening, name))),
                 value=value,
                 answered_by=users.get(uid) if uid is not None else None,
                 answered_at=when,

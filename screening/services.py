@@ -43,8 +43,10 @@ from screening.models import (
     Status,
     Unlock,
     User,
+    verbose_name_of,
 )
 from screening.rules import units
+from screening.rules.document import ScreeningDocument
 from screening.rules.ruleset import CURRENT, evaluate
 
 
@@ -281,7 +283,7 @@ def _plan_rows(screening: Screening, name: str, rows: list[dict[str, Any]]) -> _
     """
     model = LIST_MODELS[name]
     fields = LIST_FIELDS[name][1]
-    existing = list(model.objects.filter(screening=screening).order_by("position", "id"))
+    existing = list(model._default_manager.filter(screening=screening).order_by("position", "id"))
     old_keys = [_row_key(name, fields, lambda f, row=row: getattr(row, f)) for row in existing]
     new_keys = [_row_key(name, fields, values.__getitem__) for values in rows]
     plan = _RowPlan(name)
@@ -332,7 +334,7 @@ def _same_value(name: str, row: Any, field_name: str, values: dict[str, Any]) ->
 
 
 def _field_label(model: type[models.Model], name: str) -> str:
-    return str(model._meta.get_field(name).verbose_name)
+    return str(verbose_name_of(model, name))
 
 
 def _row_summary(name: str, row: Any) -> str:
@@ -347,7 +349,7 @@ def _apply_rows(screening: Screening, plan: _RowPlan) -> None:
     def with_canonical(values: dict[str, Any], row: Any = None) -> dict[str, Any]:
         if plan.name != "labs":
             return values
-        merged = {f: values.get(f, getattr(row, f, None)) for f in ("test", "value", "unit", "uln")}
+        merged: dict[str, Any] = {f: values.get(f, getattr(row, f, None)) for f in ("test", "value", "unit", "uln")}
         return {
             **values,
             "value_canonical": units.to_canonical(merged["test"], merged["value"], merged["unit"], merged["uln"]),
@@ -367,7 +369,7 @@ def _apply_rows(screening: Screening, plan: _RowPlan) -> None:
         if values:
             row.save(update_fields=list(values))
     for values, position in plan.insert:
-        model.objects.create(screening=screening, position=position, **with_canonical(values))
+        model._default_manager.create(screening=screening, position=position, **with_canonical(values))
 
 
 def _scalar_changes(screening: Screening, values: dict[str, Any]) -> list[StoredChange]:
@@ -500,7 +502,7 @@ def _replayed(key: uuid.UUID | None, *, by: User, screening: Screening | None) -
 def screening_save(
     *,
     screening: Screening | None,
-    document: exchange.ScreeningDocument,
+    document: ScreeningDocument,
     expected_version: int | None,
     by: User,
     keep_number: bool = False,
@@ -626,6 +628,8 @@ def screening_import(
     refusals of :func:`screening_save` pass through.
     """
     doc = exchange.parse_screening(raw, today=timezone.localdate(), known_sites=known_site_codes())
+    # An int once parsed (the format accepts 1.0 for 1), although the document's type says a number.
+    record_version = None if doc.record_version is None else int(doc.record_version)
     if allowed_sites is not None and doc.site not in allowed_sites:
         raise exchange.RefusedDocument([exchange.DocumentError("/site", f"you cannot enter screenings for {doc.site}")])
     options: dict[str, Any] = {
@@ -643,13 +647,13 @@ def screening_import(
                     )
                 ]
             )
-        if expected_version is not None and doc.record_version is not None and expected_version != doc.record_version:
+        if expected_version is not None and record_version is not None and expected_version != record_version:
             # The page is newer than the file: the file was exported before someone's save.
             current = Screening.objects.select_related("updated_by").get(pk=screening.pk)
-            raise StaleScreening(current, expected_version=doc.record_version)
+            raise StaleScreening(current, expected_version=record_version)
         # Into a screening chosen on its page: the page's version names the base when the
         # document (made elsewhere) carries none.
-        base = doc.record_version if doc.record_version is not None else expected_version
+        base = record_version if record_version is not None else expected_version
         return screening_save(screening=screening, document=doc, expected_version=base, **options)
     # The number's form first, whether or not a screening holds it: the answer must not
     # tell which numbers another site has.
@@ -661,7 +665,7 @@ def screening_import(
     )
     try:
         return screening_save(
-            screening=existing, document=doc, expected_version=doc.record_version, keep_number=True, **options
+            screening=existing, document=doc, expected_version=record_version, keep_number=True, **options
         )
     except ScreeningNumberRefused as exc:
         path = "/screening_id" if doc.screening_id is not None else ""
@@ -875,7 +879,7 @@ def rescreening_carry_over(*, screening: Screening) -> list[tuple[str, str]]:
     for name in RESCREENING_CARRIED_LISTS:
         model = LIST_MODELS[name]
         fields = LIST_FIELDS[name][1]
-        for i, row in enumerate(model.objects.filter(screening=screening).order_by("position", "id")):
+        for i, row in enumerate(model._default_manager.filter(screening=screening).order_by("position", "id")):
             summary = ", ".join(
                 f"{_field_label(model, f)} {_display(row, f)}" if name != "drugs" else _display(row, f)
                 for f in fields

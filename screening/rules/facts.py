@@ -163,16 +163,17 @@ class Facts:
 def _labs_used(labs: list[LabResult], reference: datetime.date) -> dict[str, LabUsed]:
     """For each test, the result with the latest date on or before R; on a tie of dates
     the one listed last ("The most recent results available must be used")."""
-    latest: dict[str, int] = {}
+    # test -> (index, date) of its latest result so far
+    latest: dict[str, tuple[int, datetime.date]] = {}
     for index, lab in enumerate(labs):
         day = lab.date
         if lab.test is None or day is None or day > reference:
             continue
         seen = latest.get(lab.test)
-        if seen is None or day >= labs[seen].date:  # type: ignore[operator]
-            latest[lab.test] = index
+        if seen is None or day >= seen[1]:
+            latest[lab.test] = (index, day)
     used = {}
-    for test, index in latest.items():
+    for test, (index, _day) in latest.items():
         lab = labs[index]
         assert lab.value is not None and lab.unit is not None and lab.date is not None
         used[test] = LabUsed(
@@ -190,15 +191,15 @@ def _labs_used(labs: list[LabResult], reference: datetime.date) -> dict[str, Lab
 
 def _latest_pregnancy_test(tests: list[PregnancyTest], reference: datetime.date) -> PregnancyTestUsed | None:
     """The latest test dated on or before R; on a tie of dates the one listed last."""
-    best: tuple[int, PregnancyTest] | None = None
+    best: tuple[int, datetime.date, PregnancyTest] | None = None
     for index, test in enumerate(tests):
         if test.date is None or test.result is None or test.date > reference:
             continue
-        if best is None or test.date >= best[1].date:  # type: ignore[operator]
-            best = (index, test)
+        if best is None or test.date >= best[1]:
+            best = (index, test.date, test)
     if best is None:
         return None
-    index, test = best
+    index, _date, test = best
     assert test.date is not None and test.result is not None
     return PregnancyTestUsed(
         test_index=index,

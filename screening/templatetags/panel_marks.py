@@ -14,9 +14,9 @@ _BADGES = {"used": "text-bg-primary", "unit_doubt": "text-bg-warning"}
 
 
 @register.filter
-def marks_for(marks: dict[int, list[dict[str, str]]] | None, prefix: str) -> list[dict[str, str]]:
+def marks_for(marks: dict[int, list[dict[str, str]]] | None, prefix: str | None) -> list[dict[str, str]]:
     """The marks of the lab row whose form prefix is ``prefix`` ("labs-3"); none for an
-    empty row's template ("labs-__prefix__") or another list's row."""
+    empty row's template ("labs-__prefix__"), another list's row or a form without prefix."""
     name, _, index = str(prefix).rpartition("-")
     if not marks or name != "labs" or not index.isdigit():
         return []
@@ -25,7 +25,7 @@ def marks_for(marks: dict[int, list[dict[str, str]]] | None, prefix: str) -> lis
 
 
 @register.simple_tag
-def lab_row_mark(prefix: str, marks: dict[int, list[dict[str, str]]] | None, oob: bool = False) -> SafeString:
+def lab_row_mark(prefix: str | None, marks: dict[int, list[dict[str, str]]] | None, oob: bool = False) -> SafeString:
     """The marks beside a lab row's value (an empty box for the other rows of the lab
     table, that the live panel fills by id, out of band); nothing for the other lists."""
     if not str(prefix).startswith("labs-"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms, template
 from django.forms.boundfield import BoundField
 from django.template.loader import render_to_string
@@ -28,33 +30,34 @@ def field_columns(fields: list[BoundField]) -> SafeString:
 
 
 @register.simple_tag
-def formset_header(formset: forms.BaseFormSet, empty_form: forms.BaseForm) -> SafeString:
+def formset_header(formset: forms.BaseFormSet[Any], empty_form: forms.BaseForm) -> SafeString:
     return form_rendering.header_html(formset, empty_form)
 
 
 # The cells of blank rows (the extra rows to fill, and the template of a row to add) by
 # form prefix and language: they hold no value and no message, so they read the same on
 # every page. Rows with a value, a message or a mark are written each time.
-_BLANK_ROWS: dict[tuple[str, str | None], SafeString] = {}
+_BLANK_ROWS: dict[tuple[str | None, str | None], SafeString] = {}
 
 
 @register.simple_tag(takes_context=True)
-def row_cells(context: template.Context, form: forms.BaseForm, formset: forms.BaseFormSet) -> SafeString:
+def row_cells(context: template.Context, form: forms.BaseForm, formset: forms.BaseFormSet[Any]) -> SafeString:
     # A lab row's value cell also carries the lab table's marks (used, too old, unit in doubt).
     marks = context.get("lab_row_marks")
     blank = not form.is_bound and not form.initial and not marks_for(marks, form.prefix)
     key = (form.prefix, translation.get_language())
     if blank and key in _BLANK_ROWS:
         return _BLANK_ROWS[key]
-    after = {"value": lab_row_mark(form.prefix, marks)} if formset.prefix == "labs" else {}
-    cells = form_rendering.row_cells_html(form, formset.prefix, after=after)
+    prefix = form_rendering.formset_prefix(formset)
+    after = {"value": lab_row_mark(form.prefix, marks)} if prefix == "labs" else {}
+    cells = form_rendering.row_cells_html(form, prefix, after=after)
     if blank and len(_BLANK_ROWS) < 1000:
         _BLANK_ROWS[key] = cells
     return cells
 
 
 @register.simple_tag(takes_context=True)
-def formset_rows(context: template.Context, formset: forms.BaseFormSet) -> SafeString:
+def formset_rows(context: template.Context, formset: forms.BaseFormSet[Any]) -> SafeString:
     """Every row of a formset's table, as ``_formset_row.html`` writes one (its row of
     cells, the row's own messages, the source of a lab result from the hospital), without
     an include per row."""
@@ -82,5 +85,5 @@ def formset_rows(context: template.Context, formset: forms.BaseFormSet) -> SafeS
 
 
 @register.simple_tag
-def management_form(formset: forms.BaseFormSet) -> SafeString:
+def management_form(formset: forms.BaseFormSet[Any]) -> SafeString:
     return form_rendering.management_form_html(formset)

@@ -125,7 +125,8 @@ def fhir_labs_upload(request: AuthenticatedHttpRequest, number: str) -> HttpResp
             {"screening": screening, "errors": [("", " ".join(str(e) for e in errs)) for errs in form.errors.values()]},
             status=400,
         )
-    name = PurePath(request.FILES["file"].name or "").name[:255] or "upload.json"
+    upload = request.FILES.get("file")
+    name = PurePath((upload.name if upload is not None else None) or "").name[:255] or "upload.json"
     try:
         review = fhir_import.review_input(
             screening=screening, raw=form.cleaned_data["file"], origin_kind=LabSourceKind.FILE, origin=name
@@ -184,14 +185,15 @@ def fhir_labs_approve(request: AuthenticatedHttpRequest, number: str) -> HttpRes
             data[f"proposal-{i}-approve"] = "on"
     forms = LabProposalForms([fhir_import.proposal_row(p) for p in review.proposed], data=data)
     version, save_key = _version(request), _save_key(request)
-    page = {"save_key": save_key, "version": version}
 
     def again(status: int, **extra: Any) -> HttpResponse:
         rows = forms.rows()
         complete = [i for i, row in enumerate(rows) if row is not None]
         found = fhir_import.problems(screening, [row for row in rows if row is not None])
         review.problems = {complete[j]: messages_ for j, messages_ in found.items()}
-        return _review_page(request, screening, review, forms, status=status, **page, **extra)
+        return _review_page(
+            request, screening, review, forms, save_key=save_key, version=version, status=status, **extra
+        )
 
     approved = forms.approved()
     if "check" in data:

@@ -16,7 +16,7 @@ from typing import Any, Final
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from pghistory.models import MiddlewareEvents
 
 from screening import selectors
+from screening.http import AuthenticatedHttpRequest
 from screening.models import LabResult, LabResultSource, LabTest, PregnancyTest, PriorDrug, Screening, TumourSample
 from screening.unit_display import display_unit
 
@@ -168,7 +169,7 @@ def _lab_name(data: dict[str, Any]) -> dict[str, str]:
     test = data.get("test")
     day = parse_date(data["date"]) if isinstance(data.get("date"), str) else None
     return {
-        "test": str(dict(LabTest.choices).get(test, test or _NO_VALUE)),
+        "test": str(LabTest(test).label if test in LabTest.values else test or _NO_VALUE),
         "date": date_text(day) if day is not None else _NO_VALUE,
     }
 
@@ -182,7 +183,8 @@ def _title(model: type[models.Model] | None, event: Any, labs: dict[int, dict[st
     if model is LabResult:
         names = _lab_name(data)
     elif model is LabResultSource:
-        names = _lab_name(labs.get(data.get("lab", data.get("lab_id")), {}))
+        lab = data.get("lab", data.get("lab_id"))
+        names = _lab_name(labs.get(lab, {}) if isinstance(lab, int) else {})
     elif model is PriorDrug:
         names = {"drug": data.get("name") or _NO_VALUE}
     else:
@@ -234,8 +236,8 @@ def _values(model: type[models.Model] | None, event: Any, numbers: dict[int, str
     return [(_field_label(model, k), _shown(model, k, data[k], data, numbers)) for k in shown]
 
 
-def screening_history(request: HttpRequest, number: str) -> HttpResponse:
-    screening = selectors.screening_visible_to(request.user, number)  # type: ignore[arg-type]
+def screening_history(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
+    screening = selectors.screening_visible_to(request.user, number)
     # The database triggers record every insert, update and delete of the screening and
     # of the rows that reference it (labs, samples, tests, drugs), with the request's user.
     events = list(
@@ -291,11 +293,11 @@ def screening_history(request: HttpRequest, number: str) -> HttpResponse:
         reverse=True,
     )
     # Which evaluation each printed checklist showed, by its place among the evaluations.
-    numbers = {
+    positions = {
         pk: n
         for n, pk in enumerate(screening.evaluations.order_by("created_at", "id").values_list("pk", flat=True), start=1)
     }
-    prints = [(p, numbers.get(p.evaluation_id)) for p in screening.checklist_prints.select_related("printed_by")]
+    prints = [(p, positions.get(p.evaluation_id)) for p in screening.checklist_prints.select_related("printed_by")]
     return render(
         request,
         "screening/history.html",
@@ -305,6 +307,6 @@ def screening_history(request: HttpRequest, number: str) -> HttpResponse:
             "evaluations": evaluations,
             "sign_offs": sign_offs,
             "checklist_prints": prints,
-            "evaluation_total": len(numbers),
+            "evaluation_total": len(positions),
         },
     )

@@ -10,13 +10,14 @@ from __future__ import annotations
 import functools
 import json
 import uuid
-from typing import Any
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import OperationalError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -28,19 +29,20 @@ from screening.http import AuthenticatedHttpRequest
 from screening.models import Evaluation, LabResultSource, Role, Screening, Site, SiteDefaultUnit, Status
 from screening.panel import panel_context
 from screening.rules import units
+from screening.rules.document import ScreeningDocument
 from screening.rules.ruleset import evaluate
 
 
-def _entry_site(request: HttpRequest) -> Site | None:
+def _entry_site(request: AuthenticatedHttpRequest) -> Site | None:
     """The site a new screening is entered for: the chosen one among the user's, or the only one."""
-    sites = selectors.sites_for_entry(request.user)  # type: ignore[arg-type]
+    sites = selectors.sites_for_entry(request.user)
     code = request.POST.get("site") or request.GET.get("site")
     if code:
         return sites.filter(code=code).first()
     return sites.first() if sites.count() == 1 else None
 
 
-def _validated(entry: ScreeningEntry, *, site_code: str, number: str | None) -> exchange.ScreeningDocument | None:
+def _validated(entry: ScreeningEntry, *, site_code: str, number: str | None) -> ScreeningDocument | None:
     """The entry as a validated document, or None with the errors added to the form.
 
     Every error at once (issue 10): when fields fail to parse, the document of what did parse
@@ -63,7 +65,7 @@ def _validated(entry: ScreeningEntry, *, site_code: str, number: str | None) -> 
 
 
 def _render(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     *,
     entry: ScreeningEntry,
     screening: Screening | None,
@@ -76,7 +78,7 @@ def _render(
     **extra: Any,
 ) -> HttpResponse:
     if may_edit is None:  # (the caller may know it already: asked once per request)
-        may_edit = screening is not None and selectors.can_edit(request.user, screening)  # type: ignore[arg-type]
+        may_edit = screening is not None and selectors.can_edit(request.user, screening)
     if screening is not None and not entry.form.is_bound:
         # Each stored lab row with its source (fhir-labs.md): the formset's rows are the stored rows, in order.
         sources = lab_sources if lab_sources is not None else selectors.lab_sources(screening)
@@ -92,13 +94,13 @@ def _render(
         screening.evaluations.count() if screening is not None and len(evaluations) == 20 else len(evaluations)
     )
     user = request.user
-    entry_sites = selectors.sites_for_entry(user)  # type: ignore[arg-type]
+    entry_sites = selectors.sites_for_entry(user)
     return render(
         request,
         "screening/form.html",
         {
             "signature": signature,
-            "can_review": may_edit and user.role == Role.INVESTIGATOR,  # type: ignore[union-attr]
+            "can_review": may_edit and user.role == Role.INVESTIGATOR,
             "can_rescreen": may_edit and screening is not None and screening.status == Status.INELIGIBLE,
             "entry": entry,
             "screening": screening,
@@ -121,6 +123,13 @@ def _render(
     )
 
 
+class _Page(TypedDict):
+    """What every rendering of one screening's page names (:func:`_render`'s arguments)."""
+
+    screening: Screening | None
+    site: Site | None
+
+
 @functools.cache
 def _unit_lists(language: str | None) -> dict[str, list[list[str]]]:
     """Each test's unit options (value, label) in ``language``: they never change."""
@@ -128,7 +137,7 @@ def _unit_lists(language: str | None) -> dict[str, list[list[str]]]:
         return {test: [[u, str(label)] for u, label in unit_choices(test)] for test in units.LAB_UNITS}
 
 
-def _units_json(*, screening: Screening | None, site: Site | None, entry_sites: Any) -> str:
+def _units_json(*, screening: Screening | None, site: Site | None, entry_sites: QuerySet[Site]) -> str:
     """What the page's script needs for the unit lists: each test's options (value, label),
     and the default units of the sites the page may save for (a new row of a test starts with
     its site's unit, shown chosen; none where the site has no default)."""
@@ -145,20 +154,20 @@ def _units_json(*, screening: Screening | None, site: Site | None, entry_sites: 
     )
 
 
-def _warn_unit_doubts(request: HttpRequest, document: exchange.ScreeningDocument) -> None:
+def _warn_unit_doubts(request: AuthenticatedHttpRequest, document: ScreeningDocument) -> None:
     # Saved as entered (the values are valid), and said where the coordinator looks next:
     # a unit that makes a usual result unusual (ANC 2,1 /mm³) is likely a slip.
     for doubt in unit_doubts.lab_unit_doubts(document):
         messages.warning(request, doubt)
 
 
-def _already_saved(request: HttpRequest, done: services.AlreadySaved) -> HttpResponse:
+def _already_saved(request: AuthenticatedHttpRequest, done: services.AlreadySaved) -> HttpResponse:
     # A repeated submission of a page whose save was stored: show what the first one stored.
     messages.info(request, done.message)
     return redirect("screening:detail", number=done.screening.number)
 
 
-def _database_fault(request: HttpRequest, entry: ScreeningEntry, **context: Any) -> HttpResponse:
+def _database_fault(request: AuthenticatedHttpRequest, entry: ScreeningEntry, **context: Any) -> HttpResponse:
     # A lock or statement timeout, or a lost connection, inside the save's transaction: it
     # was rolled back whole. Say so, and keep what was typed on screen to save again.
     messages.error(
@@ -230,7 +239,7 @@ def screening_detail(request: AuthenticatedHttpRequest, number: str) -> HttpResp
     if not may_edit:
         raise PermissionDenied
     entry = ScreeningEntry(data=request.POST, screening=screening)
-    page = {"screening": screening, "site": screening.site}
+    page = _Page(screening=screening, site=screening.site)
     if screening.locked:
         entry.is_valid()
         messages.error(
@@ -296,10 +305,10 @@ def screening_detail(request: AuthenticatedHttpRequest, number: str) -> HttpResp
 
 
 @require_POST
-def screening_evaluate(request: HttpRequest, number: str | None = None) -> HttpResponse:
+def screening_evaluate(request: AuthenticatedHttpRequest, number: str | None = None) -> HttpResponse:
     """The evaluation panel for the form as typed so far; stores nothing."""
     if number is not None:
-        screening = selectors.screening_visible_to(request.user, number)  # type: ignore[arg-type]
+        screening = selectors.screening_visible_to(request.user, number)
         site_code = screening.site.code
     else:
         site = _entry_site(request)
@@ -314,9 +323,9 @@ def screening_evaluate(request: HttpRequest, number: str | None = None) -> HttpR
     )
 
 
-def evaluation_detail(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+def evaluation_detail(request: AuthenticatedHttpRequest, number: str, pk: int) -> HttpResponse:
     """One stored evaluation, as it was: its input document and its result."""
-    screening = selectors.screening_visible_to(request.user, number)  # type: ignore[arg-type]
+    screening = selectors.screening_visible_to(request.user, number)
     evaluation = Evaluation.objects.select_related("created_by").filter(screening=screening, pk=pk).first()
     if evaluation is None:
         raise Http404

@@ -8,7 +8,7 @@ labs expiring (screening/expiry.py), a failed criterion and a range of assessmen
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 from urllib.parse import urlencode
 
 from django import forms
@@ -51,8 +51,12 @@ class ListFilterForm(forms.Form):
 
     def __init__(self, data: Any, *, sites: list[Site]) -> None:
         super().__init__(data)
-        self.fields["site"].choices = [("", _("All sites")), *((s.code, s.code) for s in sites)]  # type: ignore[attr-defined]
-        self.fields["criterion"].choices = [  # type: ignore[attr-defined]
+        # (The fields' copies of the choice fields declared above.)
+        cast(forms.ChoiceField, self.fields["site"]).choices = [
+            ("", _("All sites")),
+            *((s.code, s.code) for s in sites),
+        ]
+        cast(forms.ChoiceField, self.fields["criterion"]).choices = [
             ("", _("Any criterion")),
             *((cid, f"{cid} {CRITERION_TITLES.get(cid, '')}".strip()) for cid in ALTER_V1.ids),
         ]
@@ -65,7 +69,10 @@ class ListFilterForm(forms.Form):
         return None if value is None or value == "" else value
 
 
-def _filtered(screenings: QuerySet[Screening], form: ListFilterForm, *, today: datetime.date) -> QuerySet[Screening]:
+_Listed = TypeVar("_Listed", bound=Screening)
+
+
+def _filtered(screenings: QuerySet[_Listed], form: ListFilterForm, *, today: datetime.date) -> QuerySet[_Listed]:
     form.is_valid()  # the fields that clean are used; the others are ignored
     if (site := form.value("site")) is not None:
         screenings = screenings.filter(site__code=site)
@@ -125,18 +132,25 @@ def screening_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ListFilterForm(request.GET, sites=sites)
     screenings = _filtered(screenings, form, today=today)
     page = Paginator(screenings, PAGE_SIZE).get_page(request.GET.get("page"))
-    for screening in page:
-        # The same warning as on the screening's page, from the valid_until read with the row.
-        screening.labs_expiry = expiry.labs_expiry(  # type: ignore[attr-defined]
-            valid_until=screening.valid_until,  # type: ignore[attr-defined]
-            planned_randomization_date=screening.planned_randomization_date,
-            today=today,
+    # Each screening of the page with the same warning as on its own page, from the
+    # valid_until read with the row.
+    rows = [
+        (
+            screening,
+            expiry.labs_expiry(
+                valid_until=screening.valid_until,
+                planned_randomization_date=screening.planned_randomization_date,
+                today=today,
+            ),
         )
+        for screening in page
+    ]
     return render(
         request,
         "screening/list.html",
         {
             "page": page,
+            "rows": rows,
             "status": status,
             "query": query,
             "statuses": Status.choices,

@@ -9,7 +9,8 @@ import datetime
 from typing import Any
 
 import pytest
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.core.exceptions import ImproperlyConfigured
+from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.db.models import ProtectedError
 
 from screening.models import (
@@ -18,10 +19,14 @@ from screening.models import (
     PregnancyTest,
     PriorDrug,
     Screening,
+    Sex,
     Site,
+    Status,
     TumourSample,
     User,
+    _values_of,
 )
+from screening.rules import document, ruleset
 
 PROTECTED = r"pgtrigger: Cannot (update or delete|delete|update) rows from screening_\w+ table"
 
@@ -245,3 +250,17 @@ def test_a_raw_sql_lab_change_is_recorded_in_the_history(screening_ipc: Screenin
 
     last = lab.events.order_by("-pgh_id").first()  # type: ignore[attr-defined]
     assert (last.pgh_label, last.value) == ("update", 70)
+
+
+@pytest.mark.parametrize("values", [["female"], ["female", "male", "other"], ["male", "female"]])
+def test_choices_that_differ_from_the_rules_literal_stop_the_import(values: list[str]) -> None:
+    # models.py states each format choice list's values once, as the rules' Literal, and checks
+    # its TextChoices against it on import (_values_of): a value dropped, added or reordered.
+    choices = models.TextChoices("Probe", [(value.upper(), value) for value in values])
+    with pytest.raises(ImproperlyConfigured, match="Probe has the values"):
+        _values_of(document.Sex)(choices)
+
+
+def test_choices_equal_to_the_rules_literal_are_kept() -> None:
+    assert _values_of(document.Sex)(Sex) is Sex
+    assert _values_of(ruleset.Status)(Status) is Status

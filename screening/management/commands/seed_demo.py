@@ -265,8 +265,8 @@ class Command(BaseCommand):
             users = {demo.username: self._user(demo) for demo in DEMO_USERS}
             # Dated so that the demo screenings are current: planned randomization in 3 days.
             planned = timezone.localdate() + datetime.timedelta(days=3)
-            for demo in DEMO_SCREENINGS:
-                self._screening(demo, users, planned)
+            for demo_screening in DEMO_SCREENINGS:
+                self._screening(demo_screening, users, planned)
         site, initials = FHIR_DEMO
         target = Screening.objects.get(site__code=site, initials=initials, created_by=users[f"coord.{site.lower()}"])
         Path(fhir_file).write_text(

@@ -37,18 +37,11 @@ from django.utils import timezone
 
 from benchmarks.documents import document as generated_document
 from screening import documents, exchange
-from screening.models import Evaluation, LabResult, PregnancyTest, PriorDrug, Screening, Site, TumourSample, User
+from screening.models import LIST_MODELS, Evaluation, Screening, Site, User
 from screening.rules import units
 from screening.rules.ruleset import CURRENT, evaluate
 
 SEED_USERNAME: Final = "loadtest"
-
-_LIST_MODELS: Final[dict[str, type[models.Model]]] = {
-    "tumour_samples": TumourSample,
-    "labs": LabResult,
-    "pregnancy_tests": PregnancyTest,
-    "drugs": PriorDrug,
-}
 
 
 def _float_fields(model: type[models.Model]) -> frozenset[str]:
@@ -58,11 +51,18 @@ def _float_fields(model: type[models.Model]) -> frozenset[str]:
 # A FloatField gives back a float for an int stored (er_percent 0 is read as 0.0): the stored
 # document is built from values as the database gives them back.
 _SCREENING_FLOATS: Final = _float_fields(Screening)
-_LIST_FLOATS: Final = {name: _float_fields(model) for name, model in _LIST_MODELS.items()}
+_LIST_FLOATS: Final = {name: _float_fields(model) for name, model in LIST_MODELS.items()}
 
 
 def _as_stored(values: dict[str, Any], floats: frozenset[str]) -> dict[str, Any]:
     return {k: float(v) if k in floats and v is not None else v for k, v in values.items()}
+
+
+def _computed(name: str, row: dict[str, Any]) -> dict[str, Any]:
+    """The stored values of a row of list ``name`` that its document does not hold."""
+    if name == "labs":
+        return {"value_canonical": units.to_canonical(row["test"], row["value"], row["unit"], row["uln"])}
+    return {}
 
 
 def _jsonb(data: Any) -> RawSQL:
@@ -235,8 +235,8 @@ def _insert_batch(batch: _Batch) -> list[str]:
         }
         # What services._evaluate_and_append evaluates: the document of the stored rows.
         stored = documents.build_document(site_code=code, screening_id=number, value_of=values.__getitem__, lists=lists)
-        evaluation = evaluate(exchange.parse_screening(stored, today=batch.today, known_sites=batch.known), CURRENT.id)
-        result = exchange.as_json_data(exchange.result_document(evaluation, screening_id=number))
+        evaluated = evaluate(exchange.parse_screening(stored, today=batch.today, known_sites=batch.known), CURRENT.id)
+        result = exchange.as_json_data(exchange.result_document(evaluated, screening_id=number))
         screenings.append(
             Screening(
                 site=sites[code],
@@ -244,38 +244,33 @@ def _insert_batch(batch: _Batch) -> list[str]:
                 number=number,
                 created_by=user,
                 updated_by=user,
-                status=evaluation.status,
-                failed_count=len(evaluation.failed),
-                missing_count=len(evaluation.missing),
-                failed_criteria=list(evaluation.failed),
-                missing_criteria=list(evaluation.missing),
+                status=evaluated.status,
+                failed_count=len(evaluated.failed),
+                missing_count=len(evaluated.missing),
+                failed_criteria=list(evaluated.failed),
+                missing_criteria=list(evaluated.missing),
                 **values,
             )
         )
         rows.append(lists)
         evaluations.append(
             Evaluation(
-                ruleset=evaluation.ruleset,
+                ruleset=evaluated.ruleset,
                 input_document=_jsonb(stored),
                 result_document=_jsonb(result),
-                status=evaluation.status,
+                status=evaluated.status,
                 created_by=user,
             )
         )
     with transaction.atomic(), pghistory.context(command="seed_screenings", user=user.pk):
         Screening.objects.bulk_create(screenings)
-        parts: dict[str, list[models.Model]] = {name: [] for name in _LIST_MODELS}
-        for screening, lists, evaluation in zip(screenings, rows, evaluations, strict=True):
+        for screening, evaluation in zip(screenings, evaluations, strict=True):
             evaluation.screening = screening
-            for name, list_rows in lists.items():
-                for row in list_rows:
-                    extra = {}
-                    if name == "labs":
-                        extra["value_canonical"] = units.to_canonical(
-                            row["test"], row["value"], row["unit"], row["uln"]
-                        )
-                    parts[name].append(_LIST_MODELS[name](screening=screening, **row, **extra))
-        for name, objs in parts.items():
-            _LIST_MODELS[name].objects.bulk_create(objs)  # type: ignore[attr-defined]
+        for name, model in LIST_MODELS.items():
+            model._default_manager.bulk_create(
+                model(screening=screening, **row, **_computed(name, row))
+                for screening, lists in zip(screenings, rows, strict=True)
+                for row in lists[name]
+            )
         Evaluation.objects.bulk_create(evaluations)
     return [s.status for s in screenings]
