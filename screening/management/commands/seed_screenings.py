@@ -1,6 +1,6 @@
 """``manage.py seed_screenings --count 100000 [--site IPC] ...``: screenings for load testing.
 
-Generates realistic, varied `alter-screening/1` documents (``benchmarks/documents.py``),
+Generates realistic, varied `alter-screening/1` documents (``screening/testing/documents.py``),
 evaluates each with the real ruleset, and stores the screenings, their rows and one
 evaluation each with ``bulk_create`` in batches, one transaction per batch, batches spread
 over ``--jobs`` processes (100,000 in about 2.5 minutes on 2 cores). Each batch first takes
@@ -24,7 +24,7 @@ import os
 import random
 import string
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -35,20 +35,13 @@ from django.db import connections, models, transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from benchmarks.documents import document as generated_document
 from screening import documents, exchange
-from screening.models import Evaluation, LabResult, PregnancyTest, PriorDrug, Screening, Site, TumourSample, User
+from screening.models import LIST_MODELS, Evaluation, Screening, Site, User
 from screening.rules import units
 from screening.rules.ruleset import CURRENT, evaluate
+from screening.testing.documents import document as generated_document
 
 SEED_USERNAME: Final = "loadtest"
-
-_LIST_MODELS: Final[dict[str, type[models.Model]]] = {
-    "tumour_samples": TumourSample,
-    "labs": LabResult,
-    "pregnancy_tests": PregnancyTest,
-    "drugs": PriorDrug,
-}
 
 
 def _float_fields(model: type[models.Model]) -> frozenset[str]:
@@ -58,7 +51,7 @@ def _float_fields(model: type[models.Model]) -> frozenset[str]:
 # A FloatField gives back a float for an int stored (er_percent 0 is read as 0.0): the stored
 # document is built from values as the database gives them back.
 _SCREENING_FLOATS: Final = _float_fields(Screening)
-_LIST_FLOATS: Final = {name: _float_fields(model) for name, model in _LIST_MODELS.items()}
+_LIST_FLOATS: Final = {name: _float_fields(model) for name, model in LIST_MODELS.items()}
 
 
 def _as_stored(values: dict[str, Any], floats: frozenset[str]) -> dict[str, Any]:
@@ -218,7 +211,7 @@ def _insert_batch(batch: _Batch) -> list[str]:
     sites = Site.objects.in_bulk(field_name="code")
     user = User.objects.get(pk=batch.user_id)
     screenings: list[Screening] = []
-    rows: list[dict[str, list[dict[str, Any]]]] = []
+    rows: list[dict[str, Iterable[dict[str, Any]]]] = []
     evaluations: list[Evaluation] = []
     for code in site_codes:
         sequence = next_sequence[code]
@@ -229,7 +222,7 @@ def _insert_batch(batch: _Batch) -> list[str]:
         raw["patient"]["initials"] = "".join(rng.choices(string.ascii_uppercase, k=rng.choice((2, 2, 3))))
         doc = exchange.parse_screening(raw, today=batch.today, known_sites=batch.known)
         values = _as_stored(documents.model_values(doc), _SCREENING_FLOATS)
-        lists = {
+        lists: dict[str, Iterable[dict[str, Any]]] = {
             name: [_as_stored(row, _LIST_FLOATS[name]) for row in list_rows]
             for name, list_rows in documents.list_rows(doc).items()
         }
@@ -264,9 +257,9 @@ def _insert_batch(batch: _Batch) -> list[str]:
         )
     with transaction.atomic(), pghistory.context(command="seed_screenings", user=user.pk):
         Screening.objects.bulk_create(screenings)
-        parts: dict[str, list[models.Model]] = {name: [] for name in _LIST_MODELS}
-        for screening, lists, evaluation in zip(screenings, rows, evaluations, strict=True):
-            evaluation.screening = screening
+        parts: dict[str, list[models.Model]] = {name: [] for name in LIST_MODELS}
+        for screening, lists, stored_evaluation in zip(screenings, rows, evaluations, strict=True):
+            stored_evaluation.screening = screening
             for name, list_rows in lists.items():
                 for row in list_rows:
                     extra = {}
@@ -274,8 +267,9 @@ def _insert_batch(batch: _Batch) -> list[str]:
                         extra["value_canonical"] = units.to_canonical(
                             row["test"], row["value"], row["unit"], row["uln"]
                         )
-                    parts[name].append(_LIST_MODELS[name](screening=screening, **row, **extra))
+                    parts[name].append(LIST_MODELS[name](screening=screening, **row, **extra))
         for name, objs in parts.items():
-            _LIST_MODELS[name].objects.bulk_create(objs)  # type: ignore[attr-defined]
+            # LIST_MODELS is typed by the rows' abstract base, which has no manager of its own.
+            LIST_MODELS[name].objects.bulk_create(objs)  # type: ignore[attr-defined]
         Evaluation.objects.bulk_create(evaluations)
     return [s.status for s in screenings]
