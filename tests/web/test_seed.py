@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import subprocess
 import sys
@@ -174,11 +175,16 @@ def test_seed_screenings_runs_without_the_repositorys_benchmarks(tmp_path: Path)
     assert Screening.objects.filter(created_by__username="loadtest").count() == 3
 
 
-def test_the_document_generator_is_in_the_packages_setuptools_installs() -> None:
+def test_the_document_generator_is_in_the_wheel_and_the_image() -> None:
     find = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
     packages = setuptools.find_packages(where=str(REPO_ROOT), include=find["include"])
+    ignored = [line.strip() for line in (REPO_ROOT / ".dockerignore").read_text().splitlines()]
+    patterns = [line for line in ignored if line and not line.startswith("#")]
 
     assert "screening.testing" in packages and "benchmarks" not in packages
+    # The image copies the repository less .dockerignore's paths: none of them is the generator's.
+    for path in ("screening", "screening/testing", "screening/testing/documents.py"):
+        assert not [pattern for pattern in patterns if fnmatch.fnmatch(path, pattern)], path
 
 
 @pytest.mark.django_db
