@@ -269,7 +269,6 @@ def _insert_batch(batch: _Batch) -> list[str]:
                         )
                     parts[name].append(LIST_MODELS[name](screening=screening, **row, **extra))
         for name, objs in parts.items():
-            # LIST_MODELS is typed by the rows' abstract base, which has no manager of its own.
-            LIST_MODELS[name].objects.bulk_create(objs)  # type: ignore[attr-defined]
+            LIST_MODELS[name].objects.bulk_create(objs)  # type: ignore[attr-defined]  # LIST_MODELS: the abstract base, no manager
         Evaluation.objects.bulk_create(evaluations)
     return [s.status for s in screenings]
