@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alter.settings")
 
-from benchmarks.documents import documents  # noqa: E402
 from screening import exchange  # noqa: E402
+from screening.testing.documents import documents  # noqa: E402
 
 TODAY = datetime.date(2026, 11, 25)  # fixed: the generated documents date from 2026
 
@@ -64,7 +64,9 @@ def main() -> None:
     lines = [json.dumps(d).encode() for d in documents(args.count)]
     statuses = screen_all(lines)
     if statuses["refused"]:
-        raise SystemExit(f"generator produced {statuses['refused']} refused documents: fix benchmarks/documents.py")
+        raise SystemExit(
+            f"generator produced {statuses['refused']} refused documents: fix screening/testing/documents.py"
+        )
 
     bare, ours = float("inf"), float("inf")
     for _ in range(args.repeat):

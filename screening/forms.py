@@ -12,6 +12,7 @@ import math
 import re
 import uuid
 from typing import Any, TypeVar, cast
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth import authenticate
@@ -20,8 +21,9 @@ from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
+from django.db.models import QuerySet
 from django.forms import BaseFormSet, formset_factory
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
 from django.utils import formats, translation
 from django.utils.functional import lazy
 from django.utils.text import capfirst
@@ -31,7 +33,8 @@ from django_stubs_ext import StrOrPromise
 
 from screening import documents, exchange
 from screening.form_rendering import WIDGET_RENDERER
-from screening.models import LabTest, PregnancyTest, Screening, TumourSample
+from screening.models import LabTest, PregnancyTest, Screening, Site, TumourSample
+from screening.reporting.screening_log import LogFilter
 from screening.rules import units
 from screening.rules.document import DRUGS_MAX, LABS_MAX, PREGNANCY_TESTS_MAX, TUMOUR_SAMPLES_MAX
 from screening.unit_display import display_unit
@@ -741,3 +744,59 @@ class LabProposalForms:
                 }
             )
         return rows
+
+
+# --- The screening log's filter (screening/views/screening_log.py) ---------------------
+
+
+class LogFilterForm(forms.Form):
+    """The log's filter: a site among the user's visible sites, and a range of assessment dates."""
+
+    site = forms.ModelChoiceField(
+        label=_("Site"),
+        queryset=Site.objects.none(),
+        required=False,
+        to_field_name="code",
+        empty_label=_("All sites"),
+    )
+    date_from = forms.DateField(
+        label=_("Assessed from"),
+        required=False,
+        input_formats=DATE_INPUT_FORMATS,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    date_to = forms.DateField(
+        label=_("Assessed until"),
+        required=False,
+        input_formats=DATE_INPUT_FORMATS,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, data: QueryDict, *, sites: QuerySet[Site]) -> None:
+        super().__init__(data)
+        cast("forms.ModelChoiceField[Site]", self.fields["site"]).queryset = sites.order_by("code")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        if date_from is not None and date_to is not None and date_from > date_to:
+            raise ValidationError(_("The start date is after the end date."), code="date_order")
+        return cleaned
+
+    def log_filter(self) -> LogFilter:
+        """What the valid form asks the log to count."""
+        return LogFilter(
+            site=self.cleaned_data.get("site"),
+            date_from=self.cleaned_data.get("date_from"),
+            date_to=self.cleaned_data.get("date_to"),
+        )
+
+    def query(self) -> str:
+        """The valid form's filter as a query string, for the export links."""
+        log_filter = self.log_filter()
+        params = {
+            "site": log_filter.site.code if log_filter.site is not None else None,
+            "date_from": log_filter.date_from.isoformat() if log_filter.date_from is not None else None,
+            "date_to": log_filter.date_to.isoformat() if log_filter.date_to is not None else None,
+        }
+        return urlencode({k: v for k, v in params.items() if v is not None})

@@ -1,4 +1,4 @@
-"""The screening log's exports as spreadsheets open them (screening/views/screening_log.py):
+"""The screening log's exports as spreadsheets open them (screening/reporting/renderers.py):
 the CSV separator follows the language (";" in French, "," in English) unless asked, with a
 byte-order mark and, with ";", decimal commas; the XLSX has column widths, a frozen header
 row and, on the screenings table, an autofilter."""
@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from screening.models import Screening, User
-from screening.views import screening_log as views
+from screening.reporting import exports, renderers
 from tests.web.test_screening_log import screenings  # noqa: F401  (the fixture)
 
 
@@ -69,19 +69,20 @@ def test_csv_separator_follows_the_language_unless_asked(
 
 
 def test_decimal_numbers_take_a_comma_with_the_semicolon() -> None:
-    assert views._csv_cell(11.2, decimal_comma=True) == "11,2"
-    assert views._csv_cell(Decimal("0.70"), decimal_comma=True) == "0,70"
-    assert views._csv_cell(11.2) == 11.2
-    assert views._csv_cell(3, decimal_comma=True) == 3  # a count has no decimals
-    assert views._csv_cell("INC-07: 1.5 × ULN", decimal_comma=True) == "INC-07: 1.5 × ULN"  # text kept
+    assert renderers.csv_cell(11.2, decimal_comma=True) == "11,2"
+    assert renderers.csv_cell(Decimal("0.70"), decimal_comma=True) == "0,70"
+    assert renderers.csv_cell(11.2) == 11.2
+    assert renderers.csv_cell(3, decimal_comma=True) == 3  # a count has no decimals
+    assert renderers.csv_cell("INC-07: 1.5 × ULN", decimal_comma=True) == "INC-07: 1.5 × ULN"  # text kept
 
 
 def test_a_semicolon_csv_writes_decimal_commas() -> None:
     request = RequestFactory().get("/", {"delimiter": "semicolon"})
     with translation.override("en"):
-        response = views._csv_response(
-            lambda: iter([["value", "count"], [11.2, 3]]), "x.csv", delimiter=views.csv_delimiter(request)
+        export = exports.Export(
+            title="x", filename="x", rows=lambda: iter([["value", "count"], [11.2, 3]]), widths=(10, 10), table=True
         )
+        response = renderers.csv_response(export, delimiter=renderers.csv_delimiter(request))
         raw = b"".join(response.streaming_content)
 
     assert _lines(raw) == ["value;count", "11,2;3"]
@@ -90,9 +91,9 @@ def test_a_semicolon_csv_writes_decimal_commas() -> None:
 def test_the_default_separator_by_language() -> None:
     request = RequestFactory().get("/")
     with translation.override("fr"):
-        assert views.csv_delimiter(request) == ";"
+        assert renderers.csv_delimiter(request) == ";"
     with translation.override("en"):
-        assert views.csv_delimiter(request) == ","
+        assert renderers.csv_delimiter(request) == ","
 
 
 def _sheet(response: Any) -> Any:
@@ -114,7 +115,7 @@ def test_screenings_xlsx_has_widths_a_frozen_header_and_a_filter(
     assert sheet.freeze_panes == "A2"
     assert sheet.auto_filter.ref == "A1:J8"  # the header and the 7 screenings
     widths = [sheet.column_dimensions[letter].width for letter in "ABCDEFGHIJ"]
-    assert widths == list(views._SCREENINGS_WIDTHS)
+    assert widths == list(exports.SCREENINGS_WIDTHS)
     assert sheet["E1"].value == "Signed" and sheet["A1"].value == "Screening number"
 
 
@@ -130,7 +131,7 @@ def test_log_xlsx_has_widths_and_a_frozen_title(
 
     assert sheet.freeze_panes == "A2"
     assert sheet["A1"].value == "ALTER screening log"
-    assert [sheet.column_dimensions[letter].width for letter in "ABCDEFG"] == list(views._LOG_WIDTHS)
+    assert [sheet.column_dimensions[letter].width for letter in "ABCDEFG"] == list(exports.SCREENING_LOG_WIDTHS)
     # Several tables one below the other: no filter over the whole sheet.
     assert sheet.auto_filter.ref is None
 

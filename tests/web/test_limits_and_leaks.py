@@ -31,10 +31,12 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from benchmarks.screening_page import largest_document
-from screening import exchange, form_rendering, log, selectors, services
+from screening import exchange, form_rendering, selectors, services
 from screening.form_rendering import WIDGET_RENDERER, widget_html
 from screening.forms import ScreeningEntry
 from screening.models import LabResult, PregnancyTest, PriorDrug, Screening, Site, TumourSample, User
+from screening.reporting.screening_log import MONTHS_FILLED_MAX, LogFilter
+from screening.reporting.screening_log import screening_log as count_screening_log
 from tests.conftest import PASSWORD
 from tests.web.conftest import stored_state, text
 
@@ -722,7 +724,7 @@ def test_the_log_of_a_far_past_screening_lists_only_the_months_with_screenings(
 @pytest.mark.parametrize(
     ("first", "rows"),
     [
-        (datetime.date(2016, 7, 1), log.MONTHS_FILLED_MAX),  # 120 months, 2016-07 to 2026-06: every one
+        (datetime.date(2016, 7, 1), MONTHS_FILLED_MAX),  # 120 months, 2016-07 to 2026-06: every one
         (datetime.date(2016, 6, 30), 2),  # 121 months: only the two with screenings
     ],
 )
@@ -733,7 +735,7 @@ def test_the_log_fills_empty_months_over_at_most_ten_years(
     _assessed(early, first)
     _assessed(late, datetime.date(2026, 6, 15))
 
-    screening_log = log.screening_log(user=coordinator_ipc, log_filter=log.LogFilter())
+    screening_log = count_screening_log(user=coordinator_ipc, log_filter=LogFilter())
 
     assert len(screening_log.by_month) == rows
     assert (screening_log.by_month[0].month, screening_log.by_month[-1].month) == (

@@ -9,13 +9,13 @@ SECRET_KEY and ALLOWED_HOSTS once, at import, and the test process runs with DEB
 from __future__ import annotations
 
 import datetime
-import time
 import io
 import json
 import os
 import string
 import subprocess
 import sys
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any

@@ -1,4 +1,4 @@
-"""The screening log (screening/log.py, screening/views/screening_log.py): counts per site,
+"""The screening log (screening/reporting/, screening/views/screening_log.py): counts per site,
 per month and per failed criterion checked against a hand-built set of screenings, site
 scoping, filters, the inline SVG charts, and the CSV and XLSX exports opened and read."""
 
@@ -17,9 +17,10 @@ from django.test import Client
 from django.urls import reverse
 from pytest_django import DjangoAssertNumQueries
 
-from screening import log, services
+from screening import services
 from screening.models import Screening, SignatureMeaning, User
-from screening.views import screening_log as screening_log_views
+from screening.reporting import renderers
+from screening.reporting.screening_log import Counts, ScreeningLog
 from tests.conftest import PASSWORD, make_user
 
 CSV_NAMES: Final = ("comma", "semicolon")
@@ -138,25 +139,25 @@ def _counts(*counts: int) -> tuple[int, ...]:
     return counts
 
 
-def _row(counts: log.Counts) -> tuple[int, ...]:
+def _row(counts: Counts) -> tuple[int, ...]:
     return (counts.screened, counts.patients, counts.eligible, counts.ineligible, counts.incomplete, counts.signed)
 
 
-def _log(response: Any) -> log.ScreeningLog:
+def _log(response: Any) -> ScreeningLog:
     assert response.status_code == 200
-    screening_log: log.ScreeningLog = response.context["log"]
+    screening_log: ScreeningLog = response.context["log"]
     return screening_log
 
 
-def _by_site(screening_log: log.ScreeningLog) -> dict[str, tuple[int, ...]]:
+def _by_site(screening_log: ScreeningLog) -> dict[str, tuple[int, ...]]:
     return {row.site.code: _row(row.counts) for row in screening_log.by_site}
 
 
-def _by_month(screening_log: log.ScreeningLog) -> dict[str, tuple[int, ...]]:
+def _by_month(screening_log: ScreeningLog) -> dict[str, tuple[int, ...]]:
     return {row.month.strftime("%Y-%m"): _row(row.counts) for row in screening_log.by_month}
 
 
-def _failures(screening_log: log.ScreeningLog) -> list[tuple[str, int, int]]:
+def _failures(screening_log: ScreeningLog) -> list[tuple[str, int, int]]:
     return [(row.criterion, row.screenings, row.patients) for row in screening_log.failures]
 
 
@@ -626,8 +627,8 @@ def test_screenings_export_in_french(client: Client, monitor: User, screenings: 
     ],
 )
 def test_exported_text_cannot_run_as_a_formula(value: Any, csv_cell: Any, xlsx_cell: Any) -> None:
-    assert screening_log_views._csv_cell(value) == csv_cell
-    assert screening_log_views._xlsx_cell(value) == xlsx_cell
+    assert renderers.csv_cell(value) == csv_cell
+    assert renderers.xlsx_cell(value) == xlsx_cell
 
 
 @pytest.mark.django_db

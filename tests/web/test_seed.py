@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import fnmatch
+import os
+import subprocess
+import sys
+import tomllib
 from io import StringIO
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
+import setuptools
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 from pytest_django.fixtures import Settings
 
@@ -17,6 +25,7 @@ from screening.models import Evaluation, LabResult, LabResultSource, Role, Scree
 from screening.rules import units
 from screening.rules.ruleset import evaluate
 from screening.selectors import labs_on_file, patient_on_file
+from tests.conftest import REPO_ROOT
 
 
 @pytest.fixture(autouse=True)
@@ -125,6 +134,57 @@ def test_seed_screenings_on_one_site_continues_its_numbers() -> None:
     seeded = Screening.objects.filter(created_by__username="loadtest").order_by("sequence")
     assert [s.number for s in seeded] == ["IGR-0004", "IGR-0005", "IGR-0006", "IGR-0007", "IGR-0008"]
     assert Site.objects.get(code="IGR").last_screening_sequence == 8
+
+
+# Run as ``python -c``: the command as an installed copy of the application runs it, the
+# repository's benchmarks/ and tests/ out of reach (neither is in the wheel nor in the
+# Docker image, .dockerignore). Exit 3 if benchmarks/ could be imported all the same.
+_WITHOUT_THE_REPOSITORY = """
+import importlib.util, sys
+from pathlib import Path
+sys.path[:] = [p for p in sys.path if not (Path(p or ".") / "benchmarks").exists()]
+if importlib.util.find_spec("benchmarks") is not None or importlib.util.find_spec("tests") is not None:
+    sys.exit(3)
+from django.core.management import execute_from_command_line
+execute_from_command_line(["manage.py", *sys.argv[1:]])
+"""
+
+
+# The sites come from a data migration: serialized_rollback restores them after the flush.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_seed_screenings_runs_without_the_repositorys_benchmarks(tmp_path: Path) -> None:
+    # Only the application's packages where the command runs (as in site-packages, or /app).
+    for package in ("alter", "screening"):
+        (tmp_path / package).symlink_to(REPO_ROOT / package, target_is_directory=True)
+    db = connection.settings_dict
+    url = f"postgres://{quote(db['USER'])}:{quote(db['PASSWORD'])}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "alter.settings", "PYTHONPATH": ""}
+
+    result = subprocess.run(  # noqa: S603 - this Python, fixed arguments
+        [sys.executable, "-c", _WITHOUT_THE_REPOSITORY, "seed_screenings", "--count", "3", "--jobs", "1"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "created 3 screenings" in result.stdout
+    assert Screening.objects.filter(created_by__username="loadtest").count() == 3
+
+
+def test_the_document_generator_is_in_the_wheel_and_the_image() -> None:
+    find = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
+    packages = setuptools.find_packages(where=str(REPO_ROOT), include=find["include"])
+    ignored = [line.strip() for line in (REPO_ROOT / ".dockerignore").read_text().splitlines()]
+    patterns = [line for line in ignored if line and not line.startswith("#")]
+
+    assert "screening.testing" in packages and "benchmarks" not in packages
+    # The image copies the repository less .dockerignore's paths: none of them is the generator's.
+    for path in ("screening", "screening/testing", "screening/testing/documents.py"):
+        assert not [pattern for pattern in patterns if fnmatch.fnmatch(path, pattern)], path
 
 
 @pytest.mark.django_db

@@ -1,6 +1,6 @@
 """``manage.py seed_screenings --count 100000 [--site IPC] ...``: screenings for load testing.
 
-Generates realistic, varied `alter-screening/1` documents (``benchmarks/documents.py``),
+Generates realistic, varied `alter-screening/1` documents (``screening/testing/documents.py``),
 evaluates each with the real ruleset, and stores the screenings, their rows and one
 evaluation each with ``bulk_create`` in batches, one transaction per batch, batches spread
 over ``--jobs`` processes (100,000 in about 2.5 minutes on 2 cores). Each batch first takes
@@ -24,7 +24,7 @@ import os
 import random
 import string
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -35,11 +35,11 @@ from django.db import connections, models, transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from benchmarks.documents import document as generated_document
 from screening import documents, exchange
 from screening.models import LIST_MODELS, Evaluation, Screening, Site, User
 from screening.rules import units
 from screening.rules.ruleset import CURRENT, evaluate
+from screening.testing.documents import document as generated_document
 
 SEED_USERNAME: Final = "loadtest"
 
@@ -218,7 +218,7 @@ def _insert_batch(batch: _Batch) -> list[str]:
     sites = Site.objects.in_bulk(field_name="code")
     user = User.objects.get(pk=batch.user_id)
     screenings: list[Screening] = []
-    rows: list[dict[str, list[dict[str, Any]]]] = []
+    rows: list[dict[str, Iterable[dict[str, Any]]]] = []
     evaluations: list[Evaluation] = []
     for code in site_codes:
         sequence = next_sequence[code]
@@ -229,7 +229,7 @@ def _insert_batch(batch: _Batch) -> list[str]:
         raw["patient"]["initials"] = "".join(rng.choices(string.ascii_uppercase, k=rng.choice((2, 2, 3))))
         doc = exchange.parse_screening(raw, today=batch.today, known_sites=batch.known)
         values = _as_stored(documents.model_values(doc), _SCREENING_FLOATS)
-        lists = {
+        lists: dict[str, Iterable[dict[str, Any]]] = {
             name: [_as_stored(row, _LIST_FLOATS[name]) for row in list_rows]
             for name, list_rows in documents.list_rows(doc).items()
         }

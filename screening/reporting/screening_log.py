@@ -1,4 +1,4 @@
-"""The screening log (GCP): how many were screened, by whom, with what outcome and why not.
+"""The screening log's counts (GCP): how many were screened, by whom, with what outcome and why not.
 
 The top box of a CONSORT flow diagram, per site and overall, and per month of the
 assessment date: screenings, patients, eligible, ineligible, incomplete and signed, and
@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from django.db import connection, transaction
 from django.db.models import (
@@ -39,6 +39,10 @@ from screening import selectors
 from screening.models import Evaluation, Screening, Site, Status, User
 from screening.reasons import CRITERION_TITLES
 from screening.rules.ruleset import ALTER_V1
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models.sql.compiler import SQLCompiler
 
 # Spec order of the criteria (shared/spec/criteria.md); an id of a later ruleset follows.
 SPEC_ORDER: Final[dict[str, int]] = {cid: i for i, cid in enumerate(ALTER_V1.ids)}
@@ -119,13 +123,21 @@ class PatientRoot(Func):
     def __init__(self) -> None:
         super().__init__(F("pk"), F("rescreening_of"))
 
-    def as_sql(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
+    def as_sql(
+        self,
+        compiler: SQLCompiler,
+        connection: BaseDatabaseWrapper,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> tuple[str, list[Any]]:
         pk_sql, pk_params = compiler.compile(self.source_expressions[0])
         parent_sql, parent_params = compiler.compile(self.source_expressions[1])
         qn = connection.ops.quote_name
         table = qn(Screening._meta.db_table)
-        pk = qn(Screening._meta.pk.column)  # type: ignore[union-attr]
-        parent = qn(Screening._meta.get_field("rescreening_of").column)  # type: ignore[union-attr]
+        pk = qn(Screening._meta.pk.column)
+        parent = qn(Screening._meta.get_field("rescreening_of").column)
         # Only quoted identifiers from the model's metadata and compiled columns: no user input.
         sql = (
             f"CASE WHEN {parent_sql} IS NULL THEN {pk_sql} ELSE ("  # noqa: S608 - identifiers, no user input

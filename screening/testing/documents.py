@@ -1,4 +1,6 @@
-"""Deterministic generator of valid, varied `alter-screening/1` documents for benchmarks.
+"""Deterministic generator of valid, varied `alter-screening/1` documents for load tests.
+
+Used by ``manage.py seed_screenings`` and the benchmarks (benchmarks/screen_throughput.py).
 
 Documents vary the way real screenings do: some eligible, many incomplete or ineligible,
 labs in the units French and other hospital labs report, repeated results, bilateral
@@ -10,6 +12,8 @@ from __future__ import annotations
 import datetime
 import random
 from typing import Any
+
+from screening.rules.document import FORMAT
 
 LAB_CHOICES: dict[str, list[tuple[str, float, float, float | None]]] = {
     # test: [(unit, low, high, uln)]
@@ -91,7 +95,7 @@ def document(rng: random.Random, number: int) -> dict[str, Any]:
         )
     brain = rng.random() < 0.1
     return {
-        "format": "alter-screening/1",
+        "format": FORMAT,
         "screening_id": f"{site}-{number:04d}",
         "site": site,
         "assessment_date": assessment.isoformat(),
@@ -166,5 +170,5 @@ def document(rng: random.Random, number: int) -> dict[str, Any]:
 
 
 def documents(count: int, seed: int = 2026) -> list[dict[str, Any]]:
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible made-up data, no secret
     return [document(rng, n + 1) for n in range(count)]
