@@ -119,7 +119,7 @@ def screening_unlock(request: HttpRequest, number: str) -> HttpResponse:
     user = _investigator_of(request, screening)
     try:
         services.screening_unlock(screening=screening, by=user, reason=request.POST.get("reason", ""))
-    except services.SignatureRefused as refused:
+    except services.UnlockRefused as refused:
         messages.error(request, str(refused))
     else:
         messages.success(request, _("Unlocked: any change will need a new signature."))

@@ -519,7 +519,7 @@ def test_a_save_key_of_another_screening_is_refused(
     ).screening
     assert other != screening_ipc
     doc = services.screening_document(screening=screening_ipc, with_version=True)
-    with pytest.raises(services.ApplicationError):
+    with pytest.raises(services.SaveKeyReused):
         services.screening_import(raw=doc, by=coordinator_ipc, save_key=key)
 
 
