@@ -1,4 +1,4 @@
-"""Electronic sign-off, the lock it sets, and unlocking (screening/views/review.py, services).
+"""Electronic sign-off, the lock it sets, and unlocking (screening/views/signoff.py and unlock.py, services).
 
 An investigator of the screening's site signs the latest evaluation of a decided screening:
 they re-enter their password and state a meaning that matches the status. The signature
