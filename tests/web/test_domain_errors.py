@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.utils import translation
 
-from screening import checklist, fhir_import, services
+from screening import checklist, exchange, fhir_import, services
 from screening.errors import DomainError
 from screening.models import Screening, User
 from tests.conftest import PASSWORD
@@ -91,7 +91,7 @@ def test_import_refusals_are_in_the_users_language(
     english: str,
 ) -> None:
     def refusal(language: str) -> str:
-        with translation.override(language), pytest.raises(services.exchange.RefusedDocument) as refused:
+        with translation.override(language), pytest.raises(exchange.RefusedDocument) as refused:
             services.screening_import(
                 raw={**example_document, **change},
                 by=coordinator_ipc,
