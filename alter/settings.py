@@ -190,7 +190,7 @@ AUTH_USER_MODEL = "screening.User"
 # counts failures. It needs the request, which Django's LoginView (and the admin's) passes.
 # Every password prompt goes through authenticate() with the request, so that its wrong
 # passwords count towards the same lockout: the login, the electronic signature's
-# re-authentication (screening/views/review.py) and the old password of a password change
+# re-authentication (screening/views/signoff.py) and the old password of a password change
 # (screening.forms.LockoutPasswordChangeForm).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

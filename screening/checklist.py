@@ -39,6 +39,7 @@ from django.utils.translation import gettext_lazy as _
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from screening import selectors
+from screening.errors import DomainError
 from screening.models import Evaluation, LabTest, Screening, Sex, Signature, User
 from screening.panel import CRITERION_FIELDS
 from screening.reasons import CRITERION_TITLES, STATUS_LABELS, localized_reason
@@ -85,8 +86,11 @@ TEMPLATE: Final = "screening/checklist.html"
 STYLESHEET: Final = "screening/checklist.css"
 
 
-class NothingToPrint(Exception):  # noqa: N818 - the domain's word
+class NothingToPrint(DomainError):  # noqa: N818 - the domain's word
     """The screening has no evaluation yet: there is no checklist to print."""
+
+    code = "nothing_to_print"
+    default_message = _("This screening has no evaluation yet: there is no checklist to print.")
 
 
 # --- the hash that ties a printed copy to the stored record ---------------------------

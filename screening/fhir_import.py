@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from screening import exchange, selectors, services
+from screening.errors import DomainError
 from screening.fhir import labs, server
 from screening.fhir.text import Text
 from screening.models import LabSourceKind, Screening
@@ -28,8 +29,10 @@ _SALT: Final = "screening.fhir_import"
 PAYLOAD_MAX_AGE_SECONDS: Final = 4 * 3600
 
 
-class PayloadRefused(services.ApplicationError):
+class PayloadRefused(DomainError):
     """The proposals of this page expired or were altered: import the file again."""
+
+    code = "payload_refused"
 
 
 @dataclass

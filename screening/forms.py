@@ -28,15 +28,18 @@ from django.utils import formats, translation
 from django.utils.functional import lazy
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.debug import sensitive_variables
 from django_stubs_ext import StrOrPromise
 
 from screening import documents, exchange
 from screening.form_rendering import WIDGET_RENDERER
-from screening.models import LabTest, PregnancyTest, Screening, Site, TumourSample
+from screening.models import LabTest, PregnancyTest, Screening, SignatureMeaning, Site, TumourSample
+from screening.reasons import CRITERION_TITLES
 from screening.reporting.screening_log import LogFilter
 from screening.rules import units
 from screening.rules.document import DRUGS_MAX, LABS_MAX, PREGNANCY_TESTS_MAX, TUMOUR_SAMPLES_MAX
+from screening.rules.ruleset import ALTER_V1
 from screening.unit_display import display_unit
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d.%m.%Y"]
@@ -800,3 +803,62 @@ class LogFilterForm(forms.Form):
             "date_to": log_filter.date_to.isoformat() if log_filter.date_to is not None else None,
         }
         return urlencode({k: v for k, v in params.items() if v is not None})
+
+
+# --- forms of the review, sign-off and list pages (moved from their view modules) ----------
+
+
+class SignForm(forms.Form):
+    """The investigator's electronic signature: its stated meaning, the signer's password
+    (re-authentication), and the evaluation the page showed (a newer one is not signed blind)."""
+
+    meaning = forms.ChoiceField(
+        label=_("Meaning of my signature"), choices=SignatureMeaning.choices, widget=forms.RadioSelect
+    )
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    evaluation = forms.IntegerField(widget=forms.HiddenInput)
+
+
+# The list's yes/no filters, in its query string.
+YES, NO = "yes", "no"
+
+
+class ListFilterForm(forms.Form):
+    """The list's filters; a value that does not clean (an unknown status) is ignored."""
+
+    site = forms.ChoiceField(label=_("Site"), required=False)
+    signed = forms.ChoiceField(
+        label=pgettext_lazy("one screening", "Signed"),
+        required=False,
+        choices=[("", _("Signed or not")), (YES, pgettext_lazy("one screening", "Signed")), (NO, _("Not signed"))],
+    )
+    expiring = forms.ChoiceField(
+        label=_("Labs"),
+        required=False,
+        choices=[("", _("Any labs")), (YES, _("Labs expiring (before randomization or within 3 days)"))],
+    )
+    criterion = forms.ChoiceField(label=_("Failed criterion"), required=False)
+    date_from = forms.DateField(label=_("Assessed from"), required=False, input_formats=DATE_INPUT_FORMATS)
+    date_to = forms.DateField(label=_("Assessed until"), required=False, input_formats=DATE_INPUT_FORMATS)
+
+    def __init__(self, data: Any, *, sites: list[Site]) -> None:
+        super().__init__(data)
+        cast(forms.ChoiceField, self.fields["site"]).choices = [
+            ("", _("All sites")),
+            *((s.code, s.code) for s in sites),
+        ]
+        cast(forms.ChoiceField, self.fields["criterion"]).choices = [
+            ("", _("Any criterion")),
+            *((cid, f"{cid} {CRITERION_TITLES.get(cid, '')}".strip()) for cid in ALTER_V1.ids),
+        ]
+        for name in ("site", "signed", "expiring", "criterion"):
+            self.fields[name].widget.attrs["class"] = "form-select"
+
+    def value(self, name: str) -> Any:
+        """The cleaned value, or None when it was not given or did not clean."""
+        value = getattr(self, "cleaned_data", {}).get(name)
+        return None if value is None or value == "" else value

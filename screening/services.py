@@ -22,9 +22,11 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from screening import checklist, documents, exchange, selectors
 from screening.documents import LIST_FIELDS
+from screening.errors import DomainError
 from screening.models import (
     LIST_MODELS,
     ChecklistPrint,
@@ -50,16 +52,10 @@ from screening.rules.document import ScreeningDocument
 from screening.rules.ruleset import CURRENT, evaluate
 
 
-class ApplicationError(Exception):
-    """A refusal the person can act on; ``message`` is translated and names what to do."""
-
-    def __init__(self, message: str = "") -> None:
-        super().__init__(message or (self.__doc__ or "").strip())
-        self.message = str(self)
-
-
-class StaleScreening(ApplicationError):
+class StaleScreening(DomainError):
     """Someone saved the screening after this edit began: saving would overwrite their work."""
+
+    code = "stale_screening"
 
     def __init__(self, screening: Screening, *, expected_version: int | None = None) -> None:
         super().__init__(
@@ -79,8 +75,10 @@ class StaleScreening(ApplicationError):
         self.expected_version = expected_version
 
 
-class VersionRequired(ApplicationError):
+class VersionRequired(DomainError):
     """A document without ``record_version`` may create a screening, never overwrite one."""
+
+    code = "version_required"
 
     def __init__(self, screening: Screening) -> None:
         super().__init__(
@@ -93,12 +91,16 @@ class VersionRequired(ApplicationError):
         self.screening = screening
 
 
-class ScreeningNumberRefused(ApplicationError):
+class ScreeningNumberRefused(DomainError):
     """An imported document names a screening number this site cannot take."""
 
+    code = "screening_number_refused"
 
-class ScreeningLocked(ApplicationError):
+
+class ScreeningLocked(DomainError):
     """The screening is signed and locked: an investigator must unlock it (with a reason) first."""
+
+    code = "screening_locked"
 
     def __init__(self, screening: Screening) -> None:
         super().__init__(
@@ -107,20 +109,32 @@ class ScreeningLocked(ApplicationError):
         self.screening = screening
 
 
-class SignatureRefused(ApplicationError):
+class SignatureRefused(DomainError):
     """A sign-off that cannot be made (wrong password, incomplete status, wrong meaning, ...)."""
 
+    code = "signature_refused"
 
-class RescreeningRefused(ApplicationError):
+
+class UnlockRefused(DomainError):
+    """An unlock that cannot be made (not an investigator, no reason given, not locked)."""
+
+    code = "unlock_refused"
+
+
+class RescreeningRefused(DomainError):
     """A re-screening that cannot be made (not a screen failure, or already re-screened)."""
+
+    code = "rescreening_refused"
 
     def __init__(self, message: str, *, existing: Screening | None = None) -> None:
         super().__init__(message)
         self.existing = existing
 
 
-class IdentityMismatch(ApplicationError):
+class IdentityMismatch(DomainError):
     """The document names another patient than the stored screening (initials, date of birth, sex)."""
+
+    code = "identity_mismatch"
 
     def __init__(self, screening: Screening, *, stored: dict[str, Any], given: dict[str, Any]) -> None:
         super().__init__(
@@ -136,8 +150,10 @@ class IdentityMismatch(ApplicationError):
         self.given = given
 
 
-class ReasonRequired(ApplicationError):
+class ReasonRequired(DomainError):
     """Values stored by an earlier save change or go: the audit trail needs the reason."""
+
+    code = "reason_required"
 
     def __init__(self, changes: list[StoredChange]) -> None:
         super().__init__(
@@ -147,8 +163,18 @@ class ReasonRequired(ApplicationError):
         self.changes = changes
 
 
-class AlreadySaved(ApplicationError):
+class SaveKeyReused(DomainError):
+    """The idempotency key of this form was used by another person's save or for another
+    screening: the page is stale or was copied, and nothing is stored."""
+
+    code = "save_key_reused"
+    default_message = gettext_lazy("This form was already used for another save: reload the page.")
+
+
+class AlreadySaved(DomainError):
     """This very request (same idempotency key) was already carried out: nothing is stored twice."""
+
+    code = "already_saved"
 
     def __init__(self, request: SaveRequest) -> None:
         super().__init__(
@@ -495,7 +521,7 @@ def _replayed(key: uuid.UUID | None, *, by: User, screening: Screening | None) -
     if done is None:
         return
     if done.created_by_id != by.pk or (screening is not None and done.screening_id != screening.pk):
-        raise ApplicationError(_("This form was already used for another save: reload the page."))
+        raise SaveKeyReused
     raise AlreadySaved(done)
 
 
@@ -631,7 +657,9 @@ def screening_import(
     # An int once parsed (the format accepts 1.0 for 1), although the document's type says a number.
     record_version = None if doc.record_version is None else int(doc.record_version)
     if allowed_sites is not None and doc.site not in allowed_sites:
-        raise exchange.RefusedDocument([exchange.DocumentError("/site", f"you cannot enter screenings for {doc.site}")])
+        raise exchange.RefusedDocument(
+            [exchange.DocumentError("/site", _("you cannot enter screenings for %(site)s") % {"site": doc.site})]
+        )
     options: dict[str, Any] = {
         "by": by,
         "reason": reason,
@@ -643,7 +671,9 @@ def screening_import(
             raise exchange.RefusedDocument(
                 [
                     exchange.DocumentError(
-                        "/screening_id", f"this document is {doc.screening_id or doc.site}, not {screening.number}"
+                        "/screening_id",
+                        _("this document is %(document)s, not %(number)s")
+                        % {"document": doc.screening_id or doc.site, "number": screening.number},
                     )
                 ]
             )
@@ -695,15 +725,24 @@ class ApprovedLab:
         return row
 
 
-class LabRowsRefused(ApplicationError):
+class LabRowsRefused(DomainError):
     """Approved rows the exchange format refuses (an implausible value, a missing ULN...):
     nothing was stored. ``by_row`` holds the errors of each approved row, by its index
     among the approved rows, as (field, message); ``other`` the rest."""
+
+    code = "lab_rows_refused"
 
     def __init__(self, by_row: dict[int, list[tuple[str | None, str]]], other: list[exchange.DocumentError]) -> None:
         super().__init__(_("Correct the lab results marked below before approving them; nothing was stored."))
         self.by_row = by_row
         self.other = other
+
+
+class NoLabApproved(DomainError):
+    """An approval of FHIR lab results that approves none of them."""
+
+    code = "no_lab_approved"
+    default_message = gettext_lazy("Approve at least one lab result to save.")
 
 
 def lab_rows_refusal(errors: list[exchange.DocumentError], *, first: int) -> LabRowsRefused:
@@ -737,7 +776,7 @@ def screening_add_lab_results(
     any refusal nothing is stored.
     """
     if not labs:
-        raise ApplicationError(_("Approve at least one lab result to save."))
+        raise NoLabApproved
     with transaction.atomic(), pghistory.context(user=by.pk):
         current = Screening.objects.select_for_update().select_related("site", "updated_by").get(pk=screening.pk)
         # A repeated approval is answered before the version it changed is compared.
@@ -831,14 +870,14 @@ def screening_unlock(*, screening: Screening, by: User, reason: str) -> Unlock:
     """Unlock a signed screening for correction; the reason is recorded, and any new save
     will need a new signature."""
     if by.role != Role.INVESTIGATOR:
-        raise SignatureRefused(_("Only an investigator can unlock a signed screening."))
+        raise UnlockRefused(_("Only an investigator can unlock a signed screening."))
     if not reason.strip():
-        raise SignatureRefused(_("Give the reason for unlocking."))
+        raise UnlockRefused(_("Give the reason for unlocking."))
     with transaction.atomic(), pghistory.context(user=by.pk, action="unlock", reason=reason.strip()):
         current = Screening.objects.select_for_update().get(pk=screening.pk)
         signature = current.signatures.order_by("-signed_at", "-id").first()
         if not current.locked or signature is None:
-            raise SignatureRefused(_("This screening is not locked."))
+            raise UnlockRefused(_("This screening is not locked."))
         unlock = Unlock.objects.create(screening=current, signature=signature, reason=reason.strip(), unlocked_by=by)
         current.locked = False
         current.updated_by = by

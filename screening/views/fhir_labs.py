@@ -212,6 +212,8 @@ def fhir_labs_approve(request: AuthenticatedHttpRequest, number: str) -> HttpRes
     except services.AlreadySaved as done:
         messages.info(request, done.message)
         return redirect("screening:detail", number=screening.number)
+    except services.SaveKeyReused as reused:
+        return again(409, refusal=reused.message)
     except services.LabRowsRefused as refused:
         for j, errors in refused.by_row.items():
             form = forms.forms[approved[j]]

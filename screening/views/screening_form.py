@@ -204,6 +204,9 @@ def screening_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         )
     except services.AlreadySaved as done:
         return _already_saved(request, done)
+    except services.SaveKeyReused as reused:
+        entry.form.add_error(None, reused.message)
+        return _render(request, entry=entry, screening=None, site=site, editable=True, status=409)
     except services.ScreeningNumberRefused as refused:
         entry.form.add_error(None, refused.message)
         return _render(request, entry=entry, screening=None, site=site, editable=True, status=409)
@@ -265,6 +268,9 @@ def screening_detail(request: AuthenticatedHttpRequest, number: str) -> HttpResp
         )
     except services.AlreadySaved as done:
         return _already_saved(request, done)
+    except services.SaveKeyReused as reused:
+        entry.form.add_error(None, reused.message)
+        return _render(request, entry=entry, editable=True, status=409, **page)
     except services.ScreeningLocked:
         messages.error(request, _("This screening was signed and locked meanwhile. Nothing was saved."))
         return _render(request, entry=entry, editable=False, status=409, **page)

@@ -8,65 +8,21 @@ labs expiring (screening/expiry.py), a failed criterion and a range of assessmen
 from __future__ import annotations
 
 import datetime
-from typing import Any, TypeVar, cast
+from typing import TypeVar
 from urllib.parse import urlencode
 
-from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from screening import expiry, selectors
-from screening.forms import DATE_INPUT_FORMATS
+from screening.forms import YES, ListFilterForm
 from screening.http import AuthenticatedHttpRequest
-from screening.models import Screening, Site, Status
-from screening.reasons import CRITERION_TITLES
-from screening.rules.ruleset import ALTER_V1
+from screening.models import Screening, Status
 
 PAGE_SIZE = 50
-YES, NO = "yes", "no"
-
-
-class ListFilterForm(forms.Form):
-    """The list's filters; a value that does not clean (an unknown status) is ignored."""
-
-    site = forms.ChoiceField(label=_("Site"), required=False)
-    signed = forms.ChoiceField(
-        label=pgettext_lazy("one screening", "Signed"),
-        required=False,
-        choices=[("", _("Signed or not")), (YES, pgettext_lazy("one screening", "Signed")), (NO, _("Not signed"))],
-    )
-    expiring = forms.ChoiceField(
-        label=_("Labs"),
-        required=False,
-        choices=[("", _("Any labs")), (YES, _("Labs expiring (before randomization or within 3 days)"))],
-    )
-    criterion = forms.ChoiceField(label=_("Failed criterion"), required=False)
-    date_from = forms.DateField(label=_("Assessed from"), required=False, input_formats=DATE_INPUT_FORMATS)
-    date_to = forms.DateField(label=_("Assessed until"), required=False, input_formats=DATE_INPUT_FORMATS)
-
-    def __init__(self, data: Any, *, sites: list[Site]) -> None:
-        super().__init__(data)
-        # (The fields' copies of the choice fields declared above.)
-        cast(forms.ChoiceField, self.fields["site"]).choices = [
-            ("", _("All sites")),
-            *((s.code, s.code) for s in sites),
-        ]
-        cast(forms.ChoiceField, self.fields["criterion"]).choices = [
-            ("", _("Any criterion")),
-            *((cid, f"{cid} {CRITERION_TITLES.get(cid, '')}".strip()) for cid in ALTER_V1.ids),
-        ]
-        for name in ("site", "signed", "expiring", "criterion"):
-            self.fields[name].widget.attrs["class"] = "form-select"
-
-    def value(self, name: str) -> Any:
-        """The cleaned value, or None when it was not given or did not clean."""
-        value = getattr(self, "cleaned_data", {}).get(name)
-        return None if value is None or value == "" else value
 
 
 _Listed = TypeVar("_Listed", bound=Screening)

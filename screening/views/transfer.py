@@ -75,6 +75,8 @@ def screening_import(request: AuthenticatedHttpRequest, number: str | None = Non
         errors = [exchange.DocumentError("", "; ".join(str(e) for e in errs)) for errs in form.errors.values()]
         return _refused(request, errors, number=number)
     raw = form.cleaned_data["document"]
+    # Only the parser is inside this try: a ValueError raised by the import itself is a bug
+    # to see, not a file "that is not JSON".
     try:
         json.loads(raw)
     except RecursionError:
@@ -103,6 +105,8 @@ def screening_import(request: AuthenticatedHttpRequest, number: str | None = Non
         return _refused(request, [exchange.DocumentError("/record_version", stale.message)], number=number, status=409)
     except services.ScreeningLocked as locked:
         return _refused(request, [exchange.DocumentError("/screening_id", locked.message)], number=number, status=409)
+    except services.SaveKeyReused as reused:
+        return _refused(request, [exchange.DocumentError("", reused.message)], number=number, status=409)
     except services.IdentityMismatch as mismatch:
         return _refused(
             request,

@@ -405,25 +405,6 @@ def test_the_export_carries_the_sources_and_imports_back(client: Client, screeni
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    ("persona", "status"), [("monitor", 403), ("coordinator_igr", 404), ("investigator_ipc", 200), ("anonymous", 302)]
-)
-def test_who_may_import_lab_results(
-    request: pytest.FixtureRequest, client: Client, screening_ipc: Screening, persona: str, status: int
-) -> None:
-    if persona != "anonymous":
-        client.force_login(request.getfixturevalue(persona))
-    before = stored_state()
-
-    response = upload(client, screening_ipc)
-
-    assert response.status_code == status
-    assert stored_state() == before
-    approve_response = client.post(reverse("screening:fhir_labs_approve", args=[screening_ipc.number]), {})
-    assert approve_response.status_code == {200: 302, 302: 302}.get(status, status)
-
-
-@pytest.mark.django_db
 def test_a_locked_screening_takes_no_lab_results(
     client: Client, coordinator_ipc: User, investigator_ipc: User, screening_ipc: Screening, page: Any
 ) -> None:

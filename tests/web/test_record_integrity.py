@@ -519,8 +519,36 @@ def test_a_save_key_of_another_screening_is_refused(
     ).screening
     assert other != screening_ipc
     doc = services.screening_document(screening=screening_ipc, with_version=True)
-    with pytest.raises(services.ApplicationError):
+    with pytest.raises(services.SaveKeyReused):
         services.screening_import(raw=doc, by=coordinator_ipc, save_key=key)
+
+
+@pytest.mark.parametrize("page", ["form", "import"])
+def test_a_save_key_of_another_screening_is_said_on_the_page(
+    client: Client, coordinator_ipc: User, screening_ipc: Screening, example_document: dict[str, Any], page: str
+) -> None:
+    """A page whose key already saved another screening (a copied page): a 409 that says to
+    reload, not an error page, and nothing stored."""
+    key = uuid.uuid4()
+    services.screening_import(raw={**example_document, "screening_id": None}, by=coordinator_ipc, save_key=key)
+    client.force_login(coordinator_ipc)
+    before = stored_state()
+
+    if page == "form":
+        data = {**form_data(_edit(example_document, ecog=1), version=1), "save_key": str(key)}
+        response = client.post(_detail(screening_ipc), data)
+    else:
+        document = services.screening_document(screening=screening_ipc, with_version=True)
+        upload = io.BytesIO(json.dumps(document).encode())
+        upload.name = "screening.json"
+        response = client.post(
+            reverse("screening:import", args=[screening_ipc.number]),
+            {"document": upload, "version": "1", "save_key": str(key)},
+        )
+
+    assert response.status_code == 409
+    assert "This form was already used for another save: reload the page." in text(response.content.decode())
+    assert stored_state() == before
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -231,37 +231,6 @@ def test_service_refuses_to_rescreen_an_eligible_screening(coordinator_ipc: User
 
 
 @pytest.mark.django_db
-def test_monitor_cannot_rescreen(client: Client, monitor: User, screen_failure_ipc: Screening) -> None:
-    client.force_login(monitor)
-    before = stored_state()
-
-    confirmation = _confirmation(client, screen_failure_ipc)
-    response = client.post(
-        reverse("screening:rescreen", args=[screen_failure_ipc.number]), {"save_key": str(uuid.uuid4())}
-    )
-
-    assert (confirmation.status_code, response.status_code) == (403, 403)
-    assert stored_state() == before
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("persona", ["coordinator_igr", "investigator_igr"])
-def test_other_site_cannot_find_the_screening_to_rescreen(
-    request: pytest.FixtureRequest, client: Client, screen_failure_ipc: Screening, persona: str
-) -> None:
-    client.force_login(request.getfixturevalue(persona))
-    before = stored_state()
-
-    confirmation = _confirmation(client, screen_failure_ipc)
-    response = client.post(
-        reverse("screening:rescreen", args=[screen_failure_ipc.number]), {"save_key": str(uuid.uuid4())}
-    )
-
-    assert (confirmation.status_code, response.status_code) == (404, 404)
-    assert stored_state() == before
-
-
-@pytest.mark.django_db
 def test_rescreen_get_asks_for_confirmation_listing_what_is_carried_over_and_changes_nothing(
     client: Client, coordinator_ipc: User, screen_failure_ipc: Screening
 ) -> None:

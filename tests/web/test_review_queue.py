@@ -3,7 +3,7 @@
 Decided (eligible or ineligible) and unsigned screenings of the investigator's own sites,
 oldest change first, each screen failure with the reasons of its failed criteria. An
 incomplete screening has nothing to sign; a signed one is done. Only investigators have
-a queue: coordinators and monitors get 403.
+a queue: coordinators and monitors get 403 (tests/web/test_permission_matrix.py).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from screening import services
 from screening.models import Screening, User
 from screening.reasons import localized_reason
 from tests.conftest import PASSWORD
-from tests.web.conftest import igr_document, stored_state, text
+from tests.web.conftest import igr_document, text
 
 QUEUE = "screening:review_queue"
 
@@ -147,29 +147,6 @@ def test_signed_screening_leaves_the_queue(
     assert signed.status_code == 302
     response = client.get(reverse(QUEUE))
     assert [s.number for s in response.context["page"]] == ["IPC-0007", "IPC-0013"]
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("persona", ["coordinator_ipc", "coordinator_igr", "monitor"])
-def test_queue_is_for_investigators_only(
-    request: pytest.FixtureRequest, client: Client, ipc_screenings: dict[str, Screening], persona: str
-) -> None:
-    client.force_login(request.getfixturevalue(persona))
-    before = stored_state()
-
-    response = client.get(reverse(QUEUE))
-
-    assert response.status_code == 403
-    assert "IPC-0007" not in response.content.decode()
-    assert stored_state() == before
-
-
-@pytest.mark.django_db
-def test_queue_anonymous_is_sent_to_login(client: Client) -> None:
-    response = client.get(reverse(QUEUE))
-
-    assert response.status_code == 302
-    assert response.url == f"{reverse('login')}?next={reverse(QUEUE)}"
 
 
 @pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Electronic sign-off, the lock it sets, and unlocking (screening/views/review.py, services).
+"""Electronic sign-off, the lock it sets, and unlocking (screening/views/signoff.py and unlock.py, services).
 
 An investigator of the screening's site signs the latest evaluation of a decided screening:
 they re-enter their password and state a meaning that matches the status. The signature
@@ -265,39 +265,6 @@ def test_signature_of_an_evaluation_replaced_since_the_page_was_opened_is_refuse
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("persona", ["coordinator_ipc", "monitor"])
-@pytest.mark.parametrize("method", ["get", "post"])
-def test_coordinator_and_monitor_cannot_sign(
-    request: pytest.FixtureRequest, client: Client, screening_ipc: Screening, persona: str, method: str
-) -> None:
-    client.force_login(request.getfixturevalue(persona))
-    before = _state()
-
-    response = getattr(client, method)(
-        _sign_url(screening_ipc), _sign_data(screening_ipc) if method == "post" else None
-    )
-
-    assert response.status_code == 403
-    assert _state() == before
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("method", ["get", "post"])
-def test_investigator_of_the_other_site_cannot_find_the_sign_page(
-    client: Client, investigator_igr: User, screening_ipc: Screening, method: str
-) -> None:
-    client.force_login(investigator_igr)
-    before = _state()
-
-    response = getattr(client, method)(
-        _sign_url(screening_ipc), _sign_data(screening_ipc) if method == "post" else None
-    )
-
-    assert response.status_code == 404
-    assert _state() == before
-
-
-@pytest.mark.django_db
 def test_service_refuses_a_coordinators_signature_even_with_the_right_password(
     coordinator_ipc: User, screening_ipc: Screening
 ) -> None:
@@ -532,17 +499,6 @@ def test_unlock_without_a_reason_is_refused(
     assert _state() == before
     signed_ipc.refresh_from_db()
     assert signed_ipc.locked
-
-
-@pytest.mark.django_db
-def test_coordinator_cannot_unlock(client: Client, coordinator_ipc: User, signed_ipc: Screening) -> None:
-    client.force_login(coordinator_ipc)
-    before = _state()
-
-    response = client.post(_unlock_url(signed_ipc), {"reason": "wrong ECOG"})
-
-    assert response.status_code == 403
-    assert _state() == before
 
 
 @pytest.mark.django_db

@@ -202,6 +202,31 @@ def test_import_of_what_is_not_a_screening_document_is_refused(
 
 
 @pytest.mark.django_db
+def test_a_valueerror_inside_the_import_is_a_fault_not_a_file_that_is_not_json(
+    client: Client, coordinator_ipc: User, example_document: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the JSON parser's ValueError means "not a JSON document": one raised while
+    importing a valid document is a bug, and reaches the error page and the logs.
+
+    The import service is replaced because no valid input makes our own code raise a
+    ValueError (that would be the very bug this guards against); everything before it,
+    the form and the JSON check, runs as it does for a user."""
+
+    def faulty_import(**kwargs: Any) -> Evaluation:
+        raise ValueError("an internal fault of the import")
+
+    monkeypatch.setattr(services, "screening_import", faulty_import)
+    client.force_login(coordinator_ipc)
+    before = stored_state()
+
+    # The test client re-raises a view's exception, as the server would log it with a 500 page.
+    with pytest.raises(ValueError, match="an internal fault of the import"):
+        client.post(reverse("screening:import_new"), {"document": _upload({**example_document, "screening_id": None})})
+
+    assert stored_state() == before
+
+
+@pytest.mark.django_db
 def test_import_without_a_file_is_refused(client: Client, coordinator_ipc: User) -> None:
     client.force_login(coordinator_ipc)
 

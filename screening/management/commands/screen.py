@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from screening import exchange, selectors, services
+from screening.errors import DomainError
 from screening.models import User
 
 
@@ -122,7 +123,7 @@ def _saving_user(username: str | None) -> User:
 
 
 # Where each refusal of the save points in the document.
-_REFUSAL_PATHS: dict[type[services.ApplicationError], str] = {
+_REFUSAL_PATHS: dict[type[DomainError], str] = {
     services.StaleScreening: "/record_version",
     services.VersionRequired: "/record_version",
     services.IdentityMismatch: "/patient",

@@ -1,0 +1,35 @@
+"""The investigator's review queue: decided, unsigned screenings of their sites, each
+with the reasons it failed and a link to the row each reason read."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+
+from screening import selectors
+from screening.http import AuthenticatedHttpRequest
+from screening.panel import stored_anchor
+from screening.reasons import localized_reason, row_used
+from screening.views.permissions import investigator_of
+
+
+def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = investigator_of(request)
+    page = Paginator(selectors.review_queue(user), 50).get_page(request.GET.get("page"))
+    for screening in page:
+        criteria = (screening.latest_result or {}).get("criteria", [])  # type: ignore[attr-defined]  # the queue's annotation
+        url = reverse("screening:detail", kwargs={"number": screening.number})
+        # Each reason with the row it read (which creatinine) and a link to it on the screening page.
+        screening.failed_reasons = [  # type: ignore[attr-defined]  # for the template only
+            {
+                "id": c["id"],
+                "reason": localized_reason(c),
+                "used": used[0] if (used := row_used(c)) else "",
+                "href": f"{url}#{stored_anchor(c)}",
+            }
+            for c in criteria
+            if c["outcome"] == "fail"
+        ]
+    return render(request, "screening/review_queue.html", {"page": page})
