@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from fractions import Fraction
 from typing import Final
 
-from screening.rules.dates import PREGNANCY_TEST_WINDOW_DAYS, age_years
+from screening.rules.dates import LAB_WINDOW_DAYS, PREGNANCY_TEST_WINDOW_DAYS, SUPPORT_WINDOW_DAYS, age_years
 from screening.rules.document import TumourSampleRow
 from screening.rules.facts import Facts, LabUsed
 from screening.rules.outcome import FAIL, MISSING, NOT_APPLICABLE, PASS, Outcome, OutcomeValue, worse
@@ -371,7 +371,7 @@ def _no_usable_lab(criterion: str, f: Facts, test: str, name: str, values: dict[
         criterion,
         MISSING,
         f"{name[0].upper()}{name[1:]} of {lab.date.isoformat()} is {lab.days_before_reference} days before "
-        f"{f.reference_date.isoformat()}, older than 28 days; repeat",
+        f"{f.reference_date.isoformat()}, older than {LAB_WINDOW_DAYS} days; repeat",
         "result_too_old",
         values,
     )
@@ -410,7 +410,7 @@ def _count_with_support(
         return Outcome(
             criterion,
             FAIL,
-            f"{support_name} on {support_date.isoformat()}, within 7 days of "
+            f"{support_name} on {support_date.isoformat()}, within {SUPPORT_WINDOW_DAYS} days of "
             f"{f.support_window_start(lab).isoformat()} ({what})",
             "support_in_window",
             values,
@@ -684,7 +684,9 @@ def inc_09_pregnancy_test(f: Facts) -> Outcome:
     if t.result == "positive":
         return Outcome("INC-09", FAIL, shown, "positive", values)
     if t.days_before_reference > PREGNANCY_TEST_WINDOW_DAYS:
-        return Outcome("INC-09", MISSING, f"{shown}: older than 7 days; repeat", "test_too_old", values)
+        return Outcome(
+            "INC-09", MISSING, f"{shown}: older than {PREGNANCY_TEST_WINDOW_DAYS} days; repeat", "test_too_old", values
+        )
     return Outcome("INC-09", PASS, shown, "negative_in_window", values)
 
 
