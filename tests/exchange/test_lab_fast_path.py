@@ -1,9 +1,10 @@
 """The lab rows' fast path agrees with the full check (issue 11: one lab check).
 
 ``check_values`` settles most lab rows with ``_lab_is_valid`` and a date comparison, and
-only looks for the errors (with their messages) in the others. Kept for speed: removing
-it made ``parse_screening`` about twice as slow on benchmarks/documents.py's documents.
-Nothing but these properties keeps the two in step: on every generated row, valid or not,
+only looks for the errors (with their messages) in the others. Kept for speed: without
+it ``parse_screening`` ran 1.5 to 2 times slower on the benchmark's generated documents
+(about ten lab rows each), and benchmarks/screen_throughput.py 5 to 15 % slower. These
+tests keep the two in step: on every row, valid or not,
 of every test, in every unit (accepted, slipped or unknown), at and around every bound,
 the fast path says "valid" exactly when the full check finds no error.
 """
