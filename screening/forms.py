@@ -32,12 +32,12 @@ from django.utils.translation import pgettext_lazy
 from django.views.decorators.debug import sensitive_variables
 from django_stubs_ext import StrOrPromise
 
-from screening import documents, exchange
+from screening import document_mapping, exchange
 from screening.form_rendering import WIDGET_RENDERER
 from screening.models import LabTest, PregnancyTest, Screening, SignatureMeaning, Site, TumourSample
 from screening.reasons import CRITERION_TITLES
 from screening.reporting.screening_log import LogFilter
-from screening.rules import units
+from screening.rules import limits, units
 from screening.rules.document import DRUGS_MAX, LABS_MAX, PREGNANCY_TESTS_MAX, TUMOUR_SAMPLES_MAX
 from screening.rules.ruleset import ALTER_V1
 from screening.unit_display import display_unit
@@ -201,7 +201,7 @@ class ScreeningForm(forms.ModelForm[Screening]):
 
     class Meta:
         model = Screening
-        fields = [field for field, _path in documents.SCALAR_FIELDS]
+        fields = [field for field, _path in document_mapping.SCALAR_FIELDS]
 
     # Filled in once below (_declare_scalar_fields): the fields people type into.
     yes_no_fields: tuple[str, ...] = ()
@@ -277,9 +277,9 @@ def _declare_scalar_fields(form: type[ScreeningForm]) -> None:
         choices=[("", _("not yet known"))] + [(str(i), str(i)) for i in range(5)],
     )
     fields["initials"].widget.attrs.update(
-        {"autocomplete": "off", "class": "text-uppercase", "maxlength": str(exchange.INITIALS_MAX_CHARS)}
+        {"autocomplete": "off", "class": "text-uppercase", "maxlength": str(limits.INITIALS_MAX_CHARS)}
     )
-    fields["initials"].validators.append(MaxLengthValidator(exchange.INITIALS_MAX_CHARS))
+    fields["initials"].validators.append(MaxLengthValidator(limits.INITIALS_MAX_CHARS))
     form.yes_no_fields = tuple(yes_no)
 
 
@@ -466,7 +466,7 @@ SECTIONS: list[tuple[str, Any, tuple[str, ...]]] = [
         _("Interstitial lung disease / pneumonitis"),
         ("ild_history_requiring_steroids", "ild_current", "ild_suspected_not_ruled_out"),
     ),
-    ("judgments", _("Investigator judgments"), documents.JUDGMENT_FIELDS),
+    ("judgments", _("Investigator judgments"), document_mapping.JUDGMENT_FIELDS),
 ]
 SECTION_FORMSETS = {
     "tumour-samples": "tumour_samples",
@@ -535,7 +535,7 @@ class ScreeningEntry:
                 return form[field].data
             return cleaned.get(field)
 
-        return documents.build_document(
+        return document_mapping.build_document(
             site_code=site_code,
             screening_id=screening_id,
             value_of=value_of,
@@ -547,7 +547,7 @@ class ScreeningEntry:
         already shows an error of its own (it did not parse) keeps that one alone."""
         rows_by_list = {name: self._kept_forms(name) for name in self.formsets}
         for error in errors:
-            list_name, index, field = documents.field_for_path(error.path)
+            list_name, index, field = document_mapping.field_for_path(error.path)
             if list_name is not None and index is not None and index < len(rows_by_list[list_name]):
                 row_form = rows_by_list[list_name][index]
                 target = field if field in row_form.fields else None

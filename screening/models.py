@@ -31,8 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_stubs_ext import StrOrPromise
 
-from screening import exchange
-from screening.rules import document, ruleset, units
+from screening.rules import document, limits, ruleset, units
 from screening.rules.document import DRUG_NAME_MAX_CHARS
 
 
@@ -41,7 +40,7 @@ def _row_events() -> tuple[pghistory.RowEvent, ...]:
     return (pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 
 
-# The column is wider than the format's 5 initials (exchange.INITIALS_MAX_CHARS, enforced by
+# The column is wider than the format's 5 initials (limits.INITIALS_MAX_CHARS, enforced by
 # a CHECK below too); a drug name is as long as the format allows.
 INITIALS_MAX_LENGTH = 12
 DRUG_NAME_MAX_LENGTH = DRUG_NAME_MAX_CHARS
@@ -77,7 +76,7 @@ class Role(models.TextChoices):
     MONITOR = "monitor", _("Monitor")
 
 
-@_values_of(ruleset.Status)
+@_values_of(ruleset.EligibilityStatus)
 class Status(models.TextChoices):
     ELIGIBLE = "eligible", _("eligible")
     INELIGIBLE = "ineligible", _("ineligible")
@@ -304,14 +303,14 @@ class Screening(models.Model):
             models.UniqueConstraint(fields=["site", "sequence"], name="screening_sequence_unique_per_site"),
             # The contract's numbers: SITE-NNNN to SITE-NNNNNN, never 0 (exchange-format.md, Limits).
             models.CheckConstraint(
-                condition=Q(sequence__gte=1, sequence__lte=exchange.SCREENING_SEQUENCE_MAX),
+                condition=Q(sequence__gte=1, sequence__lte=limits.SCREENING_SEQUENCE_MAX),
                 name="screening_sequence_in_range",
             ),
             models.CheckConstraint(
                 condition=Q(number__regex=r"^[A-Z]{2,8}-[0-9]{4,6}$"), name="screening_number_format"
             ),
             models.CheckConstraint(
-                condition=Q(initials__regex=rf"^.{{0,{exchange.INITIALS_MAX_CHARS}}}$"),
+                condition=Q(initials__regex=rf"^.{{0,{limits.INITIALS_MAX_CHARS}}}$"),
                 name="screening_initials_length",
             ),
             # A screen failure is re-screened once; a failed re-screening is re-screened in its turn.
@@ -322,10 +321,10 @@ class Screening(models.Model):
             models.CheckConstraint(
                 condition=Q(lvef_method__in=["", *LvefMethod.values]), name="screening_lvef_method_valid"
             ),
-            _between("ecog", exchange.ECOG_MIN, exchange.ECOG_MAX),
-            _between("amenorrhea_months", exchange.AMENORRHEA_MONTHS_MIN, exchange.AMENORRHEA_MONTHS_MAX),
-            _between("lvef_percent", exchange.LVEF_PERCENT_MIN, exchange.LVEF_PERCENT_MAX),
-            _between("weight_kg", exchange.WEIGHT_KG_MIN, exchange.WEIGHT_KG_MAX),
+            _between("ecog", limits.ECOG_STATUS_MIN, limits.ECOG_STATUS_MAX),
+            _between("amenorrhea_months", limits.AMENORRHEA_MONTHS_MIN, limits.AMENORRHEA_MONTHS_MAX),
+            _between("lvef_percent", limits.LVEF_PERCENT_MIN, limits.LVEF_PERCENT_MAX),
+            _between("weight_kg", limits.WEIGHT_KG_MIN, limits.WEIGHT_KG_MAX),
             models.CheckConstraint(
                 condition=Q(planned_randomization_date__isnull=True)
                 | Q(planned_randomization_date__gte=models.F("assessment_date")),
@@ -450,8 +449,8 @@ class TumourSample(_ScreeningPart):
     class Meta(_ScreeningPart.Meta):
         verbose_name = _("tumour sample")
         constraints = [
-            _between("er_percent", exchange.RECEPTOR_PERCENT_MIN, exchange.RECEPTOR_PERCENT_MAX),
-            _between("pr_percent", exchange.RECEPTOR_PERCENT_MIN, exchange.RECEPTOR_PERCENT_MAX),
+            _between("er_percent", limits.RECEPTOR_PERCENT_MIN, limits.RECEPTOR_PERCENT_MAX),
+            _between("pr_percent", limits.RECEPTOR_PERCENT_MIN, limits.RECEPTOR_PERCENT_MAX),
         ]
 
     def __str__(self) -> str:
@@ -577,7 +576,7 @@ class PriorDrug(_ScreeningPart):
         return self.name
 
 
-# The screening's lists, by their name in the exchange document (documents.LIST_FIELDS).
+# The screening's lists, by their name in the exchange document (document_mapping.LIST_FIELDS).
 # Code that reads any of them uses ``model._default_manager`` (Django's manager for code that
 # works on any model): their abstract base has no ``objects`` to type-check against.
 LIST_MODELS: dict[str, type[_ScreeningPart]] = {

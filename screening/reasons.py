@@ -19,10 +19,10 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from django.utils.formats import date_format, get_format
-from django.utils.functional import Promise
+from django.utils.functional import Promise, lazy
 from django.utils.translation import get_language, gettext, ngettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -56,6 +56,13 @@ from screening.unit_display import display_unit
 
 logger = logging.getLogger(__name__)
 
+
+def _with_numbers(title: Promise, **numbers: int) -> Promise:
+    """``title`` with the ruleset's own numbers (its date windows) put in when it is shown,
+    in the language active then."""
+    return cast(Promise, lazy(lambda: str(title) % numbers, str)())
+
+
 CRITERION_TITLES: Final[dict[str, Promise]] = {
     "INC-01": _("Signed informed consent"),
     "INC-02": _("Age ≥ 18 years"),
@@ -74,7 +81,7 @@ CRITERION_TITLES: Final[dict[str, Promise]] = {
     "INC-07-ALB": _("Albumin ≥ 2.5 g/dL"),
     "INC-07-CRCL": _("Creatinine clearance ≥ 30 mL/min (Cockcroft-Gault)"),
     "INC-08": _("LVEF ≥ 55%"),
-    "INC-09": _("Negative pregnancy test within 7 days (WOCBP)"),
+    "INC-09": _with_numbers(_("Negative pregnancy test within %(days)s days (WOCBP)"), days=PREGNANCY_TEST_WINDOW_DAYS),
     "INC-10": _("Social security affiliation"),
     "INC-11": _("Willing and able to comply with the protocol"),
     "EXC-01": _("Prior HER2- or TROP2-directed ADC"),
@@ -85,7 +92,7 @@ CRITERION_TITLES: Final[dict[str, Promise]] = {
     "EXC-06": _("Allergy or severe hypersensitivity to the trial drugs"),
     "EXC-07": _("Concurrent condition confounding the study"),
     "EXC-08": _("Disease requiring hospitalisation"),
-    "EXC-09": _("Another therapeutic trial within 30 days"),
+    "EXC-09": _with_numbers(_("Another therapeutic trial within %(days)s days"), days=OTHER_TRIAL_WINDOW_DAYS),
     "EXC-10": _("Pregnancy or breast-feeding"),
     "EXC-11": _("Deprived of liberty or under guardianship"),
     "EXC-12": _("Unable to comply with the trial's follow-up"),

@@ -15,7 +15,7 @@ from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils.text import capfirst
 
-from screening.documents import JUDGMENT_FIELDS, LIST_FIELDS
+from screening.document_mapping import JUDGMENT_FIELDS, LIST_FIELDS
 from screening.fhir.labs import LabsOnFile, PatientOnFile
 from screening.models import (
     LIST_MODELS,

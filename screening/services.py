@@ -24,8 +24,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from screening import checklist, documents, exchange, selectors
-from screening.documents import LIST_FIELDS
+from screening import checklist, document_mapping, exchange, selectors
+from screening.document_mapping import LIST_FIELDS
 from screening.errors import DomainError
 from screening.models import (
     LIST_MODELS,
@@ -47,7 +47,7 @@ from screening.models import (
     User,
     verbose_name_of,
 )
-from screening.rules import units
+from screening.rules import limits, units
 from screening.rules.document import ScreeningDocument
 from screening.rules.ruleset import CURRENT, evaluate
 
@@ -235,7 +235,7 @@ def screening_document(*, screening: Screening, with_version: bool = False) -> d
     labs = selectors.lab_rows(screening) if with_version else []
     if with_version:
         lists["labs"] = [row for row, _source in labs]
-    document = documents.build_document(
+    document = document_mapping.build_document(
         site_code=screening.site.code,
         screening_id=screening.number,
         value_of=lambda field: getattr(screening, field),
@@ -419,7 +419,7 @@ def _scalar_changes(screening: Screening, values: dict[str, Any]) -> list[Stored
 # digits, not all zero. ``[0-9]``, not ``\d``: ``\d`` also matches Arabic-Indic and other
 # digits, which int() reads (IPC-١٢٣٤ would be sequence 1234).
 SEQUENCE_DIGITS: Final = re.compile(r"[0-9]{4,6}")
-SEQUENCE_MAX: Final = exchange.SCREENING_SEQUENCE_MAX
+SEQUENCE_MAX: Final = limits.SCREENING_SEQUENCE_MAX
 # An imported number moves the site's counter at most up to here, the last four-digit
 # number: one import of IPC-999999 must not push every later new screening past what six
 # digits hold. A larger imported number is kept as it is, and the counter steps over it
@@ -552,8 +552,8 @@ def screening_save(
     reason = reason.strip()
     with transaction.atomic(), pghistory.context(user=by.pk):
         site = Site.objects.get(code=document.site)
-        values = documents.model_values(document)
-        rows = documents.list_rows(document)
+        values = document_mapping.model_values(document)
+        rows = document_mapping.list_rows(document)
         if screening is None:
             _replayed(save_key, by=by, screening=None)
             if keep_number and document.screening_id:
@@ -750,7 +750,7 @@ def lab_rows_refusal(errors: list[exchange.DocumentError], *, first: int) -> Lab
     by_row: dict[int, list[tuple[str | None, str]]] = {}
     other = []
     for error in errors:
-        list_name, index, field_name = documents.field_for_path(error.path)
+        list_name, index, field_name = document_mapping.field_for_path(error.path)
         if list_name == "labs" and index is not None and index >= first:
             by_row.setdefault(index - first, []).append((field_name, error.message))
         else:
@@ -855,7 +855,7 @@ def screening_sign(
         # An eligibility confirmation states that every judgment is answered: refuse it
         # while one is not (the status alone is not relied upon for what the text says).
         if current.status == Status.ELIGIBLE and any(
-            getattr(current, name) is None for name in documents.JUDGMENT_FIELDS
+            getattr(current, name) is None for name in document_mapping.JUDGMENT_FIELDS
         ):
             raise SignatureRefused(_("Eligibility cannot be confirmed while an investigator judgment is not answered."))
         signature = Signature.objects.create(screening=current, evaluation=latest, meaning=meaning, signed_by=by)
@@ -940,7 +940,7 @@ def screening_rescreen(*, screening: Screening, by: User, save_key: uuid.UUID | 
         if earlier.status != Status.INELIGIBLE:
             raise RescreeningRefused(_("Only a screen failure can be re-screened."))
         rows = selectors.screening_rows(earlier)
-        kept = documents.build_document(
+        kept = document_mapping.build_document(
             site_code=earlier.site.code,
             screening_id=None,
             value_of=lambda name: getattr(earlier, name) if name in RESCREENING_CARRIED_FIELDS else None,

@@ -1,7 +1,7 @@
 """Builders for tests: screening documents as plain dicts, evaluated by the rules.
 
 The rules tests build VALID documents directly with msgspec (not through
-``screening/exchange.py``): they exercise the rules, not the import checks.
+``screening/exchange/``): they exercise the rules, not the import checks.
 ``eligible_document()`` is the spec's example patient IPC-0007
 (``shared/examples/eligible-ipc-0007.json``), eligible under alter-v1: change one field
 and the outcome of the criterion that reads it is the only thing that moves.
@@ -19,7 +19,7 @@ import msgspec
 from screening.rules.document import ScreeningDocument
 from screening.rules.facts import Facts
 from screening.rules.outcome import Outcome
-from screening.rules.ruleset import Evaluation, evaluate
+from screening.rules.ruleset import EligibilityResult, evaluate
 
 # The spec's example document (shared/examples/eligible-ipc-0007.json), verbatim.
 _ELIGIBLE_IPC_0007: Final[dict[str, Any]] = {
@@ -188,7 +188,7 @@ def to_document(doc: dict[str, Any]) -> ScreeningDocument:
     return msgspec.convert(doc, ScreeningDocument)
 
 
-def evaluate_dict(doc: dict[str, Any]) -> Evaluation:
+def evaluate_dict(doc: dict[str, Any]) -> EligibilityResult:
     return evaluate(to_document(doc))
 
 

@@ -2,7 +2,7 @@
 
 The classes mirror ``shared/spec/exchange-format.md`` field for field; parsing and the
 checks that need more than a type (units, plausibility, date order) live in
-``screening/exchange.py``. A field that is absent or ``null`` is ``None`` here, meaning
+``screening/exchange/``. A field that is absent or ``null`` is ``None`` here, meaning
 "not known yet"; ``rules.facts`` gives the rules an empty part for an absent one.
 
 msgspec is used because it decodes and type-checks a document faster than ``json.loads``
@@ -20,15 +20,15 @@ FORMAT = "alter-screening/1"
 
 # exchange-format.md, "Limits": far beyond any real screening, so that one document cannot
 # block a site or a server. The list limits are declared on the types below, so that
-# msgspec refuses a longer list in its one decoding step and exchange.py names the limit
-# from the same declaration.
+# msgspec refuses a longer list in its one decoding step and the exchange format's walk
+# names the limit from the same declaration.
 LABS_MAX: Final = 60
 TUMOUR_SAMPLES_MAX: Final = 10
 PREGNANCY_TESTS_MAX: Final = 20
 DRUGS_MAX: Final = 50
 # "prior_therapy.drugs[]: a non-empty name of at most 200 characters" (what the record
-# keeps): checked by exchange.py, not declared on the type, so that the rules can still be
-# given any name (their tests try the empty one).
+# keeps): checked by exchange/checks.py, not declared on the type, so that the rules can
+# still be given any name (their tests try the empty one).
 DRUG_NAME_MAX_CHARS: Final = 200
 
 Sex = Literal["female", "male"]
@@ -43,7 +43,7 @@ PregnancyTestType = Literal["serum", "urine"]
 LabTest = Literal["hemoglobin", "anc", "platelets", "total_bilirubin", "alt", "ast", "albumin", "creatinine"]
 
 # The exchange format accepts 1.0 where an integer is required (ECOG, amenorrhea months);
-# exchange.py refuses a fractional part and stores the int.
+# exchange/checks.py refuses a fractional part and stores the int.
 Integer = int | float
 
 
@@ -81,7 +81,7 @@ class Disease(_Part):
     brain_metastases: BrainMetastases | None = None
 
 
-class TumourSample(_Part):
+class TumourSampleRow(_Part):
     site: SampleSite | None = None
     laterality: Laterality | None = None
     date: datetime.date | None = None
@@ -112,8 +112,8 @@ class LabSource(_Part):
     approved_at: str | None = None
 
 
-class LabResult(_Part):
-    # Required by the format; None only so that exchange.py can name each absent one.
+class LabRow(_Part):
+    # Required by the format; None only so that exchange/checks.py can name each absent one.
     test: LabTest | None = None
     value: float | None = None
     unit: str | None = None
@@ -128,7 +128,7 @@ class Support(_Part):
     platelet_transfusion_date: datetime.date | None = None
 
 
-class PregnancyTest(_Part):
+class PregnancyTestRow(_Part):
     result: PregnancyResult | None = None
     type: PregnancyTestType | None = None
     date: datetime.date | None = None
@@ -142,7 +142,7 @@ class Reproductive(_Part):
     pregnant: bool | None = None
     breastfeeding: bool | None = None
     plans_pregnancy: bool | None = None
-    pregnancy_tests: Annotated[list[PregnancyTest], msgspec.Meta(max_length=PREGNANCY_TESTS_MAX)] | None = None
+    pregnancy_tests: Annotated[list[PregnancyTestRow], msgspec.Meta(max_length=PREGNANCY_TESTS_MAX)] | None = None
 
 
 class PriorTherapy(_Part):
@@ -185,10 +185,10 @@ class ScreeningDocument(_Part):
     patient: Patient | None = None
     consent: Consent | None = None
     disease: Disease | None = None
-    tumour_samples: Annotated[list[TumourSample], msgspec.Meta(max_length=TUMOUR_SAMPLES_MAX)] | None = None
+    tumour_samples: Annotated[list[TumourSampleRow], msgspec.Meta(max_length=TUMOUR_SAMPLES_MAX)] | None = None
     ecog: Integer | None = None
     lvef: Lvef | None = None
-    labs: Annotated[list[LabResult], msgspec.Meta(max_length=LABS_MAX)] | None = None
+    labs: Annotated[list[LabRow], msgspec.Meta(max_length=LABS_MAX)] | None = None
     support: Support | None = None
     gilbert_syndrome: bool | None = None
     reproductive: Reproductive | None = None

@@ -19,16 +19,16 @@ from screening.rules.document import (
     Disease,
     Ild,
     Judgment,
-    LabResult,
+    LabRow,
     Lvef,
     OtherTrial,
     Patient,
-    PregnancyTest,
+    PregnancyTestRow,
     PriorTherapy,
     Reproductive,
     ScreeningDocument,
     Support,
-    TumourSample,
+    TumourSampleRow,
 )
 from screening.rules.units import exact_canonical, number_text
 
@@ -104,12 +104,12 @@ class Facts:
         self.disease: Disease = doc.disease if doc.disease is not None else Disease()
         bm = self.disease.brain_metastases
         self.brain_metastases: BrainMetastases = bm if bm is not None else _EMPTY_BRAIN_METASTASES
-        self.tumour_samples: list[TumourSample] = doc.tumour_samples if doc.tumour_samples is not None else []
+        self.tumour_samples: list[TumourSampleRow] = doc.tumour_samples if doc.tumour_samples is not None else []
         self.lvef: Lvef = doc.lvef if doc.lvef is not None else Lvef()
         self.support: Support = doc.support if doc.support is not None else Support()
         self.reproductive: Reproductive = doc.reproductive if doc.reproductive is not None else Reproductive()
         tests = self.reproductive.pregnancy_tests
-        self.pregnancy_tests: list[PregnancyTest] = tests if tests is not None else []
+        self.pregnancy_tests: list[PregnancyTestRow] = tests if tests is not None else []
         self.prior_therapy: PriorTherapy = doc.prior_therapy if doc.prior_therapy is not None else PriorTherapy()
         drugs = self.prior_therapy.drugs
         self.drugs: list[str] = drugs if drugs is not None else []
@@ -160,7 +160,7 @@ class Facts:
         )
 
 
-def _labs_used(labs: list[LabResult], reference: datetime.date) -> dict[str, LabUsed]:
+def _labs_used(labs: list[LabRow], reference: datetime.date) -> dict[str, LabUsed]:
     """For each test, the result with the latest date on or before R; on a tie of dates
     the one listed last ("The most recent results available must be used")."""
     # test -> (index, date) of its latest result so far
@@ -189,9 +189,9 @@ def _labs_used(labs: list[LabResult], reference: datetime.date) -> dict[str, Lab
     return used
 
 
-def _latest_pregnancy_test(tests: list[PregnancyTest], reference: datetime.date) -> PregnancyTestUsed | None:
+def _latest_pregnancy_test(tests: list[PregnancyTestRow], reference: datetime.date) -> PregnancyTestUsed | None:
     """The latest test dated on or before R; on a tie of dates the one listed last."""
-    best: tuple[int, datetime.date, PregnancyTest] | None = None
+    best: tuple[int, datetime.date, PregnancyTestRow] | None = None
     for index, test in enumerate(tests):
         if test.date is None or test.result is None or test.date > reference:
             continue

@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterable
 from fractions import Fraction
 from typing import Final
 
-from screening.rules.dates import PREGNANCY_TEST_WINDOW_DAYS, age_years
-from screening.rules.document import TumourSample
+from screening.rules.dates import LAB_WINDOW_DAYS, PREGNANCY_TEST_WINDOW_DAYS, SUPPORT_WINDOW_DAYS, age_years
+from screening.rules.document import TumourSampleRow
 from screening.rules.facts import Facts, LabUsed
 from screening.rules.outcome import FAIL, MISSING, NOT_APPLICABLE, PASS, Outcome, OutcomeValue, worse
 from screening.rules.units import at_least, is_converted, number_text, shown_beside
@@ -134,7 +134,7 @@ def inc_03_disease(f: Facts) -> Outcome:
 HER2_POSITIVE, HER2_LOW, HER2_UNDETERMINED, HER2_ZERO = "positive", "low", "undetermined", "zero"
 
 
-def her2_category(sample: TumourSample) -> str:
+def her2_category(sample: TumourSampleRow) -> str:
     """Registry: HER2-low is "IHC 2+ / ISH-negative or IHC 1+ (ISH-negative or untested)".
 
     An absent ISH counts as not done. 3+ or ISH-positive is HER2-positive; 2+ without a
@@ -165,13 +165,13 @@ def _her2_of_samples(categories: list[str]) -> OutcomeValue:
     return FAIL
 
 
-def _sample_text(i: int, s: TumourSample, extra: str) -> str:
+def _sample_text(i: int, s: TumourSampleRow, extra: str) -> str:
     where = s.site or "sample"
     side = f" {s.laterality}" if s.laterality else ""
     return f"#{i + 1} {where}{side}: {extra}"
 
 
-def _her2_text(i: int, s: TumourSample) -> str:
+def _her2_text(i: int, s: TumourSampleRow) -> str:
     return _sample_text(i, s, f"IHC {s.her2_ihc or '?'}, ISH {s.her2_ish or 'not_done'}")
 
 
@@ -257,7 +257,7 @@ def inc_03_hr(f: Facts) -> Outcome:
             "INC-03-HR", FAIL, f"Hormone receptors >= {limit}%: " + "; ".join(too_high), "receptor_positive", values
         )
 
-    def reports_both(group: Iterable[TumourSample]) -> bool:
+    def reports_both(group: Iterable[TumourSampleRow]) -> bool:
         return any(s.er_percent is not None and s.pr_percent is not None for s in group)
 
     def judge(bilateral: bool) -> OutcomeValue:
@@ -371,7 +371,7 @@ def _no_usable_lab(criterion: str, f: Facts, test: str, name: str, values: dict[
         criterion,
         MISSING,
         f"{name[0].upper()}{name[1:]} of {lab.date.isoformat()} is {lab.days_before_reference} days before "
-        f"{f.reference_date.isoformat()}, older than 28 days; repeat",
+        f"{f.reference_date.isoformat()}, older than {LAB_WINDOW_DAYS} days; repeat",
         "result_too_old",
         values,
     )
@@ -410,7 +410,7 @@ def _count_with_support(
         return Outcome(
             criterion,
             FAIL,
-            f"{support_name} on {support_date.isoformat()}, within 7 days of "
+            f"{support_name} on {support_date.isoformat()}, within {SUPPORT_WINDOW_DAYS} days of "
             f"{f.support_window_start(lab).isoformat()} ({what})",
             "support_in_window",
             values,
@@ -684,7 +684,9 @@ def inc_09_pregnancy_test(f: Facts) -> Outcome:
     if t.result == "positive":
         return Outcome("INC-09", FAIL, shown, "positive", values)
     if t.days_before_reference > PREGNANCY_TEST_WINDOW_DAYS:
-        return Outcome("INC-09", MISSING, f"{shown}: older than 7 days; repeat", "test_too_old", values)
+        return Outcome(
+            "INC-09", MISSING, f"{shown}: older than {PREGNANCY_TEST_WINDOW_DAYS} days; repeat", "test_too_old", values
+        )
     return Outcome("INC-09", PASS, shown, "negative_in_window", values)
 
 

@@ -21,7 +21,7 @@ from screening.rules.facts import Facts
 from screening.rules.outcome import FAIL, MISSING, Outcome
 
 Kind = Literal["inclusion", "exclusion"]
-Status = Literal["eligible", "ineligible", "incomplete"]
+EligibilityStatus = Literal["eligible", "ineligible", "incomplete"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,11 +34,11 @@ class Criterion:
 
 
 @dataclass(frozen=True, slots=True)
-class Evaluation:
+class EligibilityResult:
     """The result of evaluating one screening document under one ruleset."""
 
     ruleset: str
-    status: Status
+    status: EligibilityStatus
     reference_date: datetime.date
     valid_until: datetime.date | None
     wocbp: bool | None
@@ -64,7 +64,7 @@ class Ruleset:
     def ids(self) -> tuple[str, ...]:
         return tuple(c.id for c in self.criteria)
 
-    def evaluate(self, doc: ScreeningDocument) -> Evaluation:
+    def evaluate(self, doc: ScreeningDocument) -> EligibilityResult:
         """Evaluate every criterion of a validated document (see ``exchange.parse_screening``)."""
         facts = Facts(doc)
         outcomes = []
@@ -79,7 +79,7 @@ class Ruleset:
                 failed.append(criterion.id)
             elif outcome.outcome == MISSING:
                 missing.append(criterion.id)
-        status: Status
+        status: EligibilityStatus
         if failed:
             status = "ineligible"
         elif missing:
@@ -89,7 +89,7 @@ class Ruleset:
         # Spec invariants: eligible => no fail and no missing; ineligible => a fail.
         assert (status == "eligible") == (not failed and not missing)
         assert (status == "ineligible") == bool(failed)
-        return Evaluation(
+        return EligibilityResult(
             ruleset=self.id,
             status=status,
             reference_date=facts.reference_date,
@@ -157,6 +157,6 @@ RULESETS: Final = {ALTER_V1.id: ALTER_V1}
 CURRENT: Final = ALTER_V1
 
 
-def evaluate(doc: ScreeningDocument, ruleset: str = CURRENT.id) -> Evaluation:
+def evaluate(doc: ScreeningDocument, ruleset: str = CURRENT.id) -> EligibilityResult:
     """Evaluate a validated document under ``ruleset`` (the current one by default)."""
     return RULESETS[ruleset].evaluate(doc)

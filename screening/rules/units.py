@@ -316,7 +316,7 @@ def exact_canonical(test: str, value: float, unit: str, uln: float | None = None
     bilirubin, ALT, AST), from the decimals written: what the rules compare.
 
     ``unit`` must be accepted for ``test`` and ``uln`` given (> 0) where the test needs
-    it: exchange.py and the form check both before calling.
+    it: exchange/checks.py and the form check both before calling.
     """
     return Fraction(*_canonical_ratio(test, value, unit, uln))
 

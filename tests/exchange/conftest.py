@@ -21,7 +21,7 @@ import pytest
 from screening.exchange import DocumentError, RefusedDocument, parse_screening
 from screening.rules.document import ScreeningDocument
 from screening.rules.outcome import Outcome
-from screening.rules.ruleset import Evaluation, evaluate
+from screening.rules.ruleset import EligibilityResult, evaluate
 
 REPO_ROOT: Final = Path(__file__).resolve().parents[2]
 SHARED: Final = REPO_ROOT.parent / "shared"
@@ -169,7 +169,7 @@ def only_error(raw: dict[str, Any] | str | bytes, **kwargs: Any) -> DocumentErro
     return errors[0]
 
 
-def evaluation_of(raw: dict[str, Any] | str | bytes, **kwargs: Any) -> Evaluation:
+def evaluation_of(raw: dict[str, Any] | str | bytes, **kwargs: Any) -> EligibilityResult:
     return evaluate(parsed(raw, **kwargs))
 
 

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from screening.exchange import DocumentError, _without_repeats
+from screening.exchange import DocumentError
+from screening.exchange.parse import _without_repeats
 from tests.exchange.conftest import (
     ABSENT,
     error_paths,

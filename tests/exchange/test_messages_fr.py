@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.utils import translation
 
-from screening import exchange
+from screening.exchange import messages
 from screening.rules import units
 from tests.exchange.conftest import errors_of, example_with, lab_index, with_lab
 
@@ -62,8 +62,8 @@ def test_paths_do_not_depend_on_the_language() -> None:
 
 
 def test_every_lab_label_is_in_the_catalogue() -> None:
-    """units.LAB_UNITS labels are translated through exchange._LAB_LABELS (rules has no Django)."""
-    assert {spec.label for spec in units.LAB_UNITS.values()} == set(exchange._LAB_LABELS)
+    """units.LAB_UNITS labels are translated through exchange.messages.LAB_LABELS (rules has no Django)."""
+    assert {spec.label for spec in units.LAB_UNITS.values()} == set(messages.LAB_LABELS)
     with translation.override("fr"):
         untranslated = [
             spec.label for spec in units.LAB_UNITS.values() if translation.gettext(spec.label) == spec.label

@@ -27,23 +27,7 @@ from tests.exchange.conftest import (
     parsed,
     with_lab,
 )
-
-MICRO = "\u00b5"  # µ MICRO SIGN
-MU = "\u03bc"  # μ GREEK SMALL LETTER MU
-
-# The spec's table: every accepted unit, in the spec's spelling.
-ACCEPTED_UNITS = {
-    "hemoglobin": ["g/dL", "g/L", "mmol/L"],
-    "anc": ["/mm3", "/uL", f"/{MICRO}L", "10^9/L", "G/L"],
-    "platelets": ["/mm3", "/uL", f"/{MICRO}L", "10^9/L", "G/L"],
-    "creatinine": ["mg/dL", "umol/L", f"{MICRO}mol/L"],
-    "albumin": ["g/dL", "g/L"],
-    "total_bilirubin": ["mg/dL", "umol/L", f"{MICRO}mol/L"],
-    "alt": ["U/L", "IU/L"],
-    "ast": ["U/L", "IU/L"],
-}
-
-ULN_TESTS = {"total_bilirubin", "alt", "ast"}
+from tests.spec_units import ACCEPTED_UNITS, MICRO, MU, ULN_TESTS
 
 
 def _all_accepted() -> list[tuple[str, str]]:

@@ -20,7 +20,7 @@ import pytest
 
 from screening.rules.document import ScreeningDocument
 from screening.rules.outcome import Outcome
-from screening.rules.ruleset import Evaluation, evaluate
+from screening.rules.ruleset import EligibilityResult, evaluate
 from tests.builders import LAB_DATE, A, eligible_document, lab, mentions, with_labs
 
 MICRO = "\u00b5"  # micro sign
@@ -30,7 +30,7 @@ MU = "\u03bc"  # Greek small letter mu
 _ENCODER = msgspec.json.Encoder(decimal_format="number")
 
 
-def evaluated(doc: dict[str, Any]) -> Evaluation:
+def evaluated(doc: dict[str, Any]) -> EligibilityResult:
     """``doc`` written as JSON text and decoded as the import decodes it, then evaluated."""
     return evaluate(msgspec.json.decode(_ENCODER.encode(doc), type=ScreeningDocument))
 

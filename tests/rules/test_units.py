@@ -23,9 +23,7 @@ from screening.rules.units import (
     unit_case_slip,
 )
 from tests.builders import LAB_DATE, eligible_document, lab, outcome_of, with_labs
-
-MICRO = "\u00b5"  # micro sign
-MU = "\u03bc"  # Greek small letter mu
+from tests.spec_units import ACCEPTED_UNITS, MICRO, MU
 
 CONVERSIONS = [
     # test, value, unit, uln, canonical value
@@ -92,22 +90,10 @@ def test_unit_conversion_lands_exactly_on_decimal_boundaries(
     assert to_canonical(test, value, unit, uln) == canonical
 
 
-ACCEPTED = {
-    "hemoglobin": ["g/dL", "g/L", "mmol/L"],
-    "anc": ["/mm3", "/uL", f"/{MICRO}L", "10^9/L", "G/L"],
-    "platelets": ["/mm3", "/uL", f"/{MICRO}L", "10^9/L", "G/L"],
-    "creatinine": ["mg/dL", "umol/L", f"{MICRO}mol/L"],
-    "albumin": ["g/dL", "g/L"],
-    "total_bilirubin": ["mg/dL", "umol/L", f"{MICRO}mol/L"],
-    "alt": ["U/L", "IU/L"],
-    "ast": ["U/L", "IU/L"],
-}
-
-
-@pytest.mark.parametrize("test", sorted(ACCEPTED))
+@pytest.mark.parametrize("test", sorted(ACCEPTED_UNITS))
 def test_accepted_units_as_in_the_spec(test: str) -> None:
-    assert accepted_units(test) == ACCEPTED[test]
-    assert set(LAB_UNITS) == set(ACCEPTED)
+    assert accepted_units(test) == ACCEPTED_UNITS[test]
+    assert set(LAB_UNITS) == set(ACCEPTED_UNITS)
 
 
 @pytest.mark.parametrize(

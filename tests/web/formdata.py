@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from screening.documents import LIST_FIELDS, SCALAR_FIELDS
+from screening.document_mapping import LIST_FIELDS, SCALAR_FIELDS
 
 
 def _text(value: Any, *, comma: bool) -> str:

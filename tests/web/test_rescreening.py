@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from screening import services
-from screening.documents import LIST_FIELDS, SCALAR_FIELDS
+from screening.document_mapping import LIST_FIELDS, SCALAR_FIELDS
 from screening.models import Evaluation, SaveRequest, Screening, Signature, User
 from tests.conftest import PASSWORD
 from tests.web.conftest import igr_document, stored_state, text

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 
 from screening import exchange, services
-from screening.documents import JUDGMENT_FIELDS
+from screening.document_mapping import JUDGMENT_FIELDS
 from screening.models import Evaluation, Screening, Signature, Unlock, User
 from tests.conftest import PASSWORD
 from tests.web.conftest import stored_state, text

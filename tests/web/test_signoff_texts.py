@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import dateformat, formats, timezone
 
 from screening import services
-from screening.documents import JUDGMENT_FIELDS
+from screening.document_mapping import JUDGMENT_FIELDS
 from screening.models import Evaluation, Role, Screening, Signature, User
 from screening.reasons import CRITERION_TITLES
 from tests.conftest import PASSWORD, make_user

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from screening import services
 from screening.models import Role, Screening, Site, SiteMembership, User
+from screening.rules.document import FORMAT
 
 # Demo credentials, documented in the README: they exist to be shown, never in production.
 DEMO_PASSWORD: Final = "alter-demo-2026"  # noqa: S105
@@ -162,7 +163,7 @@ def demo_document(*, site: str, initials: str, planned: datetime.date, age_years
         ("creatinine", 68, "umol/L", None),
     ]
     return {
-        "format": "alter-screening/1",
+        "format": FORMAT,
         "screening_id": None,
         "site": site,
         "assessment_date": assessment.isoformat(),

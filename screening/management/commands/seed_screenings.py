@@ -35,7 +35,7 @@ from django.db import connections, models, transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from screening import documents, exchange
+from screening import document_mapping, exchange
 from screening.models import LIST_MODELS, Evaluation, Screening, Site, User
 from screening.rules import units
 from screening.rules.ruleset import CURRENT, evaluate
@@ -228,13 +228,15 @@ def _insert_batch(batch: _Batch) -> list[str]:
         raw["site"], raw["screening_id"] = code, number
         raw["patient"]["initials"] = "".join(rng.choices(string.ascii_uppercase, k=rng.choice((2, 2, 3))))
         doc = exchange.parse_screening(raw, today=batch.today, known_sites=batch.known)
-        values = _as_stored(documents.model_values(doc), _SCREENING_FLOATS)
+        values = _as_stored(document_mapping.model_values(doc), _SCREENING_FLOATS)
         lists: dict[str, Iterable[dict[str, Any]]] = {
             name: [_as_stored(row, _LIST_FLOATS[name]) for row in list_rows]
-            for name, list_rows in documents.list_rows(doc).items()
+            for name, list_rows in document_mapping.list_rows(doc).items()
         }
         # What services._evaluate_and_append evaluates: the document of the stored rows.
-        stored = documents.build_document(site_code=code, screening_id=number, value_of=values.__getitem__, lists=lists)
+        stored = document_mapping.build_document(
+            site_code=code, screening_id=number, value_of=values.__getitem__, lists=lists
+        )
         evaluated = evaluate(exchange.parse_screening(stored, today=batch.today, known_sites=batch.known), CURRENT.id)
         result = exchange.as_json_data(exchange.result_document(evaluated, screening_id=number))
         screenings.append(

@@ -12,7 +12,7 @@ import datetime
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
-from screening.rules.document import ScreeningDocument
+from screening.rules.document import FORMAT, ScreeningDocument
 
 # model field -> path in the document
 SCALAR_FIELDS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
@@ -106,7 +106,7 @@ def build_document(
     ``value_of(field)`` gives a model field's value; ``lists`` the rows of each list of
     :data:`LIST_FIELDS`, as dicts of their fields.
     """
-    doc: dict[str, Any] = {"format": "alter-screening/1", "screening_id": screening_id, "site": site_code}
+    doc: dict[str, Any] = {"format": FORMAT, "screening_id": screening_id, "site": site_code}
     for field, path in SCALAR_FIELDS:
         target = doc
         for key in path[:-1]:
