@@ -263,4 +263,4 @@ def test_choices_that_differ_from_the_rules_literal_stop_the_import(values: list
 
 def test_choices_equal_to_the_rules_literal_are_kept() -> None:
     assert _values_of(document.Sex)(Sex) is Sex
-    assert _values_of(ruleset.Status)(Status) is Status
+    assert _values_of(ruleset.EligibilityStatus)(Status) is Status
