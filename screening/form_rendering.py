@@ -539,6 +539,22 @@ def row_cells_html(form: forms.BaseForm, prefix: str, *, after: Mapping[str, str
 def management_form_html(formset: forms.BaseFormSet[Any]) -> SafeString:
     """``{{ formset.management_form }}``: its hidden inputs (through Django's template when
     it has messages, a tampered form's)."""
+    if not formset.is_bound and formset.auto_id == "id_%s":
+        # Its four counts, as ManagementForm's hidden inputs write them, without building it.
+        prefix = formset_prefix(formset)
+        counts = (
+            ("TOTAL_FORMS", formset.total_form_count()),
+            ("INITIAL_FORMS", formset.initial_form_count()),
+            ("MIN_NUM_FORMS", formset.min_num),
+            ("MAX_NUM_FORMS", formset.max_num),
+        )
+        return mark_safe(  # noqa: S308 (escaped)
+            "".join(
+                f'<input type="hidden" name="{_escape(f"{prefix}-{name}")}" value="{count}"'
+                f' id="id_{_escape(f"{prefix}-{name}")}">'
+                for name, count in counts
+            )
+        )
     management = formset.management_form
     if management.errors:
         return mark_safe(str(management))  # noqa: S308 (Django's rendering)

@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 
 from screening import form_rendering
 from screening.templatetags.panel_marks import lab_row_mark, marks_for
@@ -87,3 +88,56 @@ def formset_rows(context: template.Context, formset: forms.BaseFormSet[Any]) -> 
 @register.simple_tag
 def management_form(formset: forms.BaseFormSet[Any]) -> SafeString:
     return form_rendering.management_form_html(formset)
+
+
+# A formset's table header by its class, prefix and language: the labels and help texts of
+# its fields, the same on every page.
+_HEADERS: dict[tuple[type, str, str | None], SafeString] = {}
+
+
+@register.simple_tag(takes_context=True)
+def formset_table(context: template.Context, formset: forms.BaseFormSet[Any]) -> SafeString:
+    """A formset as a table, with its management form, its messages, the template of a row
+    to add (screening.js copies it) and the "Add a row" button, written without an include:
+    the header and the blank row to add are the same on every page, and built once.
+    (The empty form, which both are built from, is built only when they are not.)"""
+    prefix = form_rendering.formset_prefix(formset)
+    language = translation.get_language()
+    empty_forms: list[forms.BaseForm] = []
+
+    def empty_form() -> forms.BaseForm:
+        if not empty_forms:
+            empty_forms.append(formset.empty_form)
+        return empty_forms[0]
+
+    header_key = (type(formset), prefix, language)
+    header = _HEADERS.get(header_key)
+    if header is None:
+        header = form_rendering.header_html(formset, empty_form())
+        if len(_HEADERS) < 100:
+            _HEADERS[header_key] = header
+    empty_row = _BLANK_ROWS.get((f"{prefix}-__prefix__", language))
+    if empty_row is None:
+        empty_row = row_cells(context, empty_form(), formset)
+    errors = formset.non_form_errors()
+    return format_html(
+        "{management}\n{errors}\n"
+        '<div class="table-responsive">\n'
+        '<table class="table table-sm align-top formset formset-{prefix}" data-formset-prefix="{prefix}"{units}>\n'
+        "  <thead>{header}</thead>\n"
+        "  <tbody>\n"
+        "  {rows}\n"
+        "  </tbody>\n"
+        "</table>\n"
+        "</div>\n"
+        '<template data-empty-row-for="{prefix}"><tr>{empty_row}</tr>\n\n</template>\n'
+        '<button type="button" class="btn btn-outline-secondary btn-sm" data-add-row="{prefix}">{add_row}</button>\n',
+        management=form_rendering.management_form_html(formset),
+        errors=format_html('<div class="alert alert-danger">{}</div>', errors) if errors else "",
+        prefix=prefix,
+        units=format_html(' data-units="{}"', context.get("units_json", "")) if prefix == "labs" else "",
+        header=header,
+        rows=formset_rows(context, formset),
+        empty_row=empty_row,
+        add_row=gettext("Add a row"),
+    )
