@@ -399,6 +399,16 @@ def _described_by(*ids: str | None) -> dict[str, str]:
     return {"aria-describedby": described} if described else {}
 
 
+# The HTML of a field of a form shown as stored (not posted: no message), by what it is
+# written from: the form's class, prefix and field, the language, and the field's value.
+# The screening form's fields are declared once on its class and not changed per form (but
+# the version's, which is hidden), so two such fields with the same value read the same:
+# a screening opened again, or another one, mostly holds values already written ("not yet
+# known", "no"). The field's label and help text are kept, and must be the same objects.
+_FIELDS: dict[tuple[Any, ...], tuple[object, object, SafeString]] = {}
+_FIELDS_MAX = 20_000  # fields kept (about 600 bytes each)
+
+
 def field_html(bound: BoundField) -> SafeString:
     """A field as crispy-forms' Bootstrap 5 ``as_crispy_field`` writes it: a wrapper
     ``div_id_<name>``, the label, the widget (``is-invalid`` when refused), the messages and
@@ -406,6 +416,30 @@ def field_html(bound: BoundField) -> SafeString:
     widget = bound.field.widget
     if widget.is_hidden:
         return mark_safe(widget_html(bound))  # noqa: S308 (escaped by the widget's renderer)
+    if bound.form.is_bound:
+        return _field_html(bound)
+    field = bound.field
+    key = (
+        type(bound.form),
+        bound.form.prefix,
+        bound.name,
+        translation.get_language(),
+        _value_key(bound.value()),
+        field.required,
+        field.disabled,
+    )
+    known = _FIELDS.get(key)
+    if known is not None and known[0] is field.label and known[1] is field.help_text:
+        return known[2]
+    html = _field_html(bound)
+    if len(_FIELDS) >= _FIELDS_MAX:
+        _FIELDS.clear()
+    _FIELDS[key] = (field.label, field.help_text, html)
+    return html
+
+
+def _field_html(bound: BoundField) -> SafeString:
+    widget = bound.field.widget
     auto_id = bound.auto_id
     errors = bound.errors
     css = " ".join(c for c in (widget.attrs.get("class"), _control_class(widget), "is-invalid" if errors else "") if c)

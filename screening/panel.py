@@ -8,8 +8,10 @@ import datetime
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
+from django.template.loader import render_to_string
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from screening import unit_doubts
@@ -290,3 +292,31 @@ def panel_context(
         "crcl_anchor": next((r["anchor"] for r in rows if r["id"] == "INC-07-CRCL"), ""),
         "lab_row_marks": lab_row_marks(result, entry, rows_on_page),
     }
+
+
+# The panel of a stored evaluation beside its screening's form as stored (the screening
+# page): it reads the same for everyone who opens the page in a language, and an evaluation
+# never changes (append-only, refused by the database), so it is written once per language.
+# Keyed by the evaluation's id and time of creation: an id alone could name another
+# evaluation after a database restore, in a process that outlived it.
+_STORED_PANELS: dict[tuple[int, datetime.datetime, str | None], SafeString] = {}
+_STORED_PANELS_MAX = 500  # panels kept (about 10 KB each)
+
+
+def stored_panel(
+    evaluation_id: int, created_at: datetime.datetime, result: dict[str, Any], *, entry: ScreeningEntry
+) -> dict[str, Any]:
+    """The screening page's panel (``panel_html``) for its latest evaluation, beside the
+    form as stored (``entry`` not bound), and the lab table's marks (``lab_row_marks``)."""
+    key = (evaluation_id, created_at, get_language())
+    html = _STORED_PANELS.get(key)
+    if html is None:
+        html = SafeString(
+            render_to_string(
+                "screening/_panel.html", {**panel_context(result, preview=False, entry=entry), "entry": entry}
+            )
+        )
+        if len(_STORED_PANELS) >= _STORED_PANELS_MAX:
+            _STORED_PANELS.clear()
+        _STORED_PANELS[key] = html
+    return {"panel_html": html, "lab_row_marks": lab_row_marks(result, entry, _form_rows(entry, preview=False))}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms, template
@@ -35,25 +36,42 @@ def formset_header(formset: forms.BaseFormSet[Any], empty_form: forms.BaseForm) 
     return form_rendering.header_html(formset, empty_form)
 
 
-# The cells of blank rows (the extra rows to fill, and the template of a row to add) by
-# form prefix and language: they hold no value and no message, so they read the same on
-# every page. Rows with a value, a message or a mark are written each time.
+# The cells of rows shown as stored (not posted: no message), by the form's class, prefix
+# and language, the row's values and its marks: the row forms' fields are declared on their
+# class and not changed per form, so such cells read the same on every page. The blank rows
+# (the extra rows to fill, the template of a row to add) are the same for every screening;
+# a stored row, each time its screening is opened again.
 _BLANK_ROWS: dict[tuple[str | None, str | None], SafeString] = {}
+_STORED_ROWS: dict[tuple[Any, ...], SafeString] = {}
+_STORED_ROWS_MAX = 5000  # rows kept (about 3 KB each)
+
+
+def _initial_key(initial: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+    # 2 and 2.0 are equal keys, not the same text ("2" and "2,0" are not written alike).
+    return tuple(sorted((name, (type(value), repr(value))) for name, value in initial.items()))
 
 
 @register.simple_tag(takes_context=True)
 def row_cells(context: template.Context, form: forms.BaseForm, formset: forms.BaseFormSet[Any]) -> SafeString:
     # A lab row's value cell also carries the lab table's marks (used, too old, unit in doubt).
     marks = context.get("lab_row_marks")
+    language = translation.get_language()
     blank = not form.is_bound and not form.initial and not marks_for(marks, form.prefix)
-    key = (form.prefix, translation.get_language())
-    if blank and key in _BLANK_ROWS:
-        return _BLANK_ROWS[key]
+    blank_key = (form.prefix, language)
+    if blank and blank_key in _BLANK_ROWS:
+        return _BLANK_ROWS[blank_key]
     prefix = form_rendering.formset_prefix(formset)
-    after = {"value": lab_row_mark(form.prefix, marks)} if prefix == "labs" else {}
-    cells = form_rendering.row_cells_html(form, prefix, after=after)
+    mark = lab_row_mark(form.prefix, marks) if prefix == "labs" else None
+    stored_key = (type(form), form.prefix, language, _initial_key(form.initial), mark) if not form.is_bound else None
+    if stored_key is not None and stored_key in _STORED_ROWS:
+        return _STORED_ROWS[stored_key]
+    cells = form_rendering.row_cells_html(form, prefix, after={"value": mark} if mark is not None else {})
     if blank and len(_BLANK_ROWS) < 1000:
-        _BLANK_ROWS[key] = cells
+        _BLANK_ROWS[blank_key] = cells
+    elif stored_key is not None:
+        if len(_STORED_ROWS) >= _STORED_ROWS_MAX:
+            _STORED_ROWS.clear()
+        _STORED_ROWS[stored_key] = cells
     return cells
 
 

@@ -27,7 +27,7 @@ from screening import checklist, exchange, expiry, selectors, services, unit_dou
 from screening.forms import ScreeningEntry, unit_choices
 from screening.http import AuthenticatedHttpRequest
 from screening.models import Evaluation, LabResultSource, Role, Screening, Site, SiteDefaultUnit, Status
-from screening.panel import panel_context
+from screening.panel import panel_context, stored_panel
 from screening.rules import units
 from screening.rules.document import ScreeningDocument
 from screening.rules.ruleset import evaluate
@@ -89,7 +89,12 @@ def _render(
     # Their dates, authors and statuses, not their documents (but the latest's result, for the
     # panel, in the same query); counted only when there are more than listed.
     evaluations = selectors.latest_evaluations(screening, 20) if screening is not None else []
-    latest_result = evaluations[0].latest_result_document if evaluations else None
+    latest = evaluations[0] if evaluations else None
+    latest_result = latest.latest_result_document if latest is not None else None
+    if latest is not None and latest_result is not None and not entry.form.is_bound:
+        panel = stored_panel(latest.pk, latest.created_at, latest_result, entry=entry)
+    else:
+        panel = panel_context(latest_result, preview=False, entry=entry)
     evaluations_total = (
         screening.evaluations.count() if screening is not None and len(evaluations) == 20 else len(evaluations)
     )
@@ -114,7 +119,7 @@ def _render(
             "units_json": _units_json(screening=screening, site=site, entry_sites=entry_sites),
             "evaluations": evaluations,
             "evaluations_total": evaluations_total,
-            **panel_context(latest_result, preview=False, entry=entry),
+            **panel,
             "expiry": expiry.screening_labs_expiry(
                 screening=screening, result_document=latest_result, today=timezone.localdate()
             ),
