@@ -98,7 +98,8 @@ def test_list_queries_do_not_grow_with_rows_or_history(
     # 5. whether the user may create screenings (the "New screening" button)
     # 6. the page's screenings, with their site and last editor (one join) and the latest
     #    evaluation's valid_until (a subquery of the same query)
-    # 7-9. SAVEPOINT, UPDATE django_session (sliding 30-minute expiry), RELEASE SAVEPOINT
+    # 7-9. SAVEPOINT, UPDATE django_session, RELEASE SAVEPOINT: the session's first request
+    #    renews its 30 idle minutes (then at most once a minute: SessionRenewalMiddleware)
     with django_assert_num_queries(9):
         response = client.get(reverse("screening:list"))
 
@@ -122,7 +123,7 @@ def test_list_queries_for_a_monitor_of_every_site(
     # column and filter)  4. COUNT of every site's screenings
     # 5. the page's screenings, with their site, last editor and labs' valid_until (a subquery)
     # (whether a monitor may create screenings needs no query: the role enters nothing)
-    # 6-8. SAVEPOINT, UPDATE django_session (sliding 30-minute expiry), RELEASE SAVEPOINT
+    # 6-8. SAVEPOINT, UPDATE django_session, RELEASE SAVEPOINT (the session's first request renews it)
     with django_assert_num_queries(8):
         response = client.get(reverse("screening:list"))
 
