@@ -1,4 +1,5 @@
-"""Staff manage users, their role and their sites here, and each site's default lab units."""
+"""Staff manage users, their role and their sites here, each site's default lab units and the
+ruleset in force at each site from a date."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from screening.models import Site, SiteDefaultUnit, SiteMembership, User
+from screening.models import Site, SiteDefaultUnit, SiteMembership, SiteRuleset, User
 
 
 class SiteMembershipInline(admin.TabularInline[SiteMembership, User]):
@@ -38,11 +39,19 @@ class SiteDefaultUnitInline(admin.TabularInline[SiteDefaultUnit, Site]):
     extra = 0
 
 
+class SiteRulesetInline(admin.TabularInline[SiteRuleset, Site]):
+    """The ruleset in force at this site from each date (a protocol amendment, implemented
+    here from that day). Before the first row, alter-v1."""
+
+    model = SiteRuleset
+    extra = 0
+
+
 @admin.register(Site)
 class SiteAdmin(admin.ModelAdmin[Site]):
     list_display = ("code", "name", "city", "last_screening_sequence")
     readonly_fields = ("last_screening_sequence",)
-    inlines = [SiteDefaultUnitInline]
+    inlines = [SiteDefaultUnitInline, SiteRulesetInline]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Site | None = None) -> tuple[str, ...]:
         # The code is the prefix of the site's screening numbers and is named by their stored
