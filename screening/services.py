@@ -49,7 +49,7 @@ from screening.models import (
 )
 from screening.rules import limits, units
 from screening.rules.document import ScreeningDocument
-from screening.rules.ruleset import CURRENT, evaluate
+from screening.rules.ruleset import CURRENT, EligibilityResult, evaluate
 
 
 class StaleScreening(DomainError):
@@ -604,12 +604,24 @@ def screening_save(
         return evaluation
 
 
+def evaluate_document(
+    stored: dict[str, Any], *, ruleset_id: str, today: datetime.date, screening_id: str | None
+) -> tuple[EligibilityResult, dict[str, Any]]:
+    """A stored input document evaluated under the ruleset ``ruleset_id`` as on ``today``
+    (the day its dates are checked against): the result, and its result document as stored.
+    What a save, a re-evaluation under an amendment and a reproduction all run."""
+    parsed = exchange.parse_screening(stored, today=today, known_sites=known_site_codes())
+    evaluation = evaluate(parsed, ruleset_id)
+    result: dict[str, Any] = exchange.as_json_data(exchange.result_document(evaluation, screening_id=screening_id))
+    return evaluation, result
+
+
 def _evaluate_and_append(screening: Screening, *, by: User) -> Evaluation:
     """Evaluate the stored screening, exactly as exported, and append the evaluation."""
     stored = screening_document(screening=screening)
-    parsed = exchange.parse_screening(stored, today=timezone.localdate(), known_sites=known_site_codes())
-    evaluation = evaluate(parsed, CURRENT.id)
-    result = exchange.as_json_data(exchange.result_document(evaluation, screening_id=screening.number))
+    evaluation, result = evaluate_document(
+        stored, ruleset_id=CURRENT.id, today=timezone.localdate(), screening_id=screening.number
+    )
     screening.status = evaluation.status
     screening.failed_count = len(evaluation.failed)
     screening.missing_count = len(evaluation.missing)
