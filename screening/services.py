@@ -49,7 +49,7 @@ from screening.models import (
 )
 from screening.rules import limits, units
 from screening.rules.document import ScreeningDocument
-from screening.rules.ruleset import CURRENT, EligibilityResult, evaluate
+from screening.rules.ruleset import EligibilityResult, Ruleset, evaluate
 
 
 class StaleScreening(DomainError):
@@ -616,19 +616,36 @@ def evaluate_document(
     return evaluation, result
 
 
+def ruleset_for_evaluation(*, site: Site, today: datetime.date) -> Ruleset:
+    """The ruleset an evaluation made at ``site`` on ``today`` is made under: the one in force
+    there that day (models.SiteRuleset). Every appended evaluation and the form's live
+    preview ask here, so that the preview shows what a save at that moment would store."""
+    return selectors.ruleset_in_force(site, today)
+
+
 def _evaluate_and_append(screening: Screening, *, by: User) -> Evaluation:
-    """Evaluate the stored screening, exactly as exported, and append the evaluation."""
+    """Evaluate the stored screening, exactly as exported, under the ruleset in force at its
+    site today, and append the evaluation; the screening keeps its ruleset with its status."""
     stored = screening_document(screening=screening)
-    evaluation, result = evaluate_document(
-        stored, ruleset_id=CURRENT.id, today=timezone.localdate(), screening_id=screening.number
-    )
+    today = timezone.localdate()
+    in_force = ruleset_for_evaluation(site=screening.site, today=today)
+    evaluation, result = evaluate_document(stored, ruleset_id=in_force.id, today=today, screening_id=screening.number)
+    screening.ruleset = evaluation.ruleset
     screening.status = evaluation.status
     screening.failed_count = len(evaluation.failed)
     screening.missing_count = len(evaluation.missing)
     screening.failed_criteria = list(evaluation.failed)
     screening.missing_criteria = list(evaluation.missing)
     screening.save(
-        update_fields=["status", "failed_count", "missing_count", "failed_criteria", "missing_criteria", "updated_at"]
+        update_fields=[
+            "ruleset",
+            "status",
+            "failed_count",
+            "missing_count",
+            "failed_criteria",
+            "missing_criteria",
+            "updated_at",
+        ]
     )
     return Evaluation.objects.create(
         screening=screening,
