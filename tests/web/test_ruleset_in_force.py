@@ -255,7 +255,7 @@ def test_the_preview_of_a_stored_screening_uses_the_ruleset_a_save_would(
 
     saved = client.post(reverse("screening:detail", args=[screening.number]), data)
     assert saved.status_code == 302
-    assert screening.evaluations.order_by("-created_at", "-id").first().ruleset == expected  # type: ignore[union-attr]
+    assert screening.evaluations.order_by("-created_at", "-id")[0].ruleset == expected
 
 
 @pytest.mark.django_db
