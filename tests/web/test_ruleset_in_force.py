@@ -406,3 +406,25 @@ def test_the_log_exports_follow_the_ruleset_filter_and_name_each_screenings_rule
         (two_rulesets["igr"].number, V1),
         (two_rulesets["igr_ok"].number, V1),
     }
+
+
+@pytest.mark.django_db
+def test_a_criterion_only_an_amendment_has_is_a_list_filter(
+    client: Client,
+    monitor: User,
+    coordinator_ipc: User,
+    two_rulesets: dict[str, Screening],
+    example_document: dict[str, Any],
+) -> None:
+    with_liver_metastases = copy.deepcopy(example_document) | {"screening_id": None}
+    with_liver_metastases["disease"]["liver_metastases"] = True
+    failed = services.screening_import(raw=with_liver_metastases, by=coordinator_ipc).screening
+    assert (failed.ruleset, failed.status, failed.failed_criteria) == (TEST, "ineligible", ["EXC-13"])
+    client.force_login(monitor)
+
+    # The log's failure count of EXC-13 links to the list filtered on it: the list knows it.
+    log_page = client.get(reverse("screening:log")).content.decode()
+    listed = client.get(reverse("screening:list"), {"criterion": "EXC-13"})
+
+    assert "criterion=EXC-13" in log_page
+    assert {s.number for s in listed.context["page"]} == {failed.number}
