@@ -39,7 +39,7 @@ from screening.reasons import CRITERION_TITLES
 from screening.reporting.screening_log import LogFilter
 from screening.rules import limits, units
 from screening.rules.document import DRUGS_MAX, LABS_MAX, PREGNANCY_TESTS_MAX, TUMOUR_SAMPLES_MAX
-from screening.rules.ruleset import ALTER_V1
+from screening.rules.ruleset import RULESETS
 from screening.unit_display import display_unit
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d.%m.%Y"]
@@ -752,8 +752,23 @@ class LabProposalForms:
 # --- The screening log's filter (screening/views/screening_log.py) ---------------------
 
 
+def ruleset_choices() -> list[tuple[str, StrOrPromise]]:
+    """The rulesets to filter by: every one this installation knows (read when the form is
+    made: a ruleset registered later, as tests do, is among them)."""
+    return [("", _("All rulesets")), *((ruleset_id, ruleset_id) for ruleset_id in sorted(RULESETS))]
+
+
+def _known_criteria() -> list[str]:
+    """Every criterion id of the known rulesets, in their order (alter-v1's first)."""
+    ids: dict[str, None] = {}
+    for known in RULESETS.values():
+        ids.update(dict.fromkeys(known.ids))
+    return list(ids)
+
+
 class LogFilterForm(forms.Form):
-    """The log's filter: a site among the user's visible sites, and a range of assessment dates."""
+    """The log's filter: a site among the user's visible sites, a ruleset, and a range of
+    assessment dates."""
 
     site = forms.ModelChoiceField(
         label=_("Site"),
@@ -762,6 +777,7 @@ class LogFilterForm(forms.Form):
         to_field_name="code",
         empty_label=_("All sites"),
     )
+    ruleset = forms.ChoiceField(label=_("Ruleset"), required=False)
     date_from = forms.DateField(
         label=_("Assessed from"),
         required=False,
@@ -778,6 +794,7 @@ class LogFilterForm(forms.Form):
     def __init__(self, data: QueryDict, *, sites: QuerySet[Site]) -> None:
         super().__init__(data)
         cast("forms.ModelChoiceField[Site]", self.fields["site"]).queryset = sites.order_by("code")
+        cast(forms.ChoiceField, self.fields["ruleset"]).choices = ruleset_choices()
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -790,6 +807,7 @@ class LogFilterForm(forms.Form):
         """What the valid form asks the log to count."""
         return LogFilter(
             site=self.cleaned_data.get("site"),
+            ruleset=self.cleaned_data.get("ruleset") or None,
             date_from=self.cleaned_data.get("date_from"),
             date_to=self.cleaned_data.get("date_to"),
         )
@@ -799,6 +817,7 @@ class LogFilterForm(forms.Form):
         log_filter = self.log_filter()
         params = {
             "site": log_filter.site.code if log_filter.site is not None else None,
+            "ruleset": log_filter.ruleset,
             "date_from": log_filter.date_from.isoformat() if log_filter.date_from is not None else None,
             "date_to": log_filter.date_to.isoformat() if log_filter.date_to is not None else None,
         }
@@ -827,6 +846,22 @@ class SignForm(forms.Form):
 YES, NO = "yes", "no"
 
 
+class ReviewQueueFilterForm(forms.Form):
+    """The review queue's filter: the ruleset of the latest evaluation (an unknown one is ignored)."""
+
+    ruleset = forms.ChoiceField(label=_("Ruleset"), required=False)
+
+    def __init__(self, data: QueryDict) -> None:
+        super().__init__(data)
+        field = cast(forms.ChoiceField, self.fields["ruleset"])
+        field.choices = ruleset_choices()
+        field.widget.attrs["class"] = "form-select"
+
+    def chosen_ruleset(self) -> str | None:
+        """The ruleset asked for, or None (every ruleset)."""
+        return (self.cleaned_data.get("ruleset") or None) if self.is_valid() else None
+
+
 class ListFilterForm(forms.Form):
     """The list's filters; a value that does not clean (an unknown status) is ignored."""
 
@@ -842,6 +877,7 @@ class ListFilterForm(forms.Form):
         choices=[("", _("Any labs")), (YES, _("Labs expiring (before randomization or within 3 days)"))],
     )
     criterion = forms.ChoiceField(label=_("Failed criterion"), required=False)
+    ruleset = forms.ChoiceField(label=_("Ruleset"), required=False)
     date_from = forms.DateField(label=_("Assessed from"), required=False, input_formats=DATE_INPUT_FORMATS)
     date_to = forms.DateField(label=_("Assessed until"), required=False, input_formats=DATE_INPUT_FORMATS)
 
@@ -853,9 +889,10 @@ class ListFilterForm(forms.Form):
         ]
         cast(forms.ChoiceField, self.fields["criterion"]).choices = [
             ("", _("Any criterion")),
-            *((cid, f"{cid} {CRITERION_TITLES.get(cid, '')}".strip()) for cid in ALTER_V1.ids),
+            *((cid, f"{cid} {CRITERION_TITLES.get(cid, '')}".strip()) for cid in _known_criteria()),
         ]
-        for name in ("site", "signed", "expiring", "criterion"):
+        cast(forms.ChoiceField, self.fields["ruleset"]).choices = ruleset_choices()
+        for name in ("site", "signed", "expiring", "criterion", "ruleset"):
             self.fields[name].widget.attrs["class"] = "form-select"
 
     def value(self, name: str) -> Any:

@@ -22,7 +22,7 @@ import pgtrigger
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.fields import ArrayField
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -277,6 +277,8 @@ class Screening(models.Model):
     unable_to_comply_with_follow_up = _nullable_bool(_("unable to comply with follow-up"))
 
     # the latest evaluation, repeated for the list page
+    # Its ruleset: the one in force at the site on the day of that evaluation (SiteRuleset).
+    ruleset = models.CharField(_("ruleset"), max_length=32, default=ruleset.DEFAULT.id)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.INCOMPLETE)
     failed_count = models.PositiveSmallIntegerField(default=0)
     missing_count = models.PositiveSmallIntegerField(default=0)
@@ -393,6 +395,41 @@ class SiteDefaultUnit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.site.code} {self.test} {self.unit}"
+
+
+@pghistory.track(*_row_events())
+class SiteRuleset(models.Model):
+    """The ruleset in force at a site from a date (issue 12): a protocol amendment is approved,
+    then implemented site by site. A screening is evaluated under the ruleset in force at its
+    site on the day of the evaluation; before a site's first row, ruleset.DEFAULT (alter-v1).
+    Managed in the admin; a row is not changed once in force (stored evaluations name it)."""
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="rulesets", verbose_name=_("site"))
+    ruleset = models.CharField(_("ruleset"), max_length=32)
+    effective_from = models.DateField(_("in force from"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["site", "-effective_from"]
+        verbose_name = _("ruleset in force")
+        verbose_name_plural = _("rulesets in force")
+        constraints = [
+            models.UniqueConstraint(fields=["site", "effective_from"], name="site_ruleset_one_per_day"),
+            models.CheckConstraint(condition=~Q(ruleset=""), name="site_ruleset_given"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site.code} {self.ruleset} from {self.effective_from}"
+
+    def clean(self) -> None:
+        # Which rulesets exist is the code's (rules/ruleset.py), not the database's.
+        if self.ruleset not in ruleset.RULESETS:
+            unknown = ValidationError(
+                _("Unknown ruleset %(ruleset)s: known are %(known)s."),
+                code="unknown_ruleset",
+                params={"ruleset": self.ruleset, "known": ", ".join(sorted(ruleset.RULESETS))},
+            )
+            raise ValidationError({"ruleset": unknown})
 
 
 class _ScreeningPart(models.Model):

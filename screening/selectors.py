@@ -25,10 +25,13 @@ from screening.models import (
     Role,
     Screening,
     Site,
+    SiteRuleset,
     Status,
     User,
     verbose_name_of,
 )
+from screening.rules.ruleset import DEFAULT, Ruleset
+from screening.rules.ruleset import ruleset as ruleset_named
 
 
 def sites_visible_to(user: User) -> QuerySet[Site]:
@@ -280,3 +283,15 @@ def review_queue(user: User) -> QuerySet[Screening]:
         .annotate(latest_result=Subquery(latest.values("result_document")[:1]))
         .order_by("updated_at", "id")
     )
+
+
+def ruleset_in_force(site: Site, day: datetime.date) -> Ruleset:
+    """The ruleset in force at ``site`` on ``day``: its SiteRuleset row in force from the
+    latest date on or before ``day``; before any, the default ruleset (alter-v1)."""
+    in_force = (
+        SiteRuleset.objects.filter(site=site, effective_from__lte=day)
+        .order_by("-effective_from")
+        .values_list("ruleset", flat=True)
+        .first()
+    )
+    return ruleset_named(in_force) if in_force is not None else DEFAULT

@@ -49,7 +49,7 @@ from screening.models import (
 )
 from screening.rules import limits, units
 from screening.rules.document import ScreeningDocument
-from screening.rules.ruleset import CURRENT, evaluate
+from screening.rules.ruleset import EligibilityResult, Ruleset, evaluate
 
 
 class StaleScreening(DomainError):
@@ -604,19 +604,48 @@ def screening_save(
         return evaluation
 
 
+def evaluate_document(
+    stored: dict[str, Any], *, ruleset_id: str, today: datetime.date, screening_id: str | None
+) -> tuple[EligibilityResult, dict[str, Any]]:
+    """A stored input document evaluated under the ruleset ``ruleset_id`` as on ``today``
+    (the day its dates are checked against): the result, and its result document as stored.
+    What a save, a re-evaluation under an amendment and a reproduction all run."""
+    parsed = exchange.parse_screening(stored, today=today, known_sites=known_site_codes())
+    evaluation = evaluate(parsed, ruleset_id)
+    result: dict[str, Any] = exchange.as_json_data(exchange.result_document(evaluation, screening_id=screening_id))
+    return evaluation, result
+
+
+def ruleset_for_evaluation(*, site: Site, today: datetime.date) -> Ruleset:
+    """The ruleset an evaluation made at ``site`` on ``today`` is made under: the one in force
+    there that day (models.SiteRuleset). Every appended evaluation and the form's live
+    preview ask here, so that the preview shows what a save at that moment would store."""
+    return selectors.ruleset_in_force(site, today)
+
+
 def _evaluate_and_append(screening: Screening, *, by: User) -> Evaluation:
-    """Evaluate the stored screening, exactly as exported, and append the evaluation."""
+    """Evaluate the stored screening, exactly as exported, under the ruleset in force at its
+    site today, and append the evaluation; the screening keeps its ruleset with its status."""
     stored = screening_document(screening=screening)
-    parsed = exchange.parse_screening(stored, today=timezone.localdate(), known_sites=known_site_codes())
-    evaluation = evaluate(parsed, CURRENT.id)
-    result = exchange.as_json_data(exchange.result_document(evaluation, screening_id=screening.number))
+    today = timezone.localdate()
+    in_force = ruleset_for_evaluation(site=screening.site, today=today)
+    evaluation, result = evaluate_document(stored, ruleset_id=in_force.id, today=today, screening_id=screening.number)
+    screening.ruleset = evaluation.ruleset
     screening.status = evaluation.status
     screening.failed_count = len(evaluation.failed)
     screening.missing_count = len(evaluation.missing)
     screening.failed_criteria = list(evaluation.failed)
     screening.missing_criteria = list(evaluation.missing)
     screening.save(
-        update_fields=["status", "failed_count", "missing_count", "failed_criteria", "missing_criteria", "updated_at"]
+        update_fields=[
+            "ruleset",
+            "status",
+            "failed_count",
+            "missing_count",
+            "failed_criteria",
+            "missing_criteria",
+            "updated_at",
+        ]
     )
     return Evaluation.objects.create(
         screening=screening,

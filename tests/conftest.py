@@ -12,6 +12,9 @@ from django.utils import translation
 from pytest_django.fixtures import Settings
 
 from screening.models import Role, Site, SiteMembership, User
+from screening.rules import ruleset as ruleset_registry
+from screening.rules.ruleset import Ruleset
+from tests.rulesets import ALTER_TEST
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = REPO_ROOT.parent / "shared"
@@ -79,3 +82,10 @@ def monitor(db: Any) -> User:
 def example_document() -> dict[str, Any]:
     """The spec's eligible patient (IPC-0007), as a fresh dict."""
     return json.loads((SHARED / "examples" / "eligible-ipc-0007.json").read_text())
+
+
+@pytest.fixture
+def alter_test() -> Iterator[Ruleset]:
+    """The test ruleset (tests/rulesets.py) registered for one test, then forgotten."""
+    with ruleset_registry.registered(ALTER_TEST) as registered:
+        yield registered

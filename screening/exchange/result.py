@@ -15,7 +15,7 @@ from screening.exchange.messages import DocumentError, printable
 from screening.exchange.parse import RefusedDocument, parse_screening
 from screening.rules.document import ScreeningDocument
 from screening.rules.outcome import Outcome
-from screening.rules.ruleset import EligibilityResult, evaluate
+from screening.rules.ruleset import DEFAULT, EligibilityResult, evaluate
 
 RESULT_FORMAT: Final = "alter-screening-result/1"
 
@@ -75,12 +75,18 @@ def encode(document: ScreeningResult | dict[str, Any]) -> bytes:
 
 
 def screen(
-    raw: bytes | str, *, today: datetime.date, file: str, known_sites: Collection[str] = DEFAULT_SITE_CODES
+    raw: bytes | str,
+    *,
+    today: datetime.date,
+    file: str,
+    known_sites: Collection[str] = DEFAULT_SITE_CODES,
+    ruleset_id: str = DEFAULT.id,
 ) -> tuple[ScreeningResult | dict[str, Any], ScreeningDocument | None]:
-    """Parse and evaluate one document: its result document, and the parsed document
-    (None when refused, the result then being the refusal)."""
+    """Parse and evaluate one document under ``ruleset_id`` (the default ruleset unless said:
+    no database tells which is in force at a site): its result document, and the parsed
+    document (None when refused, the result then being the refusal)."""
     try:
         doc = parse_screening(raw, today=today, known_sites=known_sites)
     except RefusedDocument as refused:
         return refused_document(refused.errors, file=file), None
-    return result_document(evaluate(doc), screening_id=doc.screening_id), doc
+    return result_document(evaluate(doc, ruleset_id), screening_id=doc.screening_id), doc

@@ -28,7 +28,7 @@ Row = list[Any]
 EXPORT_CHUNK_ROWS: Final = 2000
 # The XLSX column widths (in characters), one per column.
 SCREENING_LOG_WIDTHS: Final = (34, 44, 12, 12, 12, 12, 12)
-SCREENINGS_WIDTHS: Final = (16, 8, 14, 14, 9, 16, 28, 70, 28, 60)
+SCREENINGS_WIDTHS: Final = (16, 8, 14, 14, 9, 16, 28, 70, 28, 60, 12)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,10 +76,11 @@ def _counts_cells(counts: Counts) -> Row:
 
 
 def screening_log_rows(screening_log: ScreeningLog) -> Iterator[Row]:
-    """The log as the page shows it: the filter, per site, per month, the screen failures."""
+    """The log as the page shows it: the filter, per site, per ruleset, per month, the screen failures."""
     log_filter = screening_log.log_filter
     yield [_("ALTER screening log")]
     yield [_("Site"), log_filter.site.code if log_filter.site is not None else _("All sites")]
+    yield [_("Ruleset"), log_filter.ruleset or _("All rulesets")]
     yield [_("Assessed from"), log_filter.date_from or ""]
     yield [_("Assessed until"), log_filter.date_to or ""]
     yield [_("Exported at"), timezone.localtime().strftime("%Y-%m-%d %H:%M")]
@@ -87,6 +88,12 @@ def screening_log_rows(screening_log: ScreeningLog) -> Iterator[Row]:
     yield _counts_header(_("Site"))
     for site_row in screening_log.by_site:
         yield [site_row.site.code, *_counts_cells(site_row.counts)]
+    yield [_("Total"), *_counts_cells(screening_log.total)]
+    yield []
+    # The rulesets the counts add up: a status under one is not a status under another.
+    yield _counts_header(_("Ruleset"))
+    for ruleset_row in screening_log.by_ruleset:
+        yield [ruleset_row.ruleset, *_counts_cells(ruleset_row.counts)]
     yield [_("Total"), *_counts_cells(screening_log.total)]
     yield []
     yield _counts_header(_("Month"))
@@ -125,6 +132,8 @@ def screenings_rows(screenings: QuerySet[Screening, dict[str, Any]]) -> Iterator
         _("Reasons for failure"),
         _("Missing criteria"),
         _("Missing data"),
+        # The latest evaluation's, which decided the status.
+        _("Ruleset"),
     ]
     yes, no = _("yes"), _("no")
     statuses = {status: str(label) for status, label in STATUS_LABELS.items()}
@@ -141,4 +150,5 @@ def screenings_rows(screenings: QuerySet[Screening, dict[str, Any]]) -> Iterator
             _reasons(entries, "fail"),
             "; ".join(row["missing_criteria"]),
             _reasons(entries, "missing"),
+            row["ruleset"],
         ]

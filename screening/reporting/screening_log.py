@@ -53,9 +53,11 @@ _MAX_CHAIN: Final = 1000
 
 @dataclass(frozen=True, slots=True)
 class LogFilter:
-    """What the log counts: one site (None: every visible site) and a range of assessment dates."""
+    """What the log counts: one site (None: every visible site), one ruleset (None: every
+    ruleset, the log then says which it added up) and a range of assessment dates."""
 
     site: Site | None = None
+    ruleset: str | None = None
     date_from: datetime.date | None = None
     date_to: datetime.date | None = None
 
@@ -87,6 +89,15 @@ class SiteRow:
 
 
 @dataclass(frozen=True, slots=True)
+class RulesetRow:
+    """The screenings whose latest evaluation was made under ``ruleset`` (their status is that
+    ruleset's: a status under alter-v1 and one under an amendment are not the same count)."""
+
+    ruleset: str
+    counts: Counts
+
+
+@dataclass(frozen=True, slots=True)
 class MonthRow:
     month: datetime.date  # the first day of the month
     counts: Counts
@@ -107,6 +118,13 @@ class ScreeningLog:
     by_site: list[SiteRow] = field(default_factory=list)
     by_month: list[MonthRow] = field(default_factory=list)
     failures: list[FailureRow] = field(default_factory=list)
+    # The rulesets of the screenings counted, in id order (one row each, even when filtered).
+    by_ruleset: list[RulesetRow] = field(default_factory=list)
+
+    @property
+    def rulesets(self) -> list[str]:
+        """The rulesets whose statuses the counts add up."""
+        return [row.ruleset for row in self.by_ruleset]
 
 
 class PatientRoot(Func):
@@ -191,6 +209,8 @@ def log_screenings(*, user: User, log_filter: LogFilter) -> QuerySet[Screening]:
     screenings = selectors.screenings_visible_to(user)
     if log_filter.site is not None:
         screenings = screenings.filter(site=log_filter.site)
+    if log_filter.ruleset is not None:
+        screenings = screenings.filter(ruleset=log_filter.ruleset)
     if log_filter.date_from is not None:
         screenings = screenings.filter(assessment_date__gte=log_filter.date_from)
     if log_filter.date_to is not None:
@@ -232,7 +252,7 @@ def screening_log(*, user: User, log_filter: LogFilter) -> ScreeningLog:
     """The screening log of what ``user`` may see, within ``log_filter``.
 
     Queries: the visible sites (and, for a user of some sites, their ids), then in one
-    transaction without JIT: per site, overall, per month, and per failed criterion.
+    transaction without JIT: per site, per ruleset, overall, per month, and per failed criterion.
     """
     sites = selectors.sites_visible_to(user)
     if log_filter.site is not None:
@@ -242,6 +262,7 @@ def screening_log(*, user: User, log_filter: LogFilter) -> ScreeningLog:
     with transaction.atomic():
         _without_jit()
         per_site = {row["site"]: _counts(row) for row in screenings.values("site").annotate(**_aggregates())}
+        per_ruleset = {row["ruleset"]: _counts(row) for row in screenings.values("ruleset").annotate(**_aggregates())}
         total = _counts(screenings.aggregate(**_aggregates(failed_patients=True)))
         per_month = {
             row["month"]: _counts(row)
@@ -267,6 +288,7 @@ def screening_log(*, user: User, log_filter: LogFilter) -> ScreeningLog:
         total=total,
         by_site=[SiteRow(site, per_site.get(site.pk, Counts())) for site in sites_list],
         by_month=by_month,
+        by_ruleset=[RulesetRow(ruleset, counts) for ruleset, counts in sorted(per_ruleset.items())],
         failures=[
             FailureRow(
                 criterion=row["criterion"],
@@ -311,6 +333,7 @@ def screenings_for_export(*, user: User, log_filter: LogFilter) -> QuerySet[Scre
             "failed_criteria",
             "missing_criteria",
             "entries",
+            "ruleset",
         )
     )
 

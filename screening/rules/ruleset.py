@@ -8,8 +8,9 @@ stored evaluation can be reproduced with the ruleset id it records.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -153,10 +154,48 @@ ALTER_V1: Final = Ruleset(
     valid_until=valid_until_v1,
 )
 
-RULESETS: Final = {ALTER_V1.id: ALTER_V1}
-CURRENT: Final = ALTER_V1
+# The rulesets this installation knows, by id. The application ships alter-v1 only; a
+# protocol amendment adds its ruleset here (never changing an earlier one), and tests
+# register theirs for the duration of a test (:func:`registered`).
+RULESETS: Final[dict[str, Ruleset]] = {ALTER_V1.id: ALTER_V1}
+# In force at a site that records no ruleset (models.SiteRuleset), and for the `screen` command.
+DEFAULT: Final = ALTER_V1
+CURRENT: Final = DEFAULT  # (the name used before rulesets were chosen per site)
 
 
-def evaluate(doc: ScreeningDocument, ruleset: str = CURRENT.id) -> EligibilityResult:
-    """Evaluate a validated document under ``ruleset`` (the current one by default)."""
-    return RULESETS[ruleset].evaluate(doc)
+class UnknownRuleset(KeyError):
+    """A ruleset id that this installation does not know (a typo, or a ruleset not shipped)."""
+
+
+def ruleset(ruleset_id: str) -> Ruleset:
+    """The registered ruleset ``ruleset_id``."""
+    try:
+        return RULESETS[ruleset_id]
+    except KeyError:
+        raise UnknownRuleset(ruleset_id) from None
+
+
+def register(new: Ruleset) -> None:
+    """Make ``new`` known by its id. An id names one ruleset forever: registering another
+    ruleset under a known id is refused (stored evaluations name it)."""
+    known = RULESETS.get(new.id)
+    if known is not None and known is not new:
+        raise ValueError(f"ruleset {new.id!r} is already registered as another ruleset")
+    RULESETS[new.id] = new
+
+
+@contextlib.contextmanager
+def registered(new: Ruleset) -> Iterator[Ruleset]:
+    """``new`` registered for the duration of a ``with`` block (tests), then forgotten."""
+    already = new.id in RULESETS
+    register(new)
+    try:
+        yield new
+    finally:
+        if not already:
+            del RULESETS[new.id]
+
+
+def evaluate(doc: ScreeningDocument, ruleset_id: str = DEFAULT.id) -> EligibilityResult:
+    """Evaluate a validated document under the ruleset ``ruleset_id`` (the default one unless said)."""
+    return ruleset(ruleset_id).evaluate(doc)

@@ -1,7 +1,10 @@
 """The investigator's review queue: decided, unsigned screenings of their sites, each
-with the reasons it failed and a link to the row each reason read."""
+with the reasons it failed and a link to the row each reason read, and the ruleset its
+latest evaluation was made under (filterable: an amendment's screenings apart)."""
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -9,6 +12,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from screening import selectors
+from screening.forms import ReviewQueueFilterForm
 from screening.http import AuthenticatedHttpRequest
 from screening.panel import stored_anchor
 from screening.reasons import localized_reason, row_used
@@ -17,7 +21,11 @@ from screening.views.permissions import investigator_of
 
 def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = investigator_of(request)
-    page = Paginator(selectors.review_queue(user), 50).get_page(request.GET.get("page"))
+    form = ReviewQueueFilterForm(request.GET)
+    queue = selectors.review_queue(user)
+    if (ruleset := form.chosen_ruleset()) is not None:
+        queue = queue.filter(ruleset=ruleset)
+    page = Paginator(queue, 50).get_page(request.GET.get("page"))
     for screening in page:
         criteria = (screening.latest_result or {}).get("criteria", [])  # type: ignore[attr-defined]  # the queue's annotation
         url = reverse("screening:detail", kwargs={"number": screening.number})
@@ -32,4 +40,8 @@ def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
             for c in criteria
             if c["outcome"] == "fail"
         ]
-    return render(request, "screening/review_queue.html", {"page": page})
+    return render(
+        request,
+        "screening/review_queue.html",
+        {"page": page, "filter": form, "extra_query": "&" + urlencode({"ruleset": ruleset}) if ruleset else ""},
+    )

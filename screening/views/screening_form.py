@@ -30,7 +30,7 @@ from screening.models import Evaluation, LabResultSource, Role, Screening, Site,
 from screening.panel import panel_context, stored_panel
 from screening.rules import units
 from screening.rules.document import ScreeningDocument
-from screening.rules.ruleset import evaluate
+from screening.rules.ruleset import DEFAULT, evaluate
 
 
 def _entry_site(request: AuthenticatedHttpRequest) -> Site | None:
@@ -318,9 +318,11 @@ def screening_detail(request: AuthenticatedHttpRequest, number: str) -> HttpResp
 @require_POST
 def screening_evaluate(request: AuthenticatedHttpRequest, number: str | None = None) -> HttpResponse:
     """The evaluation panel for the form as typed so far; stores nothing."""
+    site: Site | None
     if number is not None:
         screening = selectors.screening_visible_to(request.user, number)
-        site_code = screening.site.code
+        site = screening.site
+        site_code = site.code
     else:
         site = _entry_site(request)
         site_code = site.code if site is not None else next(iter(services.known_site_codes()), "IPC")
@@ -328,7 +330,11 @@ def screening_evaluate(request: AuthenticatedHttpRequest, number: str | None = N
     document = _validated(entry, site_code=site_code, number=number)
     if document is None:
         return render(request, "screening/_panel.html", {**panel_context(None, preview=True), "entry": entry})
-    result = exchange.as_json_data(exchange.result_document(evaluate(document), screening_id=number))
+    # The ruleset a save at this moment would evaluate under: the one in force at the site
+    # today (no site chosen yet: the default one, as at a site without an amendment).
+    today = timezone.localdate()
+    in_force = DEFAULT if site is None else services.ruleset_for_evaluation(site=site, today=today)
+    result = exchange.as_json_data(exchange.result_document(evaluate(document, in_force.id), screening_id=number))
     return render(
         request, "screening/_panel.html", {**panel_context(result, preview=True, entry=entry), "entry": entry}
     )

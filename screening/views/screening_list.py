@@ -1,8 +1,9 @@
 """The screening list: every screening of the user's sites, newest change first.
 
 Filters: number or initials, status, site (for a user of several sites), signed or not,
-labs expiring (screening/expiry.py), a failed criterion and a range of assessment dates
-(the screening log's failure counts link here with the log's filter).
+labs expiring (screening/expiry.py), a failed criterion, the ruleset of the latest
+evaluation and a range of assessment dates (the screening log's failure counts link here
+with the log's filter).
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ def _filtered(screenings: QuerySet[_Listed], form: ListFilterForm, *, today: dat
         screenings = screenings.filter(locked=signed == YES)
     if form.value("expiring") == YES:
         screenings = screenings.filter(expiry.expiring_q(today=today))
+    if (ruleset := form.value("ruleset")) is not None:
+        # The ruleset of the latest evaluation, which decided the status shown.
+        screenings = screenings.filter(ruleset=ruleset)
     if (criterion := form.value("criterion")) is not None:
         # The criteria the latest evaluation failed, as the log counts them.
         screenings = screenings.filter(failed_criteria__contains=[criterion])
@@ -49,7 +53,7 @@ def _filtered(screenings: QuerySet[_Listed], form: ListFilterForm, *, today: dat
 def _extra_query(form: ListFilterForm) -> str:
     """The filters other than status and search, for the page links ("" or "&site=IPC...")."""
     params = {}
-    for name in ("site", "signed", "expiring", "criterion", "date_from", "date_to"):
+    for name in ("site", "signed", "expiring", "criterion", "ruleset", "date_from", "date_to"):
         value = form.value(name)
         if value is not None:
             params[name] = value.isoformat() if isinstance(value, datetime.date) else value
@@ -67,6 +71,7 @@ def screening_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "initials",
             "assessment_date",
             "planned_randomization_date",
+            "ruleset",
             "status",
             "failed_count",
             "missing_count",

@@ -61,7 +61,7 @@ def test_csv_separator_follows_the_language_unless_asked(
     assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 byte-order mark
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=delimiter))
     if name == "log_screenings_csv":
-        assert len(rows) == 8 and all(len(row) == 10 for row in rows), rows[:2]
+        assert len(rows) == 8 and all(len(row) == 11 for row in rows), rows[:2]
         assert {row[1] for row in rows[1:]} == {"IPC", "IGR"}
     else:
         # The per-site table: a first column and six counts, split where the separator is.
@@ -113,8 +113,8 @@ def test_screenings_xlsx_has_widths_a_frozen_header_and_a_filter(
     sheet = _sheet(client.get(reverse("screening:log_screenings_xlsx")))
 
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:J8"  # the header and the 7 screenings
-    widths = [sheet.column_dimensions[letter].width for letter in "ABCDEFGHIJ"]
+    assert sheet.auto_filter.ref == "A1:K8"  # the header and the 7 screenings
+    widths = [sheet.column_dimensions[letter].width for letter in "ABCDEFGHIJK"]
     assert widths == list(exports.SCREENINGS_WIDTHS)
     assert sheet["E1"].value == "Signed" and sheet["A1"].value == "Screening number"
 

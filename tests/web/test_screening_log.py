@@ -294,10 +294,10 @@ def test_log_queries_do_not_grow_with_screenings(
 
     # 1. the session  2. the user  3. the user's sites (the rows of the log)
     # 4. the ids of the user's sites (screenings_visible_to)  5. SAVEPOINT  6. SET LOCAL jit = off
-    # 7. per site  8. overall  9. per month  10. per failed criterion  11. RELEASE SAVEPOINT
-    # 12. the user's sites again (the filter's choices, when the form is rendered)
-    # 13.-15. the session's sliding expiry saved (SAVEPOINT, UPDATE, RELEASE SAVEPOINT)
-    with django_assert_num_queries(15):
+    # 7. per site  8. per ruleset  9. overall  10. per month  11. per failed criterion
+    # 12. RELEASE SAVEPOINT  13. the user's sites again (the filter's choices, when the form
+    # is rendered)  14.-16. the session's sliding expiry saved (SAVEPOINT, UPDATE, RELEASE SAVEPOINT)
+    with django_assert_num_queries(16):
         response = client.get(reverse("screening:log"))
 
     assert _row(_log(response).total) == IPC_COUNTS
@@ -527,6 +527,7 @@ SCREENINGS_HEADER: Final = [
     "Reasons for failure",
     "Missing criteria",
     "Missing data",
+    "Ruleset",
 ]
 
 
@@ -546,6 +547,7 @@ def _check_screening_rows(rows: list[list[Any]], screenings: dict[str, Screening
         assert (row[5] or "") == (s.rescreening_of.number if s.rescreening_of else "")
         assert (row[6] or "") == "; ".join(s.failed_criteria)
         assert (row[8] or "") == "; ".join(s.missing_criteria)
+        assert row[10] == s.ruleset == "alter-v1"
     if "b" in by_name:
         b = by_name["b"]
         assert b[7].startswith("INC-07-PLT: Platelets 50,000/mm³ (50 G/L on 2026-03-10) < 100,000")

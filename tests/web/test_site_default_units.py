@@ -120,6 +120,11 @@ def _admin_site_post(site: Site | None, rows: list[tuple[str, str]]) -> dict[str
         "default_units-INITIAL_FORMS": str(len(existing)),
         "default_units-MIN_NUM_FORMS": "0",
         "default_units-MAX_NUM_FORMS": "1000",
+        # The rulesets inline (tests/web/test_site_rulesets.py), posted unchanged: none here.
+        "rulesets-TOTAL_FORMS": "0",
+        "rulesets-INITIAL_FORMS": "0",
+        "rulesets-MIN_NUM_FORMS": "0",
+        "rulesets-MAX_NUM_FORMS": "1000",
     }
     for i, row in enumerate(existing):
         data.update(

@@ -20,6 +20,7 @@ from django.utils import timezone
 from screening import exchange, selectors, services
 from screening.errors import DomainError
 from screening.models import User
+from screening.rules.ruleset import DEFAULT, RULESETS
 
 
 class Command(BaseCommand):
@@ -41,6 +42,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--user", metavar="USERNAME", help="who saves (recorded in the audit trail)")
         parser.add_argument(
+            "--ruleset",
+            metavar="ID",
+            help=f"evaluate under this ruleset (default {DEFAULT.id}; known: {', '.join(sorted(RULESETS))}); "
+            "not with --save, which evaluates under the ruleset in force at the document's site today",
+        )
+        parser.add_argument(
             "--reason",
             default="",
             metavar="TEXT",
@@ -60,10 +67,12 @@ class Command(BaseCommand):
         files: list[str],
         save: bool,
         user: str | None,
+        ruleset: str | None,
         reason: str,
         confirm_identity_correction: bool,
         **options: Any,
     ) -> None:
+        ruleset_id = _ruleset_asked(ruleset, save=save)
         saver = _saving_user(user) if save else None
         today = timezone.localdate()
         # Bytes straight to the terminal or pipe when there is one (much faster for large
@@ -82,7 +91,7 @@ class Command(BaseCommand):
                         raw, by=saver, file=name, reason=reason, identity_confirmed=confirm_identity_correction
                     )
                 else:
-                    result, doc = exchange.screen(raw, today=today, file=name)
+                    result, doc = exchange.screen(raw, today=today, file=name, ruleset_id=ruleset_id)
             # Spec: every document gets its answer. A failure of this program on one document
             # (a bug: exchange refuses whatever it is given) is shown, with its traceback on
             # standard error, as that document's refusal; the others are still answered.
@@ -111,6 +120,20 @@ class Command(BaseCommand):
         if refused:
             # CommandError with returncode prints its message on stderr and exits 2.
             raise CommandError(f"{refused} document(s) refused", returncode=2)
+
+
+def _ruleset_asked(ruleset_id: str | None, *, save: bool) -> str:
+    """The ruleset to evaluate under: ``--ruleset``, else the default one."""
+    if ruleset_id is None:
+        return DEFAULT.id
+    if save:
+        raise CommandError(
+            "--ruleset cannot be given with --save: a save is evaluated under the ruleset in force "
+            "at the document's site today"
+        )
+    if ruleset_id not in RULESETS:
+        raise CommandError(f"unknown ruleset {ruleset_id!r}; known: {', '.join(sorted(RULESETS))}")
+    return ruleset_id
 
 
 def _saving_user(username: str | None) -> User:
