@@ -278,7 +278,9 @@ class Screening(models.Model):
 
     # the latest evaluation, repeated for the list page
     # Its ruleset: the one in force at the site on the day of that evaluation (SiteRuleset).
-    ruleset = models.CharField(_("ruleset"), max_length=32, default=ruleset.DEFAULT.id)
+    # (Also the database's default: a row inserted by code older than this column, during a
+    # deployment or by a benchmark's reference tree, gets the only ruleset that code knew.)
+    ruleset = models.CharField(_("ruleset"), max_length=32, default=ruleset.DEFAULT.id, db_default=ruleset.DEFAULT.id)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.INCOMPLETE)
     failed_count = models.PositiveSmallIntegerField(default=0)
     missing_count = models.PositiveSmallIntegerField(default=0)
