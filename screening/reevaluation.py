@@ -137,9 +137,12 @@ def latest_evaluations(site: Site | None = None) -> QuerySet[Evaluation, tuple[i
     )
 
 
-def changes(*, ruleset_id: str, today: datetime.date, site: Site | None = None) -> Iterator[Change]:
-    """Every screening (of ``site``) that re-evaluation under ``ruleset_id`` changes, streamed:
-    the latest evaluations are read :data:`CHUNK_SIZE` at a time, never all at once."""
+def changes_with_latest(
+    *, ruleset_id: str, today: datetime.date, site: Site | None = None
+) -> Iterator[tuple[Change, dict[str, Any]]]:
+    """Every screening (of ``site``) that re-evaluation under ``ruleset_id`` changes, with its
+    latest result document, streamed: the latest evaluations are read :data:`CHUNK_SIZE` at a
+    time, never all at once."""
     known_sites = services.known_site_codes()
     for pk, number, code, input_document, result in latest_evaluations(site).iterator(chunk_size=CHUNK_SIZE):
         change = reevaluated(
@@ -153,18 +156,24 @@ def changes(*, ruleset_id: str, today: datetime.date, site: Site | None = None) 
             known_sites=known_sites,
         )
         if change is not None:
-            yield change
+            yield change, result
+
+
+def changes(*, ruleset_id: str, today: datetime.date, site: Site | None = None) -> Iterator[Change]:
+    """Every screening (of ``site``) that re-evaluation under ``ruleset_id`` changes, streamed."""
+    for change, _latest in changes_with_latest(ruleset_id=ruleset_id, today=today, site=site):
+        yield change
 
 
 def screening_reevaluate(
     *, change: Change, ruleset_id: str, today: datetime.date, by: User, reason: str
 ) -> tuple[Evaluation, Change] | None:
     """Append the evaluation of ``change`` to its screening, and say which change it applied
-    (None when, re-read under lock, the screening no longer changes): the latest evaluation's input document with the new
-    result, by ``by``; the screening's status, counts and ruleset follow it. Its version is
-    not bumped (its data did not change) and a signed screening stays locked: its signature
-    stays with the evaluation it signed. The history context records ``by``, ``reason`` and
-    the ruleset.
+    (None when, re-read under lock, the screening no longer changes): the latest
+    evaluation's input document with the new result, by ``by``; the screening's status,
+    counts and ruleset follow it. Its version is not bumped (its data did not change) and a
+    signed screening stays locked: its signature stays with the evaluation it signed. The
+    history context records ``by``, ``reason`` and the ruleset.
 
     When someone saved since ``change`` was computed, the screening's new latest evaluation
     is re-evaluated instead."""
@@ -191,6 +200,16 @@ def screening_reevaluate(
                 return None
             change = newer
         result = change.result_document
+        # The evaluation first: a locked screening's status may only follow its latest
+        # evaluation, appended since its signature (migration 0014's guard).
+        evaluation = Evaluation.objects.create(
+            screening=screening,
+            ruleset=ruleset_id,
+            input_document=latest.input_document,
+            result_document=result,
+            status=result["status"],
+            created_by=by,
+        )
         screening.ruleset = ruleset_id
         screening.status = result["status"]
         screening.failed_criteria = list(result["failed"])
@@ -210,14 +229,6 @@ def screening_reevaluate(
                 "updated_by",
             ]
         )
-        evaluation = Evaluation.objects.create(
-            screening=screening,
-            ruleset=ruleset_id,
-            input_document=latest.input_document,
-            result_document=result,
-            status=result["status"],
-            created_by=by,
-        )
         return evaluation, change
 
 
@@ -232,6 +243,8 @@ class Applied:
     evaluation_id: int
     diff: Diff
     data_changed: bool
+    before_document: dict[str, Any]
+    after_document: dict[str, Any]
 
 
 def applied(*, ruleset_id: str, sites: QuerySet[Site]) -> Iterator[Applied]:
@@ -246,4 +259,6 @@ def applied(*, ruleset_id: str, sites: QuerySet[Site]) -> Iterator[Applied]:
                 evaluation_id=row.evaluation_id,
                 diff=diff,
                 data_changed=row.input_document != row.previous_input_document,
+                before_document=row.previous_result_document,
+                after_document=row.result_document,
             )

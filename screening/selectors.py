@@ -285,15 +285,12 @@ def outcome_changed_since_signature(screening: Screening) -> Evaluation | None:
     outcome changed since the signature"."""
     if not screening.locked:
         return None
-    return (
-        screening.evaluations.order_by("-created_at", "-id")[:1]
-        .annotate(
-            signed=Exists(Signature.objects.filter(evaluation=OuterRef("pk"))),
-            reviewed=Exists(OutcomeChangeReview.objects.filter(evaluation=OuterRef("pk"))),
-        )
-        .filter(signed=False, reviewed=False)
-        .first()
-    )
+    latest = screening.evaluations.order_by("-created_at", "-id").values("pk")[:1]
+    return Evaluation.objects.filter(
+        ~Exists(Signature.objects.filter(evaluation=OuterRef("pk"))),
+        ~Exists(OutcomeChangeReview.objects.filter(evaluation=OuterRef("pk"))),
+        pk=Subquery(latest),
+    ).first()
 
 
 def review_queue(user: User) -> QuerySet[Screening]:
@@ -335,9 +332,11 @@ def reevaluations_under(ruleset_id: str, *, sites: QuerySet[Site]) -> Iterator[R
     """For each screening of ``sites``, its first evaluation under ``ruleset_id`` that follows
     one under another ruleset, with that one: how the amendment was applied to it. In
     screening number order, streamed."""
-    previous = Evaluation.objects.filter(screening=OuterRef("screening")).filter(
-        Q(created_at__lt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("pk"))
-    ).order_by("-created_at", "-id")
+    previous = (
+        Evaluation.objects.filter(screening=OuterRef("screening"))
+        .filter(Q(created_at__lt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("pk")))
+        .order_by("-created_at", "-id")
+    )
     rows = (
         Evaluation.objects.filter(ruleset=ruleset_id, screening__site__in=sites)
         .annotate(

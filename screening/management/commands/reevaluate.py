@@ -54,11 +54,15 @@ class Command(BaseCommand):
         reason = (options["reason"] or "").strip()
         if not options["apply"]:
             if options["user"] is not None or options["reason"] is not None:
-                raise CommandError("--user and --reason go with --apply (a dry run records nothing)", returncode=USAGE_ERROR)
+                raise CommandError(
+                    "--user and --reason go with --apply (a dry run records nothing)", returncode=USAGE_ERROR
+                )
             self._run(ruleset_id=ruleset_id, site=site, by=None, reason="")
             return
         if not options["user"] or not reason:
-            raise CommandError("--apply needs --user NAME and --reason TEXT (both are recorded)", returncode=USAGE_ERROR)
+            raise CommandError(
+                "--apply needs --user NAME and --reason TEXT (both are recorded)", returncode=USAGE_ERROR
+            )
         by = User.objects.filter(username=options["user"], is_active=True).first()
         if by is None:
             raise CommandError(f"no active user {options['user']!r}", returncode=USAGE_ERROR)
@@ -70,15 +74,17 @@ class Command(BaseCommand):
         today = timezone.localdate()
         changed = signed = 0
         for change in reevaluation.changes(ruleset_id=ruleset_id, today=today, site=site):
+            shown = change
             if by is not None:
                 done = reevaluation.screening_reevaluate(
                     change=change, ruleset_id=ruleset_id, today=today, by=by, reason=reason
                 )
                 if done is None:
                     continue  # saved meanwhile, and no longer changes
-                evaluation, change = done
+                # What was applied (recomputed when the screening was saved meanwhile).
+                evaluation, shown = done
                 signed += evaluation.screening.locked
-            self.stdout.write(json.dumps(change.as_json(), ensure_ascii=False))
+            self.stdout.write(json.dumps(shown.as_json(), ensure_ascii=False))
             changed += 1
         if by is None:
             self.stderr.write(f"{changed} screening(s) would change under {ruleset_id}; nothing was stored.")
