@@ -323,11 +323,33 @@ def test_apply_keeps_the_signature_with_the_evaluation_it_signed_and_flags(
     assert "Outcome changed since signature" in text(page)
     detail = client.get(reverse("screening:detail", args=["IPC-0004"])).content.decode()
     assert 'data-testid="outcome-changed"' in detail
-    assert "re-evaluated under alter-test, the screening is now ineligible" in text(detail)
+    assert "re-evaluated under alter-test, status now ineligible" in text(detail)
     assert (
         'data-testid="outcome-changed"'
         not in client.get(reverse("screening:detail", args=["IPC-0001"])).content.decode()
     )
+
+
+@pytest.mark.django_db
+def test_the_database_lets_a_locked_status_follow_only_an_evaluation_appended_since_the_signature(
+    amendment_set: dict[str, Screening],
+) -> None:
+    signed = amendment_set["IPC-0004"]
+    locked = Screening.objects.filter(pk=signed.pk)
+
+    # Signed and not re-evaluated: its latest evaluation is the signed one.
+    with pytest.raises(DatabaseError, match="its status follows only an evaluation appended since its signature"):
+        with transaction.atomic():
+            locked.update(status="ineligible", failed_count=1, failed_criteria=["EXC-13"])
+
+    _reevaluate("--apply", "--user", "monitor", "--reason", REASON)
+
+    # Re-evaluated: its summary repeats the new evaluation, and nothing else may move.
+    with pytest.raises(DatabaseError, match="its status follows only"), transaction.atomic():
+        locked.update(status="eligible", failed_count=0, failed_criteria=[])
+    with pytest.raises(DatabaseError, match="an investigator must unlock it"), transaction.atomic():
+        locked.update(ecog=2)
+    assert locked.values_list("status", "ecog").get() == ("ineligible", 1)
 
 
 @pytest.mark.django_db
@@ -377,7 +399,7 @@ def test_flag_ends_when_the_investigator_signs_the_new_evaluation(
     assert 'data-testid="outcome-review-form"' in content
     assert [row["id"] for row in page.context["outcome_change"]["rows"]] == ["EXC-13"]
     assert (
-        "The signed evaluation (alter-v1) was eligible; re-evaluated under alter-test, the screening is ineligible."
+        "Signed evaluation (alter-v1): eligible. Re-evaluated under alter-test: ineligible."
         in text(content)
     )
     assert page.context["form"]["evaluation"].value() == latest.pk
