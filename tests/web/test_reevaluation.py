@@ -398,10 +398,7 @@ def test_flag_ends_when_the_investigator_signs_the_new_evaluation(
     assert 'data-testid="outcome-changed"' in content and 'data-testid="sign-form"' in content
     assert 'data-testid="outcome-review-form"' in content
     assert [row["id"] for row in page.context["outcome_change"]["rows"]] == ["EXC-13"]
-    assert (
-        "Signed evaluation (alter-v1): eligible. Re-evaluated under alter-test: ineligible."
-        in text(content)
-    )
+    assert "Signed evaluation (alter-v1): eligible. Re-evaluated under alter-test: ineligible." in text(content)
     assert page.context["form"]["evaluation"].value() == latest.pk
 
     response = client.post(
