@@ -257,7 +257,7 @@ def test_unknown_ruleset_exits_2(amendment_set: dict[str, Screening]) -> None:
 
 @pytest.mark.django_db
 def test_apply_appends_an_evaluation_to_each_changed_screening(
-    amendment_set: dict[str, Screening], monitor: User
+    amendment_set: dict[str, Screening], monitor: User, client: Client
 ) -> None:
     earlier = {n: (s.version, s.locked, s.evaluations.get().pk) for n, s in amendment_set.items() if n != "IGR-0001"}
     igr_evaluations = list(amendment_set["IGR-0001"].evaluations.values_list("pk", flat=True))
@@ -289,6 +289,10 @@ def test_apply_appends_an_evaluation_to_each_changed_screening(
         }
         assert (event.ruleset, event.status, event.version) == (RULESET, line["after"]["status"], screening.version)
     assert list(amendment_set["IGR-0001"].evaluations.values_list("pk", flat=True)) == igr_evaluations
+    # The screening's history shows the change of ruleset with its reason, by its author.
+    client.force_login(monitor)
+    history = text(client.get(reverse("screening:history", args=["IPC-0001"])).content.decode())
+    assert REASON in history and "alter-test" in history
     # Applied, nothing changes any more.
     assert _reevaluate()[0] == []
 
