@@ -842,6 +842,31 @@ class SignForm(forms.Form):
     evaluation = forms.IntegerField(widget=forms.HiddenInput)
 
 
+class OutcomeChangeReviewForm(forms.Form):
+    """Why the investigator does not sign the evaluation a re-evaluation appended after their
+    signature, and the evaluation the page showed (a newer one is not reviewed blind)."""
+
+    reason = forms.CharField(
+        label=_("Reason for not signing the new evaluation"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+    )
+    evaluation = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class AmendmentImpactForm(forms.Form):
+    """The amendment page's choice: a registered ruleset, and one of the user's sites (or all of them)."""
+
+    ruleset = forms.ChoiceField(label=_("Ruleset"))
+    site = forms.ChoiceField(label=_("Site"), required=False)
+
+    def __init__(self, *args: Any, rulesets: list[str], sites: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["ruleset"]).choices = [(r, r) for r in rulesets]
+        all_sites = ("", _("All my sites"))
+        cast(forms.ChoiceField, self.fields["site"]).choices = [all_sites, *((code, code) for code in sites)]
+
+
 # The list's yes/no filters, in its query string.
 YES, NO = "yes", "no"
 

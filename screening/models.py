@@ -744,6 +744,31 @@ class Unlock(models.Model):
         return f"{self.screening} unlocked by {self.unlocked_by} at {self.unlocked_at:%Y-%m-%d %H:%M}"
 
 
+class OutcomeChangeReview(models.Model):
+    """An investigator's written reason for not re-signing a signed screening whose outcome
+    changed since its signature (a re-evaluation under a protocol amendment appended
+    ``evaluation``, which nobody signed). It ends the review queue's "outcome changed since
+    signature" flag for that evaluation, as a new signature of it would; never changed or
+    deleted."""
+
+    screening = models.ForeignKey(Screening, on_delete=models.PROTECT, related_name="outcome_change_reviews")
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.PROTECT, related_name="outcome_change_reviews")
+    reason = models.TextField(_("reason for not signing again"))
+    reviewed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-reviewed_at", "-id"]
+        verbose_name = _("review of an outcome changed since signature")
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="outcome_change_review_reason_given")]
+        triggers = [
+            pgtrigger.Protect(name="outcome_change_review_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.screening} outcome change reviewed by {self.reviewed_by} at {self.reviewed_at:%Y-%m-%d %H:%M}"
+
+
 class ChecklistPrint(models.Model):
     """A download of a screening's eligibility checklist (PDF): who printed which evaluation, when.
 

@@ -320,3 +320,34 @@ def stored_panel(
             _STORED_PANELS.clear()
         _STORED_PANELS[key] = html
     return {"panel_html": html, "lab_row_marks": lab_row_marks(result, entry, _form_rows(entry, preview=False))}
+
+
+def _side(criterion: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if criterion is None:
+        return None
+    return {
+        "outcome": criterion["outcome"],
+        "outcome_label": OUTCOME_LABELS.get(criterion["outcome"], criterion["outcome"]),
+        "badge": OUTCOME_BADGES.get(criterion["outcome"], "secondary"),
+        "reason": localized_reason(criterion),
+    }
+
+
+def change_rows(before: dict[str, Any], after: dict[str, Any], changed: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The criteria ``changed`` between two result documents (a re-evaluation's diff), each with
+    its outcome and reason in each (None where that result's ruleset has no such criterion)."""
+    old = {c["id"]: c for c in before["criteria"]}
+    new = {c["id"]: c for c in after["criteria"]}
+    return [
+        {
+            "id": cid,
+            "title": CRITERION_TITLES.get(cid, cid),
+            "before": _side(old.get(cid)),
+            "after": _side(new.get(cid)),
+        }
+        for cid in changed
+    ]
+
+
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))

@@ -7,10 +7,11 @@ site's screening is simply not found (404): its existence does not leak.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias, TypedDict
 
 from django.apps import apps
-from django.db.models import JSONField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import BooleanField, Exists, ExpressionWrapper, JSONField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils.text import capfirst
@@ -22,8 +23,10 @@ from screening.models import (
     Evaluation,
     LabResult,
     LabResultSource,
+    OutcomeChangeReview,
     Role,
     Screening,
+    Signature,
     Site,
     SiteRuleset,
     Status,
@@ -271,18 +274,95 @@ def judgment_answers(screening: Screening, *, evaluation: Evaluation | None = No
     return answers
 
 
+def outcome_changed_since_signature(screening: Screening) -> Evaluation | None:
+    """The latest evaluation of a signed (locked) screening when nobody signed it and no
+    investigator recorded why not (:class:`OutcomeChangeReview`): a re-evaluation under a
+    protocol amendment appended it after the signature. None otherwise (one query when
+    locked, none when not).
+
+    A locked screening takes no save; its latest evaluation is the signed one unless a
+    re-evaluation appended another, so "the latest evaluation has no signature" is "the
+    outcome changed since the signature"."""
+    if not screening.locked:
+        return None
+    latest = screening.evaluations.order_by("-created_at", "-id").values("pk")[:1]
+    return Evaluation.objects.filter(
+        ~Exists(Signature.objects.filter(evaluation=OuterRef("pk"))),
+        ~Exists(OutcomeChangeReview.objects.filter(evaluation=OuterRef("pk"))),
+        pk=Subquery(latest),
+    ).first()
+
+
 def review_queue(user: User) -> QuerySet[Screening]:
     """Decided (eligible or ineligible), unsigned screenings of the investigator's sites,
-    oldest first, each with its latest result document."""
+    each with its latest result document; and their signed screenings whose outcome
+    changed since the signature (``outcome_changed``, whatever the status: see
+    :func:`outcome_changed_since_signature`), those first; then oldest first."""
     latest = Evaluation.objects.filter(screening=OuterRef("pk")).order_by("-created_at", "-id")
+    unreviewed_change = (
+        Q(locked=True)
+        & ~Exists(Signature.objects.filter(evaluation_id=OuterRef("latest_evaluation_id")))
+        & ~Exists(OutcomeChangeReview.objects.filter(evaluation_id=OuterRef("latest_evaluation_id")))
+    )
     return (
-        Screening.objects.filter(
-            site__in=sites_for_entry(user), locked=False, status__in=[Status.ELIGIBLE, Status.INELIGIBLE]
-        )
+        Screening.objects.filter(site__in=sites_for_entry(user))
+        .annotate(latest_evaluation_id=Subquery(latest.values("pk")[:1]))
+        .annotate(outcome_changed=ExpressionWrapper(unreviewed_change, output_field=BooleanField()))
+        .filter(Q(locked=False, status__in=[Status.ELIGIBLE, Status.INELIGIBLE]) | Q(outcome_changed=True))
         .select_related("site", "updated_by")
         .annotate(latest_result=Subquery(latest.values("result_document")[:1]))
-        .order_by("updated_at", "id")
+        .order_by("-outcome_changed", "updated_at", "id")
     )
+
+
+class ReevaluationRow(NamedTuple):
+    """An evaluation appended under a ruleset after one under another (an amendment applied to
+    a screening), with the evaluation before it."""
+
+    number: str
+    site: str
+    evaluation_id: int
+    input_document: dict[str, Any]
+    result_document: dict[str, Any]
+    previous_input_document: dict[str, Any]
+    previous_result_document: dict[str, Any]
+
+
+def reevaluations_under(ruleset_id: str, *, sites: QuerySet[Site]) -> Iterator[ReevaluationRow]:
+    """For each screening of ``sites``, its first evaluation under ``ruleset_id`` that follows
+    one under another ruleset, with that one: how the amendment was applied to it. In
+    screening number order, streamed."""
+    previous = (
+        Evaluation.objects.filter(screening=OuterRef("screening"))
+        .filter(Q(created_at__lt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("pk")))
+        .order_by("-created_at", "-id")
+    )
+    rows = (
+        Evaluation.objects.filter(ruleset=ruleset_id, screening__site__in=sites)
+        .annotate(
+            previous_ruleset=Subquery(previous.values("ruleset")[:1]),
+            previous_input=Subquery(previous.values("input_document")[:1]),
+            previous_result=Subquery(previous.values("result_document")[:1]),
+        )
+        .filter(previous_ruleset__isnull=False)
+        .exclude(previous_ruleset=ruleset_id)
+        .order_by("screening__number", "created_at", "id")
+        .values_list(
+            "screening__number",
+            "screening__site__code",
+            "pk",
+            "input_document",
+            "result_document",
+            "previous_input",
+            "previous_result",
+        )
+    )
+    seen: str | None = None
+    for number, site, pk, input_document, result, previous_input, previous_result in rows.iterator(chunk_size=500):
+        if number == seen:
+            continue  # the amendment applied once; a later return to it is another amendment's
+        seen = number
+        yield ReevaluationRow(number, site, pk, input_document, result, previous_input, previous_result)
 
 
 def ruleset_in_force(site: Site, day: datetime.date) -> Ruleset:

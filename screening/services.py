@@ -13,7 +13,7 @@ import difflib
 import json
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -34,6 +34,7 @@ from screening.models import (
     LabResult,
     LabResultSource,
     LabTest,
+    OutcomeChangeReview,
     Role,
     SaveKind,
     SaveRequest,
@@ -605,12 +606,21 @@ def screening_save(
 
 
 def evaluate_document(
-    stored: dict[str, Any], *, ruleset_id: str, today: datetime.date, screening_id: str | None
+    stored: dict[str, Any],
+    *,
+    ruleset_id: str,
+    today: datetime.date,
+    screening_id: str | None,
+    known_sites: Collection[str] | None = None,
 ) -> tuple[EligibilityResult, dict[str, Any]]:
     """A stored input document evaluated under the ruleset ``ruleset_id`` as on ``today``
     (the day its dates are checked against): the result, and its result document as stored.
-    What a save, a re-evaluation under an amendment and a reproduction all run."""
-    parsed = exchange.parse_screening(stored, today=today, known_sites=known_site_codes())
+    What a save, a re-evaluation under an amendment and a reproduction all run.
+
+    ``known_sites`` (the site codes, read once by a caller evaluating many documents) spares
+    a query per document; by default they are read from the database."""
+    sites = known_site_codes() if known_sites is None else known_sites
+    parsed = exchange.parse_screening(stored, today=today, known_sites=sites)
     evaluation = evaluate(parsed, ruleset_id)
     result: dict[str, Any] = exchange.as_json_data(exchange.result_document(evaluation, screening_id=screening_id))
     return evaluation, result
@@ -861,7 +871,9 @@ def screening_sign(
 
     Re-authentication: ``password`` must be the signer's own. Refused while the status is
     incomplete, when the stated meaning does not match the status, when the screening
-    changed since the page showed ``evaluation_id``, or when it is already signed.
+    changed since the page showed ``evaluation_id``, or when the latest evaluation is already
+    signed. A locked screening whose latest evaluation a re-evaluation appended after its
+    signature (its outcome changed since) is signed again this way.
     """
     if by.role != Role.INVESTIGATOR:
         raise SignatureRefused(_("Only an investigator can sign eligibility."))
@@ -874,7 +886,10 @@ def screening_sign(
             raise SignatureRefused(_("An incomplete screening cannot be signed: every criterion must be decided."))
         if evaluation_id is not None and latest.pk != evaluation_id:
             raise SignatureRefused(_("The screening changed since you opened it: review it again before signing."))
-        if current.locked:
+        # A signed screening stays locked when a re-evaluation under a protocol amendment
+        # appends an evaluation nobody signed: that one may be signed (the earlier
+        # signature stays with the evaluation it signed).
+        if current.locked and latest.signatures.exists():
             raise SignatureRefused(_("This screening is already signed."))
         if _MEANING_FOR_STATUS.get(Status(current.status)) != meaning:
             raise SignatureRefused(
@@ -912,6 +927,36 @@ def screening_unlock(*, screening: Screening, by: User, reason: str) -> Unlock:
         current.updated_by = by
         current.save(update_fields=["locked", "updated_at", "updated_by"])
         return unlock
+
+
+class OutcomeReviewRefused(DomainError):
+    """A reason for not re-signing that cannot be recorded (not an investigator, no reason,
+    or the outcome has not changed since the signature)."""
+
+    code = "outcome_review_refused"
+
+
+def screening_review_outcome_change(
+    *, screening: Screening, by: User, reason: str, evaluation_id: int | None = None
+) -> OutcomeChangeReview:
+    """Record why a signed screening whose outcome changed since its signature is not
+    signed again (its latest evaluation, appended by a re-evaluation, stays unsigned): the
+    review queue's flag ends for that evaluation. Refused when the page showed another
+    evaluation (``evaluation_id``) than the latest, or when nothing changed since the
+    signature."""
+    if by.role != Role.INVESTIGATOR:
+        raise OutcomeReviewRefused(_("Only an investigator can review a changed outcome."))
+    reason = reason.strip()
+    if not reason:
+        raise OutcomeReviewRefused(_("Give the reason for not signing the new evaluation."))
+    with transaction.atomic(), pghistory.context(user=by.pk, action="review_outcome_change", reason=reason):
+        current = Screening.objects.select_for_update().get(pk=screening.pk)
+        latest = selectors.outcome_changed_since_signature(current)
+        if latest is None:
+            raise OutcomeReviewRefused(_("The outcome of this screening has not changed since its signature."))
+        if evaluation_id is not None and latest.pk != evaluation_id:
+            raise OutcomeReviewRefused(_("The screening changed since you opened it: review it again."))
+        return OutcomeChangeReview.objects.create(screening=current, evaluation=latest, reason=reason, reviewed_by=by)
 
 
 # What stays true of the patient between two screenings: who they are, the tumour's

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from screening.views import (
+    amendment_impact,
     checklist,
     fhir_labs,
     history,
@@ -35,6 +36,12 @@ urlpatterns = [
     path("screenings/<str:number>/labs/fhir/approve/", fhir_labs.fhir_labs_approve, name="fhir_labs_approve"),
     path("review/", review_queue.review_queue, name="review_queue"),
     path("screenings/<str:number>/sign/", signoff.screening_sign, name="sign"),
+    path(
+        "screenings/<str:number>/outcome-change/",
+        signoff.screening_review_outcome_change,
+        name="outcome_change_review",
+    ),
+    path("amendments/impact/", amendment_impact.amendment_impact, name="amendment_impact"),
     path("screenings/<str:number>/unlock/", unlock.screening_unlock, name="unlock"),
     path("screenings/<str:number>/rescreen/", rescreening.screening_rescreen, name="rescreen"),
     path("log/", screening_log.screening_log, name="log"),

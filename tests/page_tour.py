@@ -77,6 +77,7 @@ def tour(screenings: dict[str, Screening]) -> list[Page]:
         Page("sign-off", "inv.ipc", f"/screenings/{eligible}/sign/", screenshot="sign-off.png"),
         Page("re-screening confirmation", "inv.ipc", f"/screenings/{signed}/rescreen/"),
         Page("screening log", "monitor", "/log/", screenshot="dashboard.png"),
+        Page("amendment impact", "inv.ipc", "/amendments/impact/?ruleset=alter-v1&site=IPC"),
         Page("password change", "coord.ipc", "/accounts/password_change/"),
         Page("forbidden (403)", "coord.ipc", f"/screenings/{eligible}/sign/", status=403),
         Page("not found (404)", "coord.ipc", "/screenings/IPC-9999/", status=404),

@@ -279,7 +279,7 @@ def screening_history(request: AuthenticatedHttpRequest, number: str) -> HttpRes
             }
         )
     evaluations = screening.evaluations.select_related("created_by")
-    # Signatures and unlocks are append-only rows of their own: listed together, newest first.
+    # Signatures, unlocks and outcome reviews are append-only rows of their own: listed together, newest first.
     sign_offs = sorted(
         [
             ("signature", s.signed_at, s.signed_by, s.get_meaning_display(), s.evaluation_id)
@@ -288,6 +288,11 @@ def screening_history(request: AuthenticatedHttpRequest, number: str) -> HttpRes
         + [
             ("unlock", u.unlocked_at, u.unlocked_by, u.reason, None)
             for u in screening.unlocks.select_related("unlocked_by")
+        ]
+        # Why an evaluation appended since the signature (an amendment) was not signed again.
+        + [
+            ("outcome_review", r.reviewed_at, r.reviewed_by, r.reason, r.evaluation_id)
+            for r in screening.outcome_change_reviews.select_related("reviewed_by")
         ],
         key=lambda item: item[1],
         reverse=True,

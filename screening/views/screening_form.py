@@ -105,6 +105,8 @@ def _render(
         "screening/form.html",
         {
             "signature": signature,
+            # A signed screening re-evaluated since its signature (a protocol amendment), until reviewed.
+            "outcome_changed": selectors.outcome_changed_since_signature(screening) if screening else None,
             "can_review": may_edit and user.role == Role.INVESTIGATOR,
             "can_rescreen": may_edit and screening is not None and screening.status == Status.INELIGIBLE,
             "entry": entry,

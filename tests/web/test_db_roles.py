@@ -53,6 +53,7 @@ APPEND_ONLY_MODEL_TABLES = {
     "screening_unlock",
     "screening_saverequest",
     "screening_checklistprint",
+    "screening_outcomechangereview",
 }
 ELIGIBLE = "eligibility_confirmed"
 Connection = psycopg.Connection[Any]

@@ -24,12 +24,23 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from pytest_django.fixtures import Settings
 
-from screening import services
-from screening.models import Evaluation, LabResultSource, Role, Screening, Signature, Unlock, User
+from screening import reevaluation, services
+from screening.models import (
+    Evaluation,
+    LabResultSource,
+    OutcomeChangeReview,
+    Role,
+    Screening,
+    Signature,
+    Unlock,
+    User,
+)
 from tests.conftest import PASSWORD
 from tests.fhir.builders import bundle, observation, patient, quantity
+from tests.rulesets import TEST_RULESET_ID
 from tests.web.conftest import igr_document, stored_state, text, without_csrf_tokens
 from tests.web.formdata import form_data
 
@@ -109,6 +120,12 @@ MATRIX: Final[dict[tuple[str, str], tuple[Expected, ...]]] = {
     # Unlock changes the record: a GET (a link, a prefetch) must not.
     ("screening:unlock", "post"): (403, 302, 404, 404, 403, 403, LOGIN),
     ("screening:unlock", "get"): (405, 405, 405, 405, 405, 405, LOGIN),
+    # Why a signed screening whose outcome changed since its signature (a re-evaluation under
+    # an amendment) is not signed again: its site's investigators.
+    ("screening:outcome_change_review", "post"): (403, 302, 404, 404, 403, 403, LOGIN),
+    ("screening:outcome_change_review", "get"): (405, 405, 405, 405, 405, 405, LOGIN),
+    # The impact of an amendment: everyone signed in, for the sites they read.
+    ("screening:amendment_impact", "get"): (200, 200, 200, 200, 200, 200, LOGIN),
     # Re-screening: whoever enters the site's screenings; GET is the confirmation page.
     ("screening:rescreen", "get"): (200, 200, 404, 404, 403, 403, LOGIN),
     ("screening:rescreen", "post"): (302, 302, 404, 404, 403, 403, LOGIN),
@@ -141,6 +158,7 @@ SITELESS: Final = {
     "screening:log_export_xlsx",
     "screening:log_screenings_csv",
     "screening:log_screenings_xlsx",
+    "screening:amendment_impact",
 }
 # Allowed requests that change nothing stored.
 READ_ONLY: Final = {
@@ -168,6 +186,7 @@ READ_ONLY: Final = {
     ("screening:log_export_xlsx", "get"),
     ("screening:log_screenings_csv", "get"),
     ("screening:log_screenings_xlsx", "get"),
+    ("screening:amendment_impact", "get"),
 }
 # What a refused document of the other site says (400), so that the 400 is that refusal.
 REFUSAL_TEXTS: Final = {
@@ -180,11 +199,17 @@ SHOWN: Final = {
     ("screening:rescreen", "get"): 'data-testid="rescreen-form"',
 }
 # The screening each row acts on: an eligible one to sign, a signed one to unlock, a
-# screen failure to re-screen; the eligible one (version 1, one evaluation) for the rest.
-SCREENING_FOR: Final = {"screening:unlock": "signed", "screening:rescreen": "failure"}
+# screen failure to re-screen, a signed one re-evaluated since (under the test ruleset) to
+# review; the eligible one (version 1, one evaluation) for the rest.
+SCREENING_FOR: Final = {
+    "screening:unlock": "signed",
+    "screening:rescreen": "failure",
+    "screening:outcome_change_review": "flagged",
+}
 
 EDIT_REASON: Final = "ECOG reassessed at the visit"
 UNLOCK_REASON: Final = "ECOG from the wrong visit"
+REVIEW_REASON: Final = "Randomised before the amendment took effect"
 # One ALT of the hospital, with its reference range: a proposal to approve.
 ALT_FILE: Final = bundle(
     patient("p1"),
@@ -256,6 +281,9 @@ def _state() -> dict[str, Any]:
         "unlocks": list(Unlock.objects.order_by("pk").values_list("pk", "screening_id", "reason", "unlocked_by_id")),
         "screening_flags": list(Screening.objects.order_by("pk").values_list("pk", "locked", "rescreening_of_id")),
         "lab_sources": LabResultSource.objects.count(),
+        "outcome_change_reviews": list(
+            OutcomeChangeReview.objects.order_by("pk").values_list("pk", "evaluation_id", "reviewed_by_id", "reason")
+        ),
     }
 
 
@@ -279,15 +307,24 @@ def _document(example: dict[str, Any], site: str, **changes: Any) -> dict[str, A
 
 
 def _screening(request: pytest.FixtureRequest, example: dict[str, Any], kind: str, site: str) -> Screening:
-    """A screening of ``site`` as the row needs it: ``eligible``, ``signed`` or ``failure``
-    (ECOG 3), saved by the site's coordinator (and signed by its investigator)."""
+    """A screening of ``site`` as the row needs it: ``eligible``, ``signed``, ``failure``
+    (ECOG 3) or ``flagged`` (signed, then re-evaluated under the test ruleset), saved by the
+    site's coordinator (and signed by its investigator)."""
     coordinator: User = request.getfixturevalue(f"coordinator_{site}")
     raw = _document(example, site, **({"ecog": 3} if kind == "failure" else {}))
     screening = Screening.objects.get(pk=services.screening_import(raw=raw, by=coordinator).screening_id)
-    if kind == "signed":
+    if kind in ("signed", "flagged"):
         investigator: User = request.getfixturevalue(f"investigator_{site}")
         services.screening_sign(
             screening=screening, by=investigator, password=PASSWORD, meaning="eligibility_confirmed"
+        )
+        screening.refresh_from_db()
+    if kind == "flagged":
+        request.getfixturevalue("alter_test")
+        today = timezone.localdate()
+        [change] = reevaluation.changes(ruleset_id=TEST_RULESET_ID, today=today, site=screening.site)
+        reevaluation.screening_reevaluate(
+            change=change, ruleset_id=TEST_RULESET_ID, today=today, by=coordinator, reason="amendment"
         )
         screening.refresh_from_db()
     return screening
@@ -390,6 +427,9 @@ def _send(
         data = {"meaning": "eligibility_confirmed", "password": PASSWORD, "evaluation": str(_latest(screening).pk)}
     elif (name, method) == ("screening:unlock", "post"):
         data = {"reason": UNLOCK_REASON}
+    elif (name, method) == ("screening:outcome_change_review", "post"):
+        assert screening is not None
+        data = {"reason": REVIEW_REASON, "evaluation": str(_latest(screening).pk)}
     elif (name, method) == ("screening:rescreen", "post"):
         # As a user does: the confirmation page first, then its form with the page's key.
         # Whoever may not see that page posts a key of their own (a forged request).
@@ -444,6 +484,15 @@ def _assert_done(name: str, method: str, response: Any, *, screening: Screening 
         unlock = Unlock.objects.get()
         assert (unlock.screening, unlock.unlocked_by, unlock.reason) == (screening, user, UNLOCK_REASON)
         assert not screening.locked
+    elif (name, method) == ("screening:outcome_change_review", "post"):
+        review = OutcomeChangeReview.objects.get()
+        assert (review.screening, review.evaluation, review.reviewed_by, review.reason) == (
+            screening,
+            _latest(screening),
+            user,
+            REVIEW_REASON,
+        )
+        assert screening.locked
     elif (name, method) == ("screening:rescreen", "post"):
         [new] = created
         assert new.rescreening_of == screening
