@@ -42,7 +42,7 @@ class WocbpStatus(NamedTuple):
     # The conditions not known, when they leave the status undecided (same names).
     unknown: tuple[str, ...] = ()
     age_years: int | None = None
-    amenorrhea_months: int | None = None
+    amenorrhea_months: float | None = None
 
     def values(self) -> dict[str, object]:
         """The grounds as an outcome's values carry them."""
@@ -111,10 +111,20 @@ def wocbp_status(
     unknown = [(ground, label) for ground, label, holds in conditions if holds is None]
     if unknown:
         return WocbpStatus(
-            None, "unknown: " + ", ".join(label for _, label in unknown), None, tuple(g for g, _ in unknown), age, months
+            None,
+            "unknown: " + ", ".join(label for _, label in unknown),
+            None,
+            tuple(g for g, _ in unknown),
+            age,
+            months,
         )
     return WocbpStatus(
-        True, "female, not postmenopausal, no hysterectomy or bilateral oophorectomy", "not_postmenopausal", (), age, months
+        True,
+        "female, not postmenopausal, no hysterectomy or bilateral oophorectomy",
+        "not_postmenopausal",
+        (),
+        age,
+        months,
     )
 
 

@@ -271,9 +271,7 @@ def exc_09_other_trial(f: Facts) -> Outcome:
     if days is not None and days >= window:
         # Three-valued logic (spec, "Dates"): a trial 30 days or more ago cannot exclude,
         # whether or not enrolment is recorded.
-        return Outcome(
-            "EXC-09", PASS, f"{shown[0].upper()}{shown[1:]} (>= {window})", "outside_window", values
-        )
+        return Outcome("EXC-09", PASS, f"{shown[0].upper()}{shown[1:]} (>= {window})", "outside_window", values)
     if t.enrolled is None:
         return Outcome(
             "EXC-09",

@@ -18,24 +18,6 @@ from screening.rules.facts import Facts, LabUsed
 from screening.rules.outcome import FAIL, MISSING, NOT_APPLICABLE, PASS, Outcome, OutcomeValue, worse
 from screening.rules.units import at_least, is_converted, number_text, shown_beside
 
-# alter-v1's thresholds, re-exported from their home: each rule compares with the numbers of
-# the ruleset evaluating (``f.parameters``), never with these.
-from screening.rules.parameters import (
-    ADULT_AGE_YEARS as ADULT_AGE_YEARS,
-    ALBUMIN_MIN_G_DL as ALBUMIN_MIN_G_DL,
-    ANC_MIN_PER_MM3 as ANC_MIN_PER_MM3,
-    BILIRUBIN_LIVER_OR_GILBERT_BELOW_X_ULN as BILIRUBIN_LIVER_OR_GILBERT_BELOW_X_ULN,
-    BILIRUBIN_MAX_X_ULN as BILIRUBIN_MAX_X_ULN,
-    CRCL_MIN_ML_MIN as CRCL_MIN_ML_MIN,
-    ECOG_MAX as ECOG_MAX,
-    HEMOGLOBIN_MIN_G_DL as HEMOGLOBIN_MIN_G_DL,
-    HORMONE_RECEPTOR_MAX_PERCENT as HORMONE_RECEPTOR_MAX_PERCENT,
-    LVEF_MIN_PERCENT as LVEF_MIN_PERCENT,
-    PLATELETS_MIN_PER_MM3 as PLATELETS_MIN_PER_MM3,
-    TRANSAMINASES_LIVER_BELOW_X_ULN as TRANSAMINASES_LIVER_BELOW_X_ULN,
-    TRANSAMINASES_MAX_X_ULN as TRANSAMINASES_MAX_X_ULN,
-)
-
 ACCEPTED_EXTENTS: Final = frozenset({"metastatic", "locally_advanced_unresectable"})
 
 

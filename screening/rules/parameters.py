@@ -97,13 +97,13 @@ class Parameters:
         }
         object.__setattr__(self, "limit_text", {key: number_text(v) for key, v in texts.items()})
         n = json_number
-        lab = {"window_days": self.lab_window_days}
-        count = {**lab, "support_window_days": self.support_window_days}
-        wocbp = {
+        lab: dict[str, JsonNumber] = {"window_days": self.lab_window_days}
+        count: dict[str, JsonNumber] = {**lab, "support_window_days": self.support_window_days}
+        wocbp: dict[str, JsonNumber] = {
             "postmenopausal_age_years": self.postmenopausal_age_years,
             "amenorrhea_min_months": self.amenorrhea_postmenopausal_months,
         }
-        transaminases = {
+        transaminases: dict[str, JsonNumber] = {
             "max_x_uln": n(self.transaminases_max_x_uln),
             "raised_below_x_uln": n(self.transaminases_raised_below_x_uln),
             **lab,

@@ -142,7 +142,9 @@ ALTER_V1: Final = Ruleset(
         Criterion("INC-03-DISEASE", _INC, inclusion.inc_03_disease, field="histologically_confirmed"),
         Criterion("INC-03-HER2", _INC, inclusion.inc_03_her2, field="tumour_samples"),
         Criterion("INC-03-HR", _INC, inclusion.inc_03_hr, field="tumour_samples"),
-        Criterion("INC-04", _INC, inclusion.inc_04_eligible_for_sg_and_tdxd, judgment=True, field="eligible_for_sg_and_tdxd"),
+        Criterion(
+            "INC-04", _INC, inclusion.inc_04_eligible_for_sg_and_tdxd, judgment=True, field="eligible_for_sg_and_tdxd"
+        ),
         Criterion("INC-05", _INC, inclusion.inc_05_ecog, field="ecog"),
         Criterion("INC-06", _INC, inclusion.inc_06_contraception, field="contraception_agreed"),
         Criterion("INC-07-HB", _INC, inclusion.inc_07_hb, field="labs"),
@@ -158,16 +160,36 @@ ALTER_V1: Final = Ruleset(
         Criterion("INC-10", _INC, inclusion.inc_10_social_security, judgment=True, field="social_security_affiliation"),
         Criterion("INC-11", _INC, inclusion.inc_11_compliance, judgment=True, field="willing_and_able_to_comply"),
         Criterion("EXC-01", _EXC, exclusion.exc_01_prior_adc, field="prior_her2_or_trop2_adc"),
-        Criterion("EXC-02", _EXC, exclusion.exc_02_cardiovascular, judgment=True, field="significant_cardiovascular_disease"),
+        Criterion(
+            "EXC-02", _EXC, exclusion.exc_02_cardiovascular, judgment=True, field="significant_cardiovascular_disease"
+        ),
         Criterion("EXC-03", _EXC, exclusion.exc_03_brain_metastases, field="brain_metastases_present"),
         Criterion("EXC-04", _EXC, exclusion.exc_04_ild, field="ild_history_requiring_steroids"),
-        Criterion("EXC-05", _EXC, exclusion.exc_05_incompatible_condition, judgment=True, field="incompatible_condition"),
-        Criterion("EXC-06", _EXC, exclusion.exc_06_hypersensitivity, judgment=True, field="hypersensitivity_to_trial_drugs"),
-        Criterion("EXC-07", _EXC, exclusion.exc_07_confounding_condition, judgment=True, field="confounding_concurrent_condition"),
-        Criterion("EXC-08", _EXC, exclusion.exc_08_hospitalisation, judgment=True, field="disease_requiring_hospitalisation"),
+        Criterion(
+            "EXC-05", _EXC, exclusion.exc_05_incompatible_condition, judgment=True, field="incompatible_condition"
+        ),
+        Criterion(
+            "EXC-06", _EXC, exclusion.exc_06_hypersensitivity, judgment=True, field="hypersensitivity_to_trial_drugs"
+        ),
+        Criterion(
+            "EXC-07",
+            _EXC,
+            exclusion.exc_07_confounding_condition,
+            judgment=True,
+            field="confounding_concurrent_condition",
+        ),
+        Criterion(
+            "EXC-08", _EXC, exclusion.exc_08_hospitalisation, judgment=True, field="disease_requiring_hospitalisation"
+        ),
         Criterion("EXC-09", _EXC, exclusion.exc_09_other_trial, field="other_trial_enrolled"),
         Criterion("EXC-10", _EXC, exclusion.exc_10_pregnancy, field="pregnant"),
-        Criterion("EXC-11", _EXC, exclusion.exc_11_deprived_of_liberty, judgment=True, field="deprived_of_liberty_or_guardianship"),
+        Criterion(
+            "EXC-11",
+            _EXC,
+            exclusion.exc_11_deprived_of_liberty,
+            judgment=True,
+            field="deprived_of_liberty_or_guardianship",
+        ),
         Criterion("EXC-12", _EXC, exclusion.exc_12_follow_up, judgment=True, field="unable_to_comply_with_follow_up"),
     ),
     valid_until=valid_until_v1,
@@ -178,6 +200,8 @@ ALTER_V1: Final = Ruleset(
 # protocol amendment adds its ruleset here (never changing an earlier one), and tests
 # register theirs for the duration of a test (:func:`registered`).
 RULESETS: Final[dict[str, Ruleset]] = {ALTER_V1.id: ALTER_V1}
+# The ids of the rulesets the application ships (docs/traceability.md has a section for each).
+SHIPPED: Final = tuple(RULESETS)
 # In force at a site that records no ruleset (models.SiteRuleset), and for the `screen` command.
 DEFAULT: Final = ALTER_V1
 CURRENT: Final = DEFAULT  # (the name used before rulesets were chosen per site)

@@ -19,15 +19,16 @@ def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = investigator_of(request)
     page = Paginator(selectors.review_queue(user), 50).get_page(request.GET.get("page"))
     for screening in page:
-        criteria = (screening.latest_result or {}).get("criteria", [])  # type: ignore[attr-defined]  # the queue's annotation
+        result = screening.latest_result or {}  # type: ignore[attr-defined]  # the queue's annotation
+        criteria, ruleset = result.get("criteria", []), result.get("ruleset")
         url = reverse("screening:detail", kwargs={"number": screening.number})
         # Each reason with the row it read (which creatinine) and a link to it on the screening page.
         screening.failed_reasons = [  # type: ignore[attr-defined]  # for the template only
             {
                 "id": c["id"],
-                "reason": localized_reason(c),
-                "used": used[0] if (used := row_used(c)) else "",
-                "href": f"{url}#{stored_anchor(c)}",
+                "reason": localized_reason(c, ruleset),
+                "used": used[0] if (used := row_used(c, ruleset)) else "",
+                "href": f"{url}#{stored_anchor(c, ruleset)}",
             }
             for c in criteria
             if c["outcome"] == "fail"
