@@ -9,8 +9,10 @@ own ruleset's numbers, never today's constants.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+from types import MappingProxyType
 from typing import Final
 
 from screening.rules.dates import (
@@ -41,6 +43,7 @@ CRCL_MIN_ML_MIN: Final = Fraction(30)
 LVEF_MIN_PERCENT: Final = Fraction(55)
 
 JsonNumber = int | float
+_NONE: Final[Mapping[str, JsonNumber]] = MappingProxyType({})
 
 
 def json_number(value: Fraction | int) -> JsonNumber:
@@ -132,10 +135,10 @@ class Parameters:
         }
         object.__setattr__(self, "_values", values)
 
-    def values_of(self, criterion_id: str) -> dict[str, JsonNumber]:
+    def values_of(self, criterion_id: str) -> Mapping[str, JsonNumber]:
         """The numbers criterion ``criterion_id`` compares with, as its outcome's values carry
-        them (a new dict: callers may add to it)."""
-        return dict(self._values.get(criterion_id, ()))
+        them (worked out once per ruleset: read-only)."""
+        return self._values.get(criterion_id, _NONE)
 
 
 ALTER_V1_PARAMETERS: Final = Parameters(
