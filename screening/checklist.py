@@ -41,7 +41,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from screening import selectors
 from screening.errors import DomainError
 from screening.models import Evaluation, LabTest, Screening, Sex, Signature, User
-from screening.reasons import STATUS_LABELS, criterion_title, localized_reason
+from screening.reasons import STATUS_LABELS, STORED_BEFORE_RULESETS, criterion_title, localized_reason
 from screening.rules import ruleset as rulesets
 from screening.rules import units
 from screening.rules.dates import age_years
@@ -312,7 +312,7 @@ def _details(
                 "date": _date(test["date"]),
             }
         )
-    declared = _declared(result.get("ruleset"), cid)
+    declared = _declared(result.get("ruleset", STORED_BEFORE_RULESETS), cid)
     field = "" if declared is None else declared.field
     if field in judgments:
         lines.append(_answered(judgments[field]))
@@ -402,10 +402,10 @@ def checklist_context(
         {
             "id": c["id"],
             "kind": c.get("kind"),
-            "title": criterion_title(c["id"], result.get("ruleset")),
+            "title": criterion_title(c["id"], result.get("ruleset", STORED_BEFORE_RULESETS)),
             "outcome": c["outcome"],
             "outcome_label": OUTCOME_WORDS.get(c["outcome"], c["outcome"]),
-            "reason": localized_reason(c, result.get("ruleset")),
+            "reason": localized_reason(c, result.get("ruleset", STORED_BEFORE_RULESETS)),
             "details": _details(c, document, result, labs, judgments),
         }
         for c in criteria

@@ -17,6 +17,7 @@ from screening.reasons import (
     LAB_CRITERIA,
     OUTCOME_LABELS,
     STATUS_LABELS,
+    STORED_BEFORE_RULESETS,
     crcl_calculation,
     criterion_title,
     lab_row_name,
@@ -217,7 +218,7 @@ def _lab_window_days(result: Mapping[str, Any]) -> int | None:
         values = criterion.get("values") or {}
         if criterion.get("id") in LAB_CRITERIA and isinstance(values.get("window_days"), int):
             return int(values["window_days"])
-    words = words_of(result.get("ruleset"))
+    words = words_of(result.get("ruleset", STORED_BEFORE_RULESETS))
     return None if words is None else words.parameters.lab_window_days
 
 
@@ -283,7 +284,7 @@ def panel_context(
         return {"result": None, "preview": preview, "lab_row_marks": {}}
     rows_on_page = _form_rows(entry, preview=preview)
     # The words, links and numbers of the result's own ruleset.
-    ruleset = result.get("ruleset")
+    ruleset = result.get("ruleset", STORED_BEFORE_RULESETS)
     fields = criterion_fields(ruleset)
     rows = []
     for criterion in result["criteria"]:

@@ -16,6 +16,7 @@ from screening.reasons.labels import CRITERION_TITLES, LAB_CRITERIA, OUTCOME_LAB
 from screening.reasons.render import _render, _template_key, localized_reason
 from screening.reasons.templates import TEMPLATES
 from screening.reasons.words import (
+    STORED_BEFORE_RULESETS,
     Words,
     criterion_title,
     register_words,
@@ -29,6 +30,7 @@ __all__ = [
     "LAB_CRITERIA",
     "OUTCOME_LABELS",
     "STATUS_LABELS",
+    "STORED_BEFORE_RULESETS",
     "TEMPLATES",
     "Words",
     "_render",

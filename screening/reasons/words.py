@@ -54,6 +54,9 @@ ALTER_V1_WORDS: Final = Words(
 
 WORDS: Final[dict[str, Words]] = {ALTER_V1_WORDS.ruleset: ALTER_V1_WORDS}
 
+# The ruleset of a result that names none: it was made before results named theirs, by alter-v1.
+STORED_BEFORE_RULESETS: Final = ALTER_V1.id
+
 # Reasons already rendered, by (language, ruleset, criterion as JSON): emptied whenever the
 # words known change (tests registering theirs).
 REASON_CACHE: Final[dict[tuple[str | None, str, str], str]] = {}

@@ -11,7 +11,7 @@ from django.urls import reverse
 from screening import selectors
 from screening.http import AuthenticatedHttpRequest
 from screening.panel import stored_anchor
-from screening.reasons import localized_reason, row_used
+from screening.reasons import STORED_BEFORE_RULESETS, localized_reason, row_used
 from screening.views.permissions import investigator_of
 
 
@@ -20,7 +20,7 @@ def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = Paginator(selectors.review_queue(user), 50).get_page(request.GET.get("page"))
     for screening in page:
         result = screening.latest_result or {}  # type: ignore[attr-defined]  # the queue's annotation
-        criteria, ruleset = result.get("criteria", []), result.get("ruleset")
+        criteria, ruleset = result.get("criteria", []), result.get("ruleset", STORED_BEFORE_RULESETS)
         url = reverse("screening:detail", kwargs={"number": screening.number})
         # Each reason with the row it read (which creatinine) and a link to it on the screening page.
         screening.failed_reasons = [  # type: ignore[attr-defined]  # for the template only

@@ -315,3 +315,13 @@ def test_judgments_and_fields_come_from_the_declaration() -> None:
     assert {c.id for c in ALTER_V1.judgments} == words_of("alter-v1").judgments  # type: ignore[union-attr]
     assert panel.CRITERION_FIELDS["INC-07-PLT"] == "section-labs"
     assert panel.CRITERION_FIELDS["INC-05"] == "id_ecog"
+
+
+def test_a_result_naming_no_ruleset_reads_as_alter_v1(test_ruleset_with_words: None) -> None:
+    result = _result("alter-v1")
+    unnamed = {k: v for k, v in result.items() if k != "ruleset"}
+    with translation.override("fr"):
+        assert (
+            panel.panel_context(unnamed, preview=False)["criteria_groups"]
+            == panel.panel_context(result, preview=False)["criteria_groups"]
+        )
