@@ -325,3 +325,29 @@ def test_a_result_naming_no_ruleset_reads_as_alter_v1(test_ruleset_with_words: N
             panel.panel_context(unnamed, preview=False)["criteria_groups"]
             == panel.panel_context(result, preview=False)["criteria_groups"]
         )
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"reproductive__hysterectomy": None, "reproductive__amenorrhea_months": 14},
+        {"reproductive__hysterectomy": None, "patient__date_of_birth": None},
+        {"patient__date_of_birth": "1960-01-01"},
+        {"prior_therapy__drugs": ["Enhertu 5.4 mg/kg", "capecitabine"]},
+        {"patient__sex": "male"},
+        {"ecog": 2, "lvef__percent": 40},
+    ],
+)
+def test_results_stored_before_their_values_carried_numbers_read_the_same(
+    changes: dict[str, Any], test_ruleset_with_words: None
+) -> None:
+    """Reasons, titles, links and the CrCl calculation of an alter-v1 result read the same
+    from values stored before they carried thresholds, windows, WOCBP grounds and ADC names."""
+    new = _result("alter-v1", **changes)
+    old = _as_stored_before(new)
+    for language in ("en", "fr"):
+        with translation.override(language):
+            shown_new, shown_old = panel.panel_context(new, preview=False), panel.panel_context(old, preview=False)
+            assert shown_old["criteria_groups"] == shown_new["criteria_groups"]
+            assert shown_old["crcl"] == shown_new["crcl"]
