@@ -22,4 +22,3 @@ def test_a_section_per_shipped_ruleset_and_not_the_test_one() -> None:
     assert "## Ruleset `alter-v1`" in document
     assert "alter-test" not in document
     assert "| `INC-07-CRCL` | `screening.rules.inclusion.inc_07_crcl` |" in document
-
