@@ -2,7 +2,10 @@
 
 Each function takes the screening's :class:`Facts` and returns an :class:`Outcome`
 whose reason names the values used. The docstring quotes the registry sentence that
-the rule implements; ``shared/spec/criteria.md`` gives the reading chosen.
+the rule implements; ``shared/spec/criteria.md`` gives the reading chosen. Each compares
+with the thresholds and windows of the ruleset evaluating (``f.parameters``,
+rules/parameters.py: alter-v1's named constants are there), so that an amendment reuses a
+rule with other numbers.
 """
 
 from __future__ import annotations
