@@ -41,11 +41,12 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from screening import selectors
 from screening.errors import DomainError
 from screening.models import Evaluation, LabTest, Screening, Sex, Signature, User
-from screening.panel import CRITERION_FIELDS
-from screening.reasons import CRITERION_TITLES, STATUS_LABELS, localized_reason
+from screening.reasons import STATUS_LABELS, STORED_BEFORE_RULESETS, criterion_title, localized_reason
+from screening.rules import ruleset as rulesets
 from screening.rules import units
 from screening.rules.dates import age_years
 from screening.rules.derived import COCKCROFT_GAULT_FEMALE_FACTOR
+from screening.rules.ruleset import Criterion
 
 # The trial, as the registry record and the protocol name it (shared/protocol/).
 TRIAL: Final = {
@@ -252,7 +253,7 @@ def _crcl_formula(result: Mapping[str, Any], values: Mapping[str, Any]) -> str:
         age=values["age_years"], weight=_number(values["weight_kg"]), creatinine=_fixed(values["creatinine_mg_dl"], 2)
     )
     if female:
-        text += f" × {_number(COCKCROFT_GAULT_FEMALE_FACTOR)}"
+        text += f" × {_number(values.get('female_factor', COCKCROFT_GAULT_FEMALE_FACTOR))}"
     # The result's own CrCl, rounded to 1 decimal as the rules report it.
     shown = result.get("crcl_ml_min")
     crcl = _fixed(shown if isinstance(shown, int | float) else values["crcl_ml_min"], 1)
@@ -311,10 +312,19 @@ def _details(
                 "date": _date(test["date"]),
             }
         )
-    field = CRITERION_FIELDS.get(cid, "").removeprefix("id_")
+    declared = _declared(result.get("ruleset", STORED_BEFORE_RULESETS), cid)
+    field = "" if declared is None else declared.field
     if field in judgments:
         lines.append(_answered(judgments[field]))
     return lines
+
+
+def _declared(ruleset_id: object, cid: str) -> Criterion | None:
+    """Criterion ``cid`` as the result's ruleset declares it (None: a ruleset not known)."""
+    try:
+        return rulesets.ruleset(str(ruleset_id)).criterion(cid)
+    except rulesets.UnknownRuleset:
+        return None
 
 
 _TEST_RESULTS: Final = {
@@ -392,10 +402,10 @@ def checklist_context(
         {
             "id": c["id"],
             "kind": c.get("kind"),
-            "title": CRITERION_TITLES.get(c["id"], c["id"]),
+            "title": criterion_title(c["id"], result.get("ruleset", STORED_BEFORE_RULESETS)),
             "outcome": c["outcome"],
             "outcome_label": OUTCOME_WORDS.get(c["outcome"], c["outcome"]),
-            "reason": localized_reason(c),
+            "reason": localized_reason(c, result.get("ruleset", STORED_BEFORE_RULESETS)),
             "details": _details(c, document, result, labs, judgments),
         }
         for c in criteria

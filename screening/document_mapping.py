@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
 from screening.rules.document import FORMAT, ScreeningDocument
+from screening.rules.ruleset import DEFAULT, Ruleset
 
 # model field -> path in the document
 SCALAR_FIELDS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
@@ -69,7 +70,15 @@ SCALAR_FIELDS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     ("unable_to_comply_with_follow_up", ("judgment", "unable_to_comply_with_follow_up")),
 )
 
-JUDGMENT_FIELDS: Final = tuple(field for field, path in SCALAR_FIELDS if path[0] == "judgment")
+
+def judgment_fields(ruleset: Ruleset) -> tuple[str, ...]:
+    """The fields of the criteria a person answers in ``ruleset`` (its declaration says which
+    are judgments and which field decides each), in the ruleset's order."""
+    return tuple(c.field for c in ruleset.judgments)
+
+
+# The judgments of the default ruleset (alter-v1), answered at sign-off.
+JUDGMENT_FIELDS: Final = judgment_fields(DEFAULT)
 
 # list name -> (path of the list in the document, fields of one row)
 LIST_FIELDS: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {

@@ -35,7 +35,7 @@ from django_stubs_ext import StrOrPromise
 from screening import document_mapping, exchange
 from screening.form_rendering import WIDGET_RENDERER
 from screening.models import LabTest, PregnancyTest, Screening, SignatureMeaning, Site, TumourSample
-from screening.reasons import CRITERION_TITLES
+from screening.reasons import criterion_title
 from screening.reporting.screening_log import LogFilter
 from screening.rules import limits, units
 from screening.rules.document import DRUGS_MAX, LABS_MAX, PREGNANCY_TESTS_MAX, TUMOUR_SAMPLES_MAX
@@ -758,12 +758,14 @@ def ruleset_choices() -> list[tuple[str, StrOrPromise]]:
     return [("", _("All rulesets")), *((ruleset_id, ruleset_id) for ruleset_id in sorted(RULESETS))]
 
 
-def _known_criteria() -> list[str]:
-    """Every criterion id of the known rulesets, in their order (alter-v1's first)."""
-    ids: dict[str, None] = {}
+def _known_criteria() -> list[tuple[str, str]]:
+    """Every criterion id of the known rulesets, in their order (alter-v1's first), with its
+    title in the first ruleset that has it."""
+    titles: dict[str, str] = {}
     for known in RULESETS.values():
-        ids.update(dict.fromkeys(known.ids))
-    return list(ids)
+        for cid in known.ids:
+            titles.setdefault(cid, criterion_title(cid, known.id))
+    return list(titles.items())
 
 
 class LogFilterForm(forms.Form):
@@ -914,7 +916,7 @@ class ListFilterForm(forms.Form):
         ]
         cast(forms.ChoiceField, self.fields["criterion"]).choices = [
             ("", _("Any criterion")),
-            *((cid, f"{cid} {CRITERION_TITLES.get(cid, '')}".strip()) for cid in _known_criteria()),
+            *((cid, cid if title == cid else f"{cid} {title}") for cid, title in _known_criteria()),
         ]
         cast(forms.ChoiceField, self.fields["ruleset"]).choices = ruleset_choices()
         for name in ("site", "signed", "expiring", "criterion", "ruleset"):

@@ -16,56 +16,51 @@ from django.utils.translation import gettext_lazy as _
 
 from screening import unit_doubts
 from screening.reasons import (
-    CRITERION_TITLES,
     LAB_CRITERIA,
     OUTCOME_LABELS,
     STATUS_LABELS,
+    STORED_BEFORE_RULESETS,
     crcl_calculation,
+    criterion_title,
     lab_row_name,
     localized_reason,
     row_used,
+    words_of,
 )
-from screening.rules.dates import LAB_WINDOW_DAYS
+from screening.rules import ruleset as rulesets
 
 if TYPE_CHECKING:
     from screening.forms import ScreeningEntry
 
-# Where each criterion's deciding value is entered: the anchor of its form field or section
-# (the row used, when a criterion names one, comes first: see _anchor).
-CRITERION_FIELDS: dict[str, str] = {
-    "INC-01": "id_consent_signed",
-    "INC-02": "id_date_of_birth",
-    "INC-03-DISEASE": "id_histologically_confirmed",
-    "INC-03-HER2": "section-tumour-samples",
-    "INC-03-HR": "section-tumour-samples",
-    "INC-04": "id_eligible_for_sg_and_tdxd",
-    "INC-05": "id_ecog",
-    "INC-06": "id_contraception_agreed",
-    "INC-07-HB": "section-labs",
-    "INC-07-ANC": "section-labs",
-    "INC-07-PLT": "section-labs",
-    "INC-07-BILI": "section-labs",
-    "INC-07-ALT": "section-labs",
-    "INC-07-AST": "section-labs",
-    "INC-07-ALB": "section-labs",
-    "INC-07-CRCL": "section-labs",
-    "INC-08": "id_lvef_percent",
-    "INC-09": "section-pregnancy-tests",
-    "INC-10": "id_social_security_affiliation",
-    "INC-11": "id_willing_and_able_to_comply",
-    "EXC-01": "id_prior_her2_or_trop2_adc",
-    "EXC-02": "id_significant_cardiovascular_disease",
-    "EXC-03": "id_brain_metastases_present",
-    "EXC-04": "id_ild_history_requiring_steroids",
-    "EXC-05": "id_incompatible_condition",
-    "EXC-06": "id_hypersensitivity_to_trial_drugs",
-    "EXC-07": "id_confounding_concurrent_condition",
-    "EXC-08": "id_disease_requiring_hospitalisation",
-    "EXC-09": "id_other_trial_enrolled",
-    "EXC-10": "id_pregnant",
-    "EXC-11": "id_deprived_of_liberty_or_guardianship",
-    "EXC-12": "id_unable_to_comply_with_follow_up",
+# Where each criterion's deciding value is entered: the anchor of its form field, or of the
+# section of the list whose rows decide it (the row used, when a criterion names one, comes
+# first: see _anchor). The field is the ruleset's declaration (rules/ruleset.py).
+_LIST_SECTIONS: Final = {
+    "tumour_samples": "section-tumour-samples",
+    "labs": "section-labs",
+    "pregnancy_tests": "section-pregnancy-tests",
 }
+
+
+def field_anchor(field: str) -> str:
+    """The anchor of a form field (``id_ecog``) or of a list's section (``section-labs``)."""
+    if not field:
+        return ""
+    return _LIST_SECTIONS.get(field, f"id_{field}")
+
+
+def criterion_fields(ruleset_id: object) -> dict[str, str]:
+    """criterion id -> the anchor deciding it, for ruleset ``ruleset_id`` (a stored result's;
+    an unknown one links no criterion)."""
+    try:
+        declared = rulesets.ruleset(str(ruleset_id))
+    except rulesets.UnknownRuleset:
+        return {}
+    return {c.id: field_anchor(c.field) for c in declared.criteria}
+
+
+# alter-v1's (the screening page's links for results stored before rulesets were chosen).
+CRITERION_FIELDS: Final = criterion_fields(rulesets.ALTER_V1.id)
 
 OUTCOME_BADGES = {"pass": "success", "fail": "danger", "missing": "warning", "not_applicable": "secondary"}
 STATUS_BADGES = {"eligible": "success", "ineligible": "danger", "incomplete": "warning"}
@@ -121,7 +116,27 @@ def _form_rows(entry: ScreeningEntry | None, *, preview: bool) -> _Rows | None:
     return _Rows(positions)
 
 
+# The same, by the grounds the values give as data.
+_WOCBP_GROUND_FIELDS: Final = {
+    "hysterectomy": "id_hysterectomy",
+    "bilateral_oophorectomy": "id_bilateral_oophorectomy",
+    "amenorrhea": "id_amenorrhea_months",
+    "age": "id_date_of_birth",
+}
+
+
 def _wocbp_anchor(values: Mapping[str, Any]) -> str:
+    if "wocbp_ground" in values:
+        if values["wocbp_ground"] == "sex_unknown":
+            return "id_sex"
+        unknown = values.get("wocbp_unknown") or []
+        for ground, field in _WOCBP_GROUND_FIELDS.items():
+            if ground in unknown:
+                if ground == "amenorrhea" and values.get("wocbp_amenorrhea_months") is not None:
+                    return "id_amenorrhea_other_cause"  # months given: the other cause is what is missing
+                return field
+        return "section-reproductive"
+    # A result stored before the values gave the grounds: read from the English text.
     because = values.get("wocbp_because")
     if because == "sex unknown":
         return "id_sex"
@@ -135,7 +150,7 @@ def _wocbp_anchor(values: Mapping[str, Any]) -> str:
     return "section-reproductive"
 
 
-def _anchor(criterion: Mapping[str, Any], rows: _Rows | None) -> str:
+def _anchor(criterion: Mapping[str, Any], rows: _Rows | None, fields: Mapping[str, str] = CRITERION_FIELDS) -> str:
     """The element to go to for this criterion: the field or row that decides it."""
     cid, code = criterion.get("id"), criterion.get("code")
     values = criterion.get("values")
@@ -154,13 +169,13 @@ def _anchor(criterion: Mapping[str, Any], rows: _Rows | None) -> str:
         index = values.get("lab_index", values.get("latest_lab_index"))
         row = None if rows is None else rows.form_row("labs", index)
         return f"id_labs-{row}-value" if row is not None else "section-labs"
-    return CRITERION_FIELDS.get(str(cid), "")
+    return fields.get(str(cid), "")
 
 
-def stored_anchor(criterion: Mapping[str, Any]) -> str:
+def stored_anchor(criterion: Mapping[str, Any], ruleset: object = rulesets.ALTER_V1.id) -> str:
     """The criterion's anchor on its screening's page (the stored rows), for other pages'
     links (the review queue): ``reverse("screening:detail") + "#" + anchor``."""
-    return _anchor(criterion, _Rows({}))
+    return _anchor(criterion, _Rows({}), criterion_fields(ruleset))
 
 
 def _date(iso: str | None) -> datetime.date | None:
@@ -198,6 +213,17 @@ def _unit_doubt(entry: ScreeningEntry, index: int, test: str | None, day: dateti
     return unit_doubts.unit_doubt(test, float(value), str(unit), day, index + 1)
 
 
+def _lab_window_days(result: Mapping[str, Any]) -> int | None:
+    """The lab window of the result's ruleset: as its lab criteria's values carry it, else
+    (a result stored before they did) as its ruleset declared it."""
+    for criterion in result.get("criteria", []):
+        values = criterion.get("values") or {}
+        if criterion.get("id") in LAB_CRITERIA and isinstance(values.get("window_days"), int):
+            return int(values["window_days"])
+    words = words_of(result.get("ruleset", STORED_BEFORE_RULESETS))
+    return None if words is None else words.parameters.lab_window_days
+
+
 def lab_row_marks(
     result: Mapping[str, Any] | None, entry: ScreeningEntry | None, rows: _Rows | None
 ) -> dict[int, list[dict[str, str]]]:
@@ -207,6 +233,7 @@ def lab_row_marks(
     if result is None or entry is None or rows is None or not result.get("reference_date"):
         return {}
     reference = datetime.date.fromisoformat(str(result["reference_date"]))
+    window = _lab_window_days(result)
     marks: dict[int, list[dict[str, str]]] = {}
     used_on: dict[str, tuple[int, datetime.date]] = {}
     for criterion in result.get("criteria", []):
@@ -230,11 +257,11 @@ def lab_row_marks(
             continue
         # (A result dated after R is refused on saving: exchange-format.md.)
         days = (reference - day).days
-        if days > LAB_WINDOW_DAYS:
+        if window is not None and days > window:
             text = gettext("Too old to count: %(days)s days before %(reference)s (more than %(window)s days)")
             mark = {
                 "kind": "too_old",
-                "text": text % {"days": days, "reference": _shown_date(reference), "window": LAB_WINDOW_DAYS},
+                "text": text % {"days": days, "reference": _shown_date(reference), "window": window},
             }
         elif test in used_on:
             text = gettext("Not used: a later result counts (%(row)s)")
@@ -258,20 +285,23 @@ def panel_context(
     if result is None:
         return {"result": None, "preview": preview, "lab_row_marks": {}}
     rows_on_page = _form_rows(entry, preview=preview)
+    # The words, links and numbers of the result's own ruleset.
+    ruleset = result.get("ruleset", STORED_BEFORE_RULESETS)
+    fields = criterion_fields(ruleset)
     rows = []
     for criterion in result["criteria"]:
-        used = row_used(criterion)
+        used = row_used(criterion, ruleset)
         rows.append(
             {
                 "id": criterion["id"],
                 "kind": criterion["kind"],
-                "title": CRITERION_TITLES.get(criterion["id"], criterion["id"]),
+                "title": criterion_title(criterion["id"], ruleset),
                 "outcome": criterion["outcome"],
                 "outcome_label": OUTCOME_LABELS.get(criterion["outcome"], criterion["outcome"]),
                 "badge": OUTCOME_BADGES.get(criterion["outcome"], "secondary"),
-                "reason": localized_reason(criterion),
+                "reason": localized_reason(criterion, ruleset),
                 "used": used[0] if used else "",
-                "anchor": _anchor(criterion, rows_on_page),
+                "anchor": _anchor(criterion, rows_on_page, fields),
             }
         )
     crcl = next((c for c in result["criteria"] if c["id"] == "INC-07-CRCL"), None)
@@ -322,28 +352,30 @@ def stored_panel(
     return {"panel_html": html, "lab_row_marks": lab_row_marks(result, entry, _form_rows(entry, preview=False))}
 
 
-def _side(criterion: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def _side(criterion: Mapping[str, Any] | None, ruleset_id: object) -> dict[str, Any] | None:
     if criterion is None:
         return None
     return {
         "outcome": criterion["outcome"],
         "outcome_label": OUTCOME_LABELS.get(criterion["outcome"], criterion["outcome"]),
         "badge": OUTCOME_BADGES.get(criterion["outcome"], "secondary"),
-        "reason": localized_reason(criterion),
+        "reason": localized_reason(criterion, ruleset_id),
     }
 
 
 def change_rows(before: dict[str, Any], after: dict[str, Any], changed: tuple[str, ...]) -> list[dict[str, Any]]:
     """The criteria ``changed`` between two result documents (a re-evaluation's diff), each with
-    its outcome and reason in each (None where that result's ruleset has no such criterion)."""
+    its outcome and reason in each, in the words of that result's own ruleset (None where that
+    ruleset has no such criterion); titled as the new result's ruleset titles them."""
     old = {c["id"]: c for c in before["criteria"]}
     new = {c["id"]: c for c in after["criteria"]}
+    old_ruleset, new_ruleset = before.get("ruleset"), after.get("ruleset")
     return [
         {
             "id": cid,
-            "title": CRITERION_TITLES.get(cid, cid),
-            "before": _side(old.get(cid)),
-            "after": _side(new.get(cid)),
+            "title": criterion_title(cid, new_ruleset if cid in new else old_ruleset),
+            "before": _side(old.get(cid), old_ruleset),
+            "after": _side(new.get(cid), new_ruleset),
         }
         for cid in changed
     ]

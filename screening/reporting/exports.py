@@ -112,9 +112,9 @@ def screening_log_rows(screening_log: ScreeningLog) -> Iterator[Row]:
     ]
 
 
-def _reasons(entries: Iterable[dict[str, Any]], outcome: str) -> str:
+def _reasons(entries: Iterable[dict[str, Any]], outcome: str, ruleset: object) -> str:
     return " | ".join(
-        f"{entry.get('id')}: {localized_reason(entry)}" for entry in entries if entry.get("outcome") == outcome
+        f"{entry.get('id')}: {localized_reason(entry, ruleset)}" for entry in entries if entry.get("outcome") == outcome
     )
 
 
@@ -147,8 +147,8 @@ def screenings_rows(screenings: QuerySet[Screening, dict[str, Any]]) -> Iterator
             yes if row["locked"] else no,
             row["rescreening_of__number"] or "",
             "; ".join(row["failed_criteria"]),
-            _reasons(entries, "fail"),
+            _reasons(entries, "fail", row["ruleset"]),
             "; ".join(row["missing_criteria"]),
-            _reasons(entries, "missing"),
+            _reasons(entries, "missing", row["ruleset"]),
             row["ruleset"],
         ]

@@ -37,15 +37,31 @@ from django.db.models.functions import TruncMonth
 
 from screening import selectors
 from screening.models import Evaluation, Screening, Site, Status, User
-from screening.reasons import CRITERION_TITLES
-from screening.rules.ruleset import ALTER_V1
+from screening.reasons import criterion_title
+from screening.rules import ruleset as rulesets
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
     from django.db.models.sql.compiler import SQLCompiler
 
-# Spec order of the criteria (shared/spec/criteria.md); an id of a later ruleset follows.
-SPEC_ORDER: Final[dict[str, int]] = {cid: i for i, cid in enumerate(ALTER_V1.ids)}
+
+def spec_order() -> dict[str, int]:
+    """criterion id -> its place: the default ruleset's order (shared/spec/criteria.md), then
+    the ids only other registered rulesets have, in their declarations' order."""
+    ids = list(rulesets.DEFAULT.ids)
+    for other in rulesets.RULESETS.values():
+        ids.extend(cid for cid in other.ids if cid not in ids)
+    return {cid: i for i, cid in enumerate(ids)}
+
+
+def failure_title(criterion_id: str) -> str:
+    """The title of a criterion counted across rulesets: the default ruleset's, else that of
+    the first registered ruleset that has it (one id names one criterion in every ruleset)."""
+    for declared in (rulesets.DEFAULT, *rulesets.RULESETS.values()):
+        if criterion_id in declared.ids:
+            return criterion_title(criterion_id, declared.id)
+    return ""
+
 
 # A chain of re-screenings longer than this is a data error (a cycle): it is not followed.
 _MAX_CHAIN: Final = 1000
@@ -282,7 +298,8 @@ def screening_log(*, user: User, log_filter: LogFilter) -> ScreeningLog:
     else:
         months = sorted(per_month)
     by_month = [MonthRow(month, per_month.get(month, Counts())) for month in months]
-    failures.sort(key=lambda row: (SPEC_ORDER.get(row["criterion"], len(SPEC_ORDER)), row["criterion"]))
+    order = spec_order()
+    failures.sort(key=lambda row: (order.get(row["criterion"], len(order)), row["criterion"]))
     return ScreeningLog(
         log_filter=log_filter,
         total=total,
@@ -292,7 +309,7 @@ def screening_log(*, user: User, log_filter: LogFilter) -> ScreeningLog:
         failures=[
             FailureRow(
                 criterion=row["criterion"],
-                title=str(CRITERION_TITLES.get(row["criterion"], "")),
+                title=failure_title(row["criterion"]),
                 screenings=row["screenings"],
                 patients=row["patients"],
             )
@@ -310,8 +327,8 @@ def screenings_for_export(*, user: User, log_filter: LogFilter) -> QuerySet[Scre
 
     Only what the list page shows of a patient (the number; no name, no date of birth).
     ``entries`` holds the failed and missing entries of the latest evaluation's result
-    (id, outcome, code, values, reason), picked out by PostgreSQL so that the rest of
-    each result document never leaves the database.
+    (id, outcome, code, values, reason), picked out by PostgreSQL so that the rest of each
+    result document never leaves the database; they read with the words of ``ruleset``.
     """
     latest = (
         Evaluation.objects.filter(screening=OuterRef("pk"))

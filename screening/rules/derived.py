@@ -29,12 +29,29 @@ CREATININE_DISPLAY_DECIMALS: Final = 2
 class WocbpStatus(NamedTuple):
     """Whether the patient is a woman of childbearing potential, and why.
 
-    ``wocbp`` is None when it cannot be decided. ``because`` names what decided it
-    (the condition that makes her not WOCBP, "male", or the fields still unknown).
+    ``wocbp`` is None when it cannot be decided. ``because`` names what decided it in
+    English (the condition that makes her not WOCBP, "male", or the fields still unknown);
+    ``ground`` and ``unknown`` say the same as data, for pages to word it (:meth:`values`).
     """
 
     wocbp: bool | None
     because: str
+    # What decided: "sex_unknown", "male", "age", "hysterectomy", "bilateral_oophorectomy",
+    # "amenorrhea", "not_postmenopausal"; None while conditions are unknown.
+    ground: str | None = None
+    # The conditions not known, when they leave the status undecided (same names).
+    unknown: tuple[str, ...] = ()
+    age_years: int | None = None
+    amenorrhea_months: float | None = None
+
+    def values(self) -> dict[str, object]:
+        """The grounds as an outcome's values carry them."""
+        return {
+            "wocbp_ground": self.ground,
+            "wocbp_unknown": list(self.unknown),
+            "wocbp_age_years": self.age_years,
+            "wocbp_amenorrhea_months": self.amenorrhea_months,
+        }
 
 
 def _and3(a: bool | None, b: bool | None) -> bool | None:
@@ -46,7 +63,14 @@ def _and3(a: bool | None, b: bool | None) -> bool | None:
     return True
 
 
-def wocbp_status(*, patient: Patient, reproductive: Reproductive, assessment_date: datetime.date) -> WocbpStatus:
+def wocbp_status(
+    *,
+    patient: Patient,
+    reproductive: Reproductive,
+    assessment_date: datetime.date,
+    postmenopausal_age_years: int = POSTMENOPAUSAL_AGE_YEARS,
+    amenorrhea_postmenopausal_months: int = AMENORRHEA_POSTMENOPAUSAL_MONTHS,
+) -> WocbpStatus:
     """WOCBP at the assessment date, following the spec's three-valued reading.
 
     A woman is WOCBP unless one of these holds: age >= 60; hysterectomy; bilateral
@@ -54,9 +78,9 @@ def wocbp_status(*, patient: Patient, reproductive: Reproductive, assessment_dat
     true settles it whatever the others say; otherwise an unknown one leaves it unknown.
     """
     if patient.sex is None:
-        return WocbpStatus(None, "sex unknown")
+        return WocbpStatus(None, "sex unknown", "sex_unknown")
     if patient.sex == "male":
-        return WocbpStatus(False, "male")
+        return WocbpStatus(False, "male", "male")
 
     age: int | None = None
     if patient.date_of_birth is not None:
@@ -64,25 +88,44 @@ def wocbp_status(*, patient: Patient, reproductive: Reproductive, assessment_dat
     months = reproductive.amenorrhea_months
     other_cause = reproductive.amenorrhea_other_cause
     amenorrhea = _and3(
-        None if months is None else months >= AMENORRHEA_POSTMENOPAUSAL_MONTHS,
+        None if months is None else months >= amenorrhea_postmenopausal_months,
         None if other_cause is None else not other_cause,
     )
-    conditions: list[tuple[str, bool | None]] = [
+    conditions: list[tuple[str, str, bool | None]] = [
         (
-            f"age {age} y >= {POSTMENOPAUSAL_AGE_YEARS}" if age is not None else "age",
-            None if age is None else age >= POSTMENOPAUSAL_AGE_YEARS,
+            "age",
+            f"age {age} y >= {postmenopausal_age_years}" if age is not None else "age",
+            None if age is None else age >= postmenopausal_age_years,
         ),
-        ("hysterectomy", reproductive.hysterectomy),
-        ("bilateral oophorectomy", reproductive.bilateral_oophorectomy),
-        (f"amenorrhea {months} months with no other cause" if months is not None else "amenorrhea", amenorrhea),
+        ("hysterectomy", "hysterectomy", reproductive.hysterectomy),
+        ("bilateral_oophorectomy", "bilateral oophorectomy", reproductive.bilateral_oophorectomy),
+        (
+            "amenorrhea",
+            f"amenorrhea {months} months with no other cause" if months is not None else "amenorrhea",
+            amenorrhea,
+        ),
     ]
-    for label, holds in conditions:
+    for ground, label, holds in conditions:
         if holds is True:
-            return WocbpStatus(False, label)
-    unknown = [label for label, holds in conditions if holds is None]
+            return WocbpStatus(False, label, ground, (), age, months)
+    unknown = [(ground, label) for ground, label, holds in conditions if holds is None]
     if unknown:
-        return WocbpStatus(None, "unknown: " + ", ".join(unknown))
-    return WocbpStatus(True, "female, not postmenopausal, no hysterectomy or bilateral oophorectomy")
+        return WocbpStatus(
+            None,
+            "unknown: " + ", ".join(label for _, label in unknown),
+            None,
+            tuple(g for g, _ in unknown),
+            age,
+            months,
+        )
+    return WocbpStatus(
+        True,
+        "female, not postmenopausal, no hysterectomy or bilateral oophorectomy",
+        "not_postmenopausal",
+        (),
+        age,
+        months,
+    )
 
 
 class CockcroftGault(NamedTuple):

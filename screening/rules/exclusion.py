@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from screening.rules.dates import BRAIN_METASTASIS_TREATMENT_MIN_DAYS, OTHER_TRIAL_WINDOW_DAYS, days_before
+from screening.rules.dates import days_before
 from screening.rules.facts import Facts
 from screening.rules.outcome import FAIL, MISSING, NOT_APPLICABLE, PASS, Outcome
 
@@ -86,7 +86,13 @@ def exc_01_prior_adc(f: Facts) -> Outcome:
     """Registry: "Patient previously treated with any ADC targeting HER2 or TROP2"."""
     flag = f.prior_therapy.her2_or_trop2_adc
     matches = [(entry, name) for entry in f.drugs if (name := adc_named_in(entry)) is not None]
-    values = {"her2_or_trop2_adc": flag, "drugs": list(f.drugs), "matched": [entry for entry, _ in matches]}
+    values = {
+        "her2_or_trop2_adc": flag,
+        "drugs": list(f.drugs),
+        "matched": [entry for entry, _ in matches],
+        # The listed name each matched entry is (data: a page never re-runs the matcher).
+        "matched_names": [name for _, name in matches],
+    }
     if matches:
         named = "; ".join(f"{entry!r} is {name}" for entry, name in matches)
         return Outcome("EXC-01", FAIL, f"Prior HER2- or TROP2-directed ADC: {named}", "adc_in_drugs", values)
@@ -121,6 +127,7 @@ def exc_03_brain_metastases(f: Facts) -> Outcome:
     days post surgery or radiation"."""
     bm = f.brain_metastases
     r = f.reference_date
+    min_days = f.parameters.brain_metastasis_treatment_min_days
     days = None if bm.last_local_treatment_date is None else days_before(r, bm.last_local_treatment_date)
     values = {
         "present": bm.present,
@@ -141,8 +148,8 @@ def exc_03_brain_metastases(f: Facts) -> Outcome:
             ("on corticosteroids", bm.corticosteroids_ongoing is True),
             ("not stable on MRI", bm.stable_on_mri is False),
             (
-                f"last local treatment {days} days before {r.isoformat()} (< {BRAIN_METASTASIS_TREATMENT_MIN_DAYS})",
-                days is not None and days < BRAIN_METASTASIS_TREATMENT_MIN_DAYS,
+                f"last local treatment {days} days before {r.isoformat()} (< {min_days})",
+                days is not None and days < min_days,
             ),
         )
         if bad
@@ -171,7 +178,7 @@ def exc_03_brain_metastases(f: Facts) -> Outcome:
     controlled = (
         "treated, asymptomatic, no ongoing corticosteroids, stable on MRI, "
         f"last local treatment {days} days before {r.isoformat()} "
-        f"(>= {BRAIN_METASTASIS_TREATMENT_MIN_DAYS})"
+        f"(>= {min_days})"
     )
     if bm.present is None:
         return Outcome(
@@ -251,6 +258,7 @@ def exc_09_other_trial(f: Facts) -> Outcome:
     inclusion"."""
     t = f.other_trial
     r = f.reference_date
+    window = f.parameters.other_trial_window_days
     days = None if t.last_date is None else days_before(r, t.last_date)
     values = {"enrolled": t.enrolled, "last_date": t.last_date, "days_before_reference": days}
     shown = (
@@ -260,12 +268,10 @@ def exc_09_other_trial(f: Facts) -> Outcome:
     )
     if t.enrolled is False:
         return Outcome("EXC-09", PASS, "Not enrolled in another therapeutic trial", "not_enrolled", values)
-    if days is not None and days >= OTHER_TRIAL_WINDOW_DAYS:
+    if days is not None and days >= window:
         # Three-valued logic (spec, "Dates"): a trial 30 days or more ago cannot exclude,
         # whether or not enrolment is recorded.
-        return Outcome(
-            "EXC-09", PASS, f"{shown[0].upper()}{shown[1:]} (>= {OTHER_TRIAL_WINDOW_DAYS})", "outside_window", values
-        )
+        return Outcome("EXC-09", PASS, f"{shown[0].upper()}{shown[1:]} (>= {window})", "outside_window", values)
     if t.enrolled is None:
         return Outcome(
             "EXC-09",
@@ -281,7 +287,7 @@ def exc_09_other_trial(f: Facts) -> Outcome:
     return Outcome(
         "EXC-09",
         FAIL,
-        f"Enrolled in another therapeutic trial, {shown} (< {OTHER_TRIAL_WINDOW_DAYS})",
+        f"Enrolled in another therapeutic trial, {shown} (< {window})",
         "within_window",
         values,
     )

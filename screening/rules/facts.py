@@ -11,7 +11,7 @@ import datetime
 from fractions import Fraction
 from typing import NamedTuple
 
-from screening.rules.dates import LAB_WINDOW_DAYS, SUPPORT_WINDOW_DAYS, days_before, reference_date
+from screening.rules.dates import days_before, reference_date
 from screening.rules.derived import CockcroftGault, WocbpStatus, cockcroft_gault, wocbp_status
 from screening.rules.document import (
     BrainMetastases,
@@ -30,6 +30,7 @@ from screening.rules.document import (
     Support,
     TumourSampleRow,
 )
+from screening.rules.parameters import ALTER_V1_PARAMETERS, Parameters
 from screening.rules.units import exact_canonical, number_text
 
 
@@ -44,11 +45,6 @@ class LabUsed(NamedTuple):
     uln: float | None
     date: datetime.date
     days_before_reference: int
-
-    @property
-    def too_old(self) -> bool:
-        # Registry: "within 28 days before enrollment"; spec: (R - d).days > 28 -> missing.
-        return self.days_before_reference > LAB_WINDOW_DAYS
 
     @property
     def entered_text(self) -> str:
@@ -72,6 +68,7 @@ class Facts:
     """A screening document seen by the rules: parts never None, derived values ready."""
 
     __slots__ = (
+        "parameters",
         "doc",
         "assessment_date",
         "reference_date",
@@ -95,7 +92,9 @@ class Facts:
         "crcl",
     )
 
-    def __init__(self, doc: ScreeningDocument) -> None:
+    def __init__(self, doc: ScreeningDocument, parameters: Parameters = ALTER_V1_PARAMETERS) -> None:
+        # The numbers of the ruleset evaluating (alter-v1's unless said).
+        self.parameters = parameters
         self.doc = doc
         self.assessment_date: datetime.date = doc.assessment_date
         self.reference_date: datetime.date = reference_date(doc.assessment_date, doc.planned_randomization_date)
@@ -119,7 +118,11 @@ class Facts:
 
         self.labs: dict[str, LabUsed] = _labs_used(doc.labs or [], self.reference_date)
         self.wocbp: WocbpStatus = wocbp_status(
-            patient=self.patient, reproductive=self.reproductive, assessment_date=self.assessment_date
+            patient=self.patient,
+            reproductive=self.reproductive,
+            assessment_date=self.assessment_date,
+            postmenopausal_age_years=parameters.postmenopausal_age_years,
+            amenorrhea_postmenopausal_months=parameters.amenorrhea_postmenopausal_months,
         )
         self.pregnancy_test: PregnancyTestUsed | None = _latest_pregnancy_test(
             self.pregnancy_tests, self.reference_date
@@ -129,7 +132,8 @@ class Facts:
     def usable_lab(self, test: str) -> LabUsed | None:
         """The result used for ``test`` if it is recent enough, else None."""
         lab = self.labs.get(test)
-        if lab is None or lab.too_old:
+        # Registry: "within 28 days before enrollment"; spec: (R - d).days > 28 -> missing.
+        if lab is None or lab.days_before_reference > self.parameters.lab_window_days:
             return None
         return lab
 
@@ -144,7 +148,7 @@ class Facts:
         if day is None:
             return False
         start = self.support_window_start(lab)
-        return days_before(start, day) < SUPPORT_WINDOW_DAYS and day <= self.reference_date
+        return days_before(start, day) < self.parameters.support_window_days and day <= self.reference_date
 
     def _crcl(self) -> CockcroftGault | None:
         creatinine = self.usable_lab("creatinine")

@@ -2,7 +2,10 @@
 
 Each function takes the screening's :class:`Facts` and returns an :class:`Outcome`
 whose reason names the values used. The docstring quotes the registry sentence that
-the rule implements; ``shared/spec/criteria.md`` gives the reading chosen.
+the rule implements; ``shared/spec/criteria.md`` gives the reading chosen. Each compares
+with the thresholds and windows of the ruleset evaluating (``f.parameters``,
+rules/parameters.py: alter-v1's named constants are there), so that an amendment reuses a
+rule with other numbers.
 """
 
 from __future__ import annotations
@@ -11,44 +14,12 @@ from collections.abc import Callable, Iterable
 from fractions import Fraction
 from typing import Final
 
-from screening.rules.dates import LAB_WINDOW_DAYS, PREGNANCY_TEST_WINDOW_DAYS, SUPPORT_WINDOW_DAYS, age_years
+from screening.rules.dates import age_years
+from screening.rules.derived import COCKCROFT_GAULT_FEMALE_FACTOR
 from screening.rules.document import TumourSampleRow
 from screening.rules.facts import Facts, LabUsed
 from screening.rules.outcome import FAIL, MISSING, NOT_APPLICABLE, PASS, Outcome, OutcomeValue, worse
 from screening.rules.units import at_least, is_converted, number_text, shown_beside
-
-# Thresholds are exact (spec: "Arithmetic is exact"): each value is compared with them
-# as a Fraction, unrounded. Ages and ECOG are integers.
-ADULT_AGE_YEARS: Final = 18
-HORMONE_RECEPTOR_MAX_PERCENT: Final = Fraction(10)  # ER and PR must be < 10 %
-ECOG_MAX: Final = 1
-HEMOGLOBIN_MIN_G_DL: Final = Fraction(9)
-ANC_MIN_PER_MM3: Final = Fraction(1_500)
-PLATELETS_MIN_PER_MM3: Final = Fraction(100_000)
-BILIRUBIN_MAX_X_ULN: Final = Fraction("1.5")
-BILIRUBIN_LIVER_OR_GILBERT_BELOW_X_ULN: Final = Fraction(3)
-TRANSAMINASES_MAX_X_ULN: Final = Fraction(3)
-TRANSAMINASES_LIVER_BELOW_X_ULN: Final = Fraction(5)
-ALBUMIN_MIN_G_DL: Final = Fraction("2.5")
-CRCL_MIN_ML_MIN: Final = Fraction(30)
-LVEF_MIN_PERCENT: Final = Fraction(55)
-
-# The thresholds as the reasons write them: written once, not for every screening.
-_LIMIT_TEXT: Final = {
-    "INC-03-HR": number_text(HORMONE_RECEPTOR_MAX_PERCENT),
-    "INC-07-HB": number_text(HEMOGLOBIN_MIN_G_DL),
-    "INC-07-ANC": number_text(ANC_MIN_PER_MM3),
-    "INC-07-PLT": number_text(PLATELETS_MIN_PER_MM3),
-    "INC-07-BILI": number_text(BILIRUBIN_MAX_X_ULN),
-    "INC-07-BILI raised": number_text(BILIRUBIN_LIVER_OR_GILBERT_BELOW_X_ULN),
-    "INC-07-ALT": number_text(TRANSAMINASES_MAX_X_ULN),
-    "INC-07-ALT raised": number_text(TRANSAMINASES_LIVER_BELOW_X_ULN),
-    "INC-07-AST": number_text(TRANSAMINASES_MAX_X_ULN),
-    "INC-07-AST raised": number_text(TRANSAMINASES_LIVER_BELOW_X_ULN),
-    "INC-07-ALB": number_text(ALBUMIN_MIN_G_DL),
-    "INC-07-CRCL": number_text(CRCL_MIN_ML_MIN),
-    "INC-08": number_text(LVEF_MIN_PERCENT),
-}
 
 ACCEPTED_EXTENTS: Final = frozenset({"metastatic", "locally_advanced_unresectable"})
 
@@ -100,9 +71,10 @@ def inc_02_age(f: Facts) -> Outcome:
         return Outcome("INC-02", MISSING, "Date of birth not given", "no_date_of_birth", {"date_of_birth": None})
     age = age_years(dob, f.assessment_date)
     values = {"age_years": age, "date_of_birth": dob, "assessment_date": f.assessment_date}
-    if age >= ADULT_AGE_YEARS:
-        return Outcome("INC-02", PASS, f"Age {age} y >= {ADULT_AGE_YEARS}", "adult", values)
-    return Outcome("INC-02", FAIL, f"Age {age} y < {ADULT_AGE_YEARS}", "minor", values)
+    adult = f.parameters.adult_age_years
+    if age >= adult:
+        return Outcome("INC-02", PASS, f"Age {age} y >= {adult}", "adult", values)
+    return Outcome("INC-02", FAIL, f"Age {age} y < {adult}", "minor", values)
 
 
 def inc_03_disease(f: Facts) -> Outcome:
@@ -249,9 +221,9 @@ def inc_03_hr(f: Facts) -> Outcome:
         _sample_text(i, s, f"{name} {number_text(v)}%")
         for i, s in enumerate(samples)
         for name, v in (("ER", s.er_percent), ("PR", s.pr_percent))
-        if v is not None and at_least(v, HORMONE_RECEPTOR_MAX_PERCENT)
+        if v is not None and at_least(v, f.parameters.hormone_receptor_max_percent)
     ]
-    limit = _LIMIT_TEXT["INC-03-HR"]
+    limit = f.parameters.limit_text["INC-03-HR"]
     if too_high:
         return Outcome(
             "INC-03-HR", FAIL, f"Hormone receptors >= {limit}%: " + "; ".join(too_high), "receptor_positive", values
@@ -301,9 +273,10 @@ def inc_05_ecog(f: Facts) -> Outcome:
     ecog = f.doc.ecog
     if ecog is None:
         return Outcome("INC-05", MISSING, "ECOG not given", "not_given", {"ecog": None})
-    if ecog <= ECOG_MAX:
-        return Outcome("INC-05", PASS, f"ECOG {ecog} <= {ECOG_MAX}", "ecog_ok", {"ecog": ecog})
-    return Outcome("INC-05", FAIL, f"ECOG {ecog} > {ECOG_MAX}", "ecog_too_high", {"ecog": ecog})
+    ecog_max = f.parameters.ecog_max
+    if ecog <= ecog_max:
+        return Outcome("INC-05", PASS, f"ECOG {ecog} <= {ecog_max}", "ecog_ok", {"ecog": ecog})
+    return Outcome("INC-05", FAIL, f"ECOG {ecog} > {ecog_max}", "ecog_too_high", {"ecog": ecog})
 
 
 def inc_06_contraception(f: Facts) -> Outcome:
@@ -312,7 +285,13 @@ def inc_06_contraception(f: Facts) -> Outcome:
     after completing treatment for women and up to 4 months for men"."""
     w = f.wocbp
     agreed = f.doc.contraception_agreed
-    values = {"sex": f.patient.sex, "wocbp": w.wocbp, "wocbp_because": w.because, "contraception_agreed": agreed}
+    values = {
+        "sex": f.patient.sex,
+        "wocbp": w.wocbp,
+        "wocbp_because": w.because,
+        **w.values(),
+        "contraception_agreed": agreed,
+    }
     if w.wocbp is None:
         return Outcome("INC-06", MISSING, f"WOCBP status unknown ({w.because})", "wocbp_unknown", values)
     if w.wocbp is False and f.patient.sex == "female":
@@ -371,7 +350,7 @@ def _no_usable_lab(criterion: str, f: Facts, test: str, name: str, values: dict[
         criterion,
         MISSING,
         f"{name[0].upper()}{name[1:]} of {lab.date.isoformat()} is {lab.days_before_reference} days before "
-        f"{f.reference_date.isoformat()}, older than {LAB_WINDOW_DAYS} days; repeat",
+        f"{f.reference_date.isoformat()}, older than {f.parameters.lab_window_days} days; repeat",
         "result_too_old",
         values,
     )
@@ -410,7 +389,7 @@ def _count_with_support(
         return Outcome(
             criterion,
             FAIL,
-            f"{support_name} on {support_date.isoformat()}, within {SUPPORT_WINDOW_DAYS} days of "
+            f"{support_name} on {support_date.isoformat()}, within {f.parameters.support_window_days} days of "
             f"{f.support_window_start(lab).isoformat()} ({what})",
             "support_in_window",
             values,
@@ -418,9 +397,10 @@ def _count_with_support(
     if lab is None or shown is None:
         return _no_usable_lab(criterion, f, test, name, values)
     text = f"{name[0].upper()}{name[1:]} {number_text(shown)} {unit} ({_entered(lab)})"
+    limit = f.parameters.limit_text[criterion]
     if lab.value >= minimum:
-        return Outcome(criterion, PASS, f"{text} >= {_LIMIT_TEXT[criterion]}", "at_least_min", values)
-    return Outcome(criterion, FAIL, f"{text} < {_LIMIT_TEXT[criterion]}", "below_min", values)
+        return Outcome(criterion, PASS, f"{text} >= {limit}", "at_least_min", values)
+    return Outcome(criterion, FAIL, f"{text} < {limit}", "below_min", values)
 
 
 def _entered(lab: LabUsed) -> str:
@@ -438,7 +418,7 @@ def inc_07_hb(f: Facts) -> Outcome:
         criterion="INC-07-HB",
         test="hemoglobin",
         name="hemoglobin",
-        minimum=HEMOGLOBIN_MIN_G_DL,
+        minimum=f.parameters.hemoglobin_min_g_dl,
         unit="g/dL",
         support_date_field="rbc_transfusion_date",
         support_name="RBC transfusion",
@@ -454,7 +434,7 @@ def inc_07_anc(f: Facts) -> Outcome:
         criterion="INC-07-ANC",
         test="anc",
         name="ANC",
-        minimum=ANC_MIN_PER_MM3,
+        minimum=f.parameters.anc_min_per_mm3,
         unit="/mm³",
         support_date_field="gcsf_date",
         support_name="G-CSF",
@@ -469,7 +449,7 @@ def inc_07_plt(f: Facts) -> Outcome:
         criterion="INC-07-PLT",
         test="platelets",
         name="platelets",
-        minimum=PLATELETS_MIN_PER_MM3,
+        minimum=f.parameters.platelets_min_per_mm3,
         unit="/mm³",
         support_date_field="platelet_transfusion_date",
         support_name="Platelet transfusion",
@@ -497,7 +477,7 @@ def _relative_to_uln(
         return _no_usable_lab(criterion, f, test, name, values)
     ratio = lab.value  # exact: value / ULN on the decimals written
     shown = f"{name} {number_text(ratio_shown)} × ULN ({lab.entered_text})"
-    low, high = _LIMIT_TEXT[criterion], _LIMIT_TEXT[f"{criterion} raised"]
+    low, high = f.parameters.limit_text[criterion], f.parameters.limit_text[f"{criterion} raised"]
     if raised_limit is True:
         if ratio < raised_below:
             return Outcome(criterion, PASS, f"{shown} < {high} × ULN ({raised_because})", "below_raised_limit", values)
@@ -544,8 +524,8 @@ def inc_07_bili(f: Facts) -> Outcome:
         name="Total bilirubin",
         raised_limit=raised,
         raised_because=because,
-        strict_max=BILIRUBIN_MAX_X_ULN,
-        raised_below=BILIRUBIN_LIVER_OR_GILBERT_BELOW_X_ULN,
+        strict_max=f.parameters.bilirubin_max_x_uln,
+        raised_below=f.parameters.bilirubin_raised_below_x_uln,
     )
 
 
@@ -559,8 +539,8 @@ def inc_07_alt(f: Facts) -> Outcome:
         name="ALT",
         raised_limit=f.disease.liver_metastases,
         raised_because="liver metastases",
-        strict_max=TRANSAMINASES_MAX_X_ULN,
-        raised_below=TRANSAMINASES_LIVER_BELOW_X_ULN,
+        strict_max=f.parameters.transaminases_max_x_uln,
+        raised_below=f.parameters.transaminases_raised_below_x_uln,
     )
 
 
@@ -574,22 +554,24 @@ def inc_07_ast(f: Facts) -> Outcome:
         name="AST",
         raised_limit=f.disease.liver_metastases,
         raised_because="liver metastases",
-        strict_max=TRANSAMINASES_MAX_X_ULN,
-        raised_below=TRANSAMINASES_LIVER_BELOW_X_ULN,
+        strict_max=f.parameters.transaminases_max_x_uln,
+        raised_below=f.parameters.transaminases_raised_below_x_uln,
     )
 
 
 def inc_07_alb(f: Facts) -> Outcome:
     """Registry: "Serum albumin ≥ 2.5 g/dL"."""
     lab = f.usable_lab("albumin")
-    albumin = _shown(lab, ALBUMIN_MIN_G_DL)
+    minimum = f.parameters.albumin_min_g_dl
+    albumin = _shown(lab, minimum)
     values = _lab_values(lab, albumin)
     if lab is None or albumin is None:
         return _no_usable_lab("INC-07-ALB", f, "albumin", "albumin", values)
     shown = f"Albumin {number_text(albumin)} g/dL ({_entered(lab)})"
-    if lab.value >= ALBUMIN_MIN_G_DL:
-        return Outcome("INC-07-ALB", PASS, f"{shown} >= {_LIMIT_TEXT['INC-07-ALB']}", "at_least_min", values)
-    return Outcome("INC-07-ALB", FAIL, f"{shown} < {_LIMIT_TEXT['INC-07-ALB']}", "below_min", values)
+    limit = f.parameters.limit_text["INC-07-ALB"]
+    if lab.value >= minimum:
+        return Outcome("INC-07-ALB", PASS, f"{shown} >= {limit}", "at_least_min", values)
+    return Outcome("INC-07-ALB", FAIL, f"{shown} < {limit}", "below_min", values)
 
 
 def inc_07_crcl(f: Facts) -> Outcome:
@@ -628,14 +610,13 @@ def inc_07_crcl(f: Facts) -> Outcome:
         "unit": creatinine.unit,
         "days_before_reference": creatinine.days_before_reference,
     }
+    if cg.sex == "female":
+        values["female_factor"] = COCKCROFT_GAULT_FEMALE_FACTOR
     crcl = f"CrCl {cg.crcl_shown:,f} mL/min"
-    if cg.crcl_ml_min >= CRCL_MIN_ML_MIN:
-        return Outcome(
-            "INC-07-CRCL", PASS, f"{crcl} >= {_LIMIT_TEXT['INC-07-CRCL']} ({cg.inputs_text})", "at_least_min", values
-        )
-    return Outcome(
-        "INC-07-CRCL", FAIL, f"{crcl} < {_LIMIT_TEXT['INC-07-CRCL']} ({cg.inputs_text})", "below_min", values
-    )
+    limit = f.parameters.limit_text["INC-07-CRCL"]
+    if cg.crcl_ml_min >= f.parameters.crcl_min_ml_min:
+        return Outcome("INC-07-CRCL", PASS, f"{crcl} >= {limit} ({cg.inputs_text})", "at_least_min", values)
+    return Outcome("INC-07-CRCL", FAIL, f"{crcl} < {limit} ({cg.inputs_text})", "below_min", values)
 
 
 def inc_08_lvef(f: Facts) -> Outcome:
@@ -647,9 +628,10 @@ def inc_08_lvef(f: Facts) -> Outcome:
         return Outcome("INC-08", MISSING, "LVEF not given", "not_given", values)
     how = f" by {lvef.method}" if lvef.method else ""
     shown = f"LVEF {number_text(lvef.percent)}%{how}"
-    if at_least(lvef.percent, LVEF_MIN_PERCENT):
-        return Outcome("INC-08", PASS, f"{shown} >= {_LIMIT_TEXT['INC-08']}%", "at_least_min", values)
-    return Outcome("INC-08", FAIL, f"{shown} < {_LIMIT_TEXT['INC-08']}%", "below_min", values)
+    limit = f.parameters.limit_text["INC-08"]
+    if at_least(lvef.percent, f.parameters.lvef_min_percent):
+        return Outcome("INC-08", PASS, f"{shown} >= {limit}%", "at_least_min", values)
+    return Outcome("INC-08", FAIL, f"{shown} < {limit}%", "below_min", values)
 
 
 def inc_09_pregnancy_test(f: Facts) -> Outcome:
@@ -657,7 +639,7 @@ def inc_09_pregnancy_test(f: Facts) -> Outcome:
     pregnancy test done within 7 days before randomization"."""
     w = f.wocbp
     t = f.pregnancy_test
-    values: dict[str, object] = {"wocbp": w.wocbp, "wocbp_because": w.because}
+    values: dict[str, object] = {"wocbp": w.wocbp, "wocbp_because": w.because, **w.values()}
     if t is not None:
         values.update(
             result=t.result,
@@ -683,10 +665,9 @@ def inc_09_pregnancy_test(f: Facts) -> Outcome:
     )
     if t.result == "positive":
         return Outcome("INC-09", FAIL, shown, "positive", values)
-    if t.days_before_reference > PREGNANCY_TEST_WINDOW_DAYS:
-        return Outcome(
-            "INC-09", MISSING, f"{shown}: older than {PREGNANCY_TEST_WINDOW_DAYS} days; repeat", "test_too_old", values
-        )
+    window = f.parameters.pregnancy_test_window_days
+    if t.days_before_reference > window:
+        return Outcome("INC-09", MISSING, f"{shown}: older than {window} days; repeat", "test_too_old", values)
     return Outcome("INC-09", PASS, shown, "negative_in_window", values)
 
 

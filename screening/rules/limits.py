@@ -17,7 +17,7 @@ WEIGHT_KG_MIN: Final = 25.0
 WEIGHT_KG_MAX: Final = 300.0
 AGE_YEARS_MAX: Final = 120
 # The performance statuses a patient screened can have (ECOG 5 is death); the criterion's
-# own limit is inclusion.ECOG_MAX.
+# own limit is parameters.ECOG_MAX.
 ECOG_STATUS_MIN: Final = 0
 ECOG_STATUS_MAX: Final = 4
 AMENORRHEA_MONTHS_MIN: Final = 0

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from screening.rules import exclusion, inclusion
-from screening.rules.dates import LAB_WINDOW_DAYS, PREGNANCY_TEST_WINDOW_DAYS
 from screening.rules.derived import CockcroftGault
 from screening.rules.document import ScreeningDocument
 from screening.rules.facts import Facts
 from screening.rules.outcome import FAIL, MISSING, Outcome
+from screening.rules.parameters import ALTER_V1_PARAMETERS, Parameters
 
 Kind = Literal["inclusion", "exclusion"]
 EligibilityStatus = Literal["eligible", "ineligible", "incomplete"]
@@ -27,11 +27,16 @@ EligibilityStatus = Literal["eligible", "ineligible", "incomplete"]
 
 @dataclass(frozen=True, slots=True)
 class Criterion:
+    """One criterion of a ruleset: its id, its kind, the rule deciding it, whether it is a
+    judgment, and the form field that decides it (a screening's field, or the list whose
+    rows do: "labs", "tumour_samples", "pregnancy_tests")."""
+
     id: str
     kind: Kind
     rule: Callable[[Facts], Outcome]
     # Answered by a person, confirmed by the investigator at sign-off.
     judgment: bool = False
+    field: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,14 +65,25 @@ class Ruleset:
     id: str
     criteria: tuple[Criterion, ...]
     valid_until: Callable[[Facts], datetime.date | None]
+    # Its thresholds and windows: the rules compare with these, the outcomes' values carry them.
+    parameters: Parameters = ALTER_V1_PARAMETERS
 
     @property
     def ids(self) -> tuple[str, ...]:
         return tuple(c.id for c in self.criteria)
 
+    @property
+    def judgments(self) -> tuple[Criterion, ...]:
+        """The criteria a person answers and the investigator confirms, in ruleset order."""
+        return tuple(c for c in self.criteria if c.judgment)
+
+    def criterion(self, criterion_id: str) -> Criterion | None:
+        return next((c for c in self.criteria if c.id == criterion_id), None)
+
     def evaluate(self, doc: ScreeningDocument) -> EligibilityResult:
         """Evaluate every criterion of a validated document (see ``exchange.parse_screening``)."""
-        facts = Facts(doc)
+        parameters = self.parameters
+        facts = Facts(doc, parameters)
         outcomes = []
         failed = []
         missing = []
@@ -75,6 +91,8 @@ class Ruleset:
             outcome = criterion.rule(facts)
             assert outcome.id == criterion.id, (outcome.id, criterion.id)
             outcome.kind = criterion.kind
+            # The numbers the rule compared with, so that the result reads with its own.
+            outcome.values.update(parameters.values_of(criterion.id))
             outcomes.append((criterion, outcome))
             if outcome.outcome == FAIL:
                 failed.append(criterion.id)
@@ -106,9 +124,10 @@ class Ruleset:
 def valid_until_v1(f: Facts) -> datetime.date | None:
     """The last reference date on which the same data stay within every window: each lab
     used, its date + 28 days; the pregnancy test used by INC-09 (WOCBP), its date + 7."""
-    ends = [lab.date + datetime.timedelta(days=LAB_WINDOW_DAYS) for lab in f.labs.values()]
+    p = f.parameters
+    ends = [lab.date + datetime.timedelta(days=p.lab_window_days) for lab in f.labs.values()]
     if f.wocbp.wocbp is True and f.pregnancy_test is not None:
-        ends.append(f.pregnancy_test.date + datetime.timedelta(days=PREGNANCY_TEST_WINDOW_DAYS))
+        ends.append(f.pregnancy_test.date + datetime.timedelta(days=p.pregnancy_test_window_days))
     return min(ends) if ends else None
 
 
@@ -118,46 +137,71 @@ _EXC: Final = "exclusion"
 ALTER_V1: Final = Ruleset(
     id="alter-v1",
     criteria=(
-        Criterion("INC-01", _INC, inclusion.inc_01_consent),
-        Criterion("INC-02", _INC, inclusion.inc_02_age),
-        Criterion("INC-03-DISEASE", _INC, inclusion.inc_03_disease),
-        Criterion("INC-03-HER2", _INC, inclusion.inc_03_her2),
-        Criterion("INC-03-HR", _INC, inclusion.inc_03_hr),
-        Criterion("INC-04", _INC, inclusion.inc_04_eligible_for_sg_and_tdxd, judgment=True),
-        Criterion("INC-05", _INC, inclusion.inc_05_ecog),
-        Criterion("INC-06", _INC, inclusion.inc_06_contraception),
-        Criterion("INC-07-HB", _INC, inclusion.inc_07_hb),
-        Criterion("INC-07-ANC", _INC, inclusion.inc_07_anc),
-        Criterion("INC-07-PLT", _INC, inclusion.inc_07_plt),
-        Criterion("INC-07-BILI", _INC, inclusion.inc_07_bili),
-        Criterion("INC-07-ALT", _INC, inclusion.inc_07_alt),
-        Criterion("INC-07-AST", _INC, inclusion.inc_07_ast),
-        Criterion("INC-07-ALB", _INC, inclusion.inc_07_alb),
-        Criterion("INC-07-CRCL", _INC, inclusion.inc_07_crcl),
-        Criterion("INC-08", _INC, inclusion.inc_08_lvef),
-        Criterion("INC-09", _INC, inclusion.inc_09_pregnancy_test),
-        Criterion("INC-10", _INC, inclusion.inc_10_social_security, judgment=True),
-        Criterion("INC-11", _INC, inclusion.inc_11_compliance, judgment=True),
-        Criterion("EXC-01", _EXC, exclusion.exc_01_prior_adc),
-        Criterion("EXC-02", _EXC, exclusion.exc_02_cardiovascular, judgment=True),
-        Criterion("EXC-03", _EXC, exclusion.exc_03_brain_metastases),
-        Criterion("EXC-04", _EXC, exclusion.exc_04_ild),
-        Criterion("EXC-05", _EXC, exclusion.exc_05_incompatible_condition, judgment=True),
-        Criterion("EXC-06", _EXC, exclusion.exc_06_hypersensitivity, judgment=True),
-        Criterion("EXC-07", _EXC, exclusion.exc_07_confounding_condition, judgment=True),
-        Criterion("EXC-08", _EXC, exclusion.exc_08_hospitalisation, judgment=True),
-        Criterion("EXC-09", _EXC, exclusion.exc_09_other_trial),
-        Criterion("EXC-10", _EXC, exclusion.exc_10_pregnancy),
-        Criterion("EXC-11", _EXC, exclusion.exc_11_deprived_of_liberty, judgment=True),
-        Criterion("EXC-12", _EXC, exclusion.exc_12_follow_up, judgment=True),
+        Criterion("INC-01", _INC, inclusion.inc_01_consent, field="consent_signed"),
+        Criterion("INC-02", _INC, inclusion.inc_02_age, field="date_of_birth"),
+        Criterion("INC-03-DISEASE", _INC, inclusion.inc_03_disease, field="histologically_confirmed"),
+        Criterion("INC-03-HER2", _INC, inclusion.inc_03_her2, field="tumour_samples"),
+        Criterion("INC-03-HR", _INC, inclusion.inc_03_hr, field="tumour_samples"),
+        Criterion(
+            "INC-04", _INC, inclusion.inc_04_eligible_for_sg_and_tdxd, judgment=True, field="eligible_for_sg_and_tdxd"
+        ),
+        Criterion("INC-05", _INC, inclusion.inc_05_ecog, field="ecog"),
+        Criterion("INC-06", _INC, inclusion.inc_06_contraception, field="contraception_agreed"),
+        Criterion("INC-07-HB", _INC, inclusion.inc_07_hb, field="labs"),
+        Criterion("INC-07-ANC", _INC, inclusion.inc_07_anc, field="labs"),
+        Criterion("INC-07-PLT", _INC, inclusion.inc_07_plt, field="labs"),
+        Criterion("INC-07-BILI", _INC, inclusion.inc_07_bili, field="labs"),
+        Criterion("INC-07-ALT", _INC, inclusion.inc_07_alt, field="labs"),
+        Criterion("INC-07-AST", _INC, inclusion.inc_07_ast, field="labs"),
+        Criterion("INC-07-ALB", _INC, inclusion.inc_07_alb, field="labs"),
+        Criterion("INC-07-CRCL", _INC, inclusion.inc_07_crcl, field="labs"),
+        Criterion("INC-08", _INC, inclusion.inc_08_lvef, field="lvef_percent"),
+        Criterion("INC-09", _INC, inclusion.inc_09_pregnancy_test, field="pregnancy_tests"),
+        Criterion("INC-10", _INC, inclusion.inc_10_social_security, judgment=True, field="social_security_affiliation"),
+        Criterion("INC-11", _INC, inclusion.inc_11_compliance, judgment=True, field="willing_and_able_to_comply"),
+        Criterion("EXC-01", _EXC, exclusion.exc_01_prior_adc, field="prior_her2_or_trop2_adc"),
+        Criterion(
+            "EXC-02", _EXC, exclusion.exc_02_cardiovascular, judgment=True, field="significant_cardiovascular_disease"
+        ),
+        Criterion("EXC-03", _EXC, exclusion.exc_03_brain_metastases, field="brain_metastases_present"),
+        Criterion("EXC-04", _EXC, exclusion.exc_04_ild, field="ild_history_requiring_steroids"),
+        Criterion(
+            "EXC-05", _EXC, exclusion.exc_05_incompatible_condition, judgment=True, field="incompatible_condition"
+        ),
+        Criterion(
+            "EXC-06", _EXC, exclusion.exc_06_hypersensitivity, judgment=True, field="hypersensitivity_to_trial_drugs"
+        ),
+        Criterion(
+            "EXC-07",
+            _EXC,
+            exclusion.exc_07_confounding_condition,
+            judgment=True,
+            field="confounding_concurrent_condition",
+        ),
+        Criterion(
+            "EXC-08", _EXC, exclusion.exc_08_hospitalisation, judgment=True, field="disease_requiring_hospitalisation"
+        ),
+        Criterion("EXC-09", _EXC, exclusion.exc_09_other_trial, field="other_trial_enrolled"),
+        Criterion("EXC-10", _EXC, exclusion.exc_10_pregnancy, field="pregnant"),
+        Criterion(
+            "EXC-11",
+            _EXC,
+            exclusion.exc_11_deprived_of_liberty,
+            judgment=True,
+            field="deprived_of_liberty_or_guardianship",
+        ),
+        Criterion("EXC-12", _EXC, exclusion.exc_12_follow_up, judgment=True, field="unable_to_comply_with_follow_up"),
     ),
     valid_until=valid_until_v1,
+    parameters=ALTER_V1_PARAMETERS,
 )
 
 # The rulesets this installation knows, by id. The application ships alter-v1 only; a
 # protocol amendment adds its ruleset here (never changing an earlier one), and tests
 # register theirs for the duration of a test (:func:`registered`).
 RULESETS: Final[dict[str, Ruleset]] = {ALTER_V1.id: ALTER_V1}
+# The ids of the rulesets the application ships (docs/traceability.md has a section for each).
+SHIPPED: Final = tuple(RULESETS)
 # In force at a site that records no ruleset (models.SiteRuleset), and for the `screen` command.
 DEFAULT: Final = ALTER_V1
 CURRENT: Final = DEFAULT  # (the name used before rulesets were chosen per site)

@@ -15,7 +15,7 @@ from screening import selectors
 from screening.forms import ReviewQueueFilterForm
 from screening.http import AuthenticatedHttpRequest
 from screening.panel import stored_anchor
-from screening.reasons import localized_reason, row_used
+from screening.reasons import STORED_BEFORE_RULESETS, localized_reason, row_used
 from screening.views.permissions import investigator_of
 
 
@@ -27,15 +27,16 @@ def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
         queue = queue.filter(ruleset=ruleset)
     page = Paginator(queue, 50).get_page(request.GET.get("page"))
     for screening in page:
-        criteria = (screening.latest_result or {}).get("criteria", [])  # type: ignore[attr-defined]  # the queue's annotation
+        result = screening.latest_result or {}  # type: ignore[attr-defined]  # the queue's annotation
+        criteria, ruleset = result.get("criteria", []), result.get("ruleset", STORED_BEFORE_RULESETS)
         url = reverse("screening:detail", kwargs={"number": screening.number})
         # Each reason with the row it read (which creatinine) and a link to it on the screening page.
         screening.failed_reasons = [  # type: ignore[attr-defined]  # for the template only
             {
                 "id": c["id"],
-                "reason": localized_reason(c),
-                "used": used[0] if (used := row_used(c)) else "",
-                "href": f"{url}#{stored_anchor(c)}",
+                "reason": localized_reason(c, ruleset),
+                "used": used[0] if (used := row_used(c, ruleset)) else "",
+                "href": f"{url}#{stored_anchor(c, ruleset)}",
             }
             for c in criteria
             if c["outcome"] == "fail"

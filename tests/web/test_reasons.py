@@ -934,10 +934,46 @@ def test_missing_value_falls_back_to_the_english_reason() -> None:
     assert _french(criterion) == criterion["reason"]
 
 
+WOCBP_GROUNDS = ("wocbp_ground", "wocbp_unknown", "wocbp_age_years", "wocbp_amenorrhea_months")
+
+
+def _as_stored_before_grounds(criterion: dict[str, Any]) -> dict[str, Any]:
+    """An entry as stored before the values gave the WOCBP grounds as data: the English only."""
+    values = {k: v for k, v in criterion["values"].items() if k not in WOCBP_GROUNDS}
+    return criterion | {"values": values}
+
+
 def test_unknown_wocbp_reason_falls_back_to_the_english_reason() -> None:
-    criterion = _stored(outcome_of(doc(reproductive__hysterectomy=True), "INC-06"))
+    """A result stored before the grounds were data, whose English text is not one known."""
+    criterion = _as_stored_before_grounds(_stored(outcome_of(doc(reproductive__hysterectomy=True), "INC-06")))
     criterion["values"]["wocbp_because"] = "a reason this module has never seen"
     assert _french(criterion) == criterion["reason"]
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        doc(reproductive__hysterectomy=True),
+        doc(patient__date_of_birth="1960-01-01"),
+        doc(reproductive__amenorrhea_months=14, reproductive__amenorrhea_other_cause=False),
+        doc(
+            reproductive__hysterectomy=None,
+            reproductive__amenorrhea_months=14,
+            reproductive__amenorrhea_other_cause=None,
+        ),
+        doc(patient__sex=None),
+    ],
+)
+@pytest.mark.parametrize("cid", ["INC-06", "INC-09"])
+def test_wocbp_grounds_are_read_as_data_not_from_the_english(document: dict[str, Any], cid: str) -> None:
+    """The grounds decide the words (the English text is not parsed), and they read as the
+    English text read for a result stored before the grounds were data."""
+    criterion = _stored(outcome_of(document, cid))
+    assert criterion["code"] in ("wocbp_unknown", "not_wocbp")  # a reason naming its grounds
+    before = _french(_as_stored_before_grounds(criterion))
+    assert before != criterion["reason"]  # the old English is read back
+    garbled = criterion | {"values": {**criterion["values"], "wocbp_because": "not English the rules write"}}
+    assert _french(garbled) == _french(criterion) == before
 
 
 @pytest.mark.parametrize(

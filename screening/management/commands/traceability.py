@@ -8,13 +8,13 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from screening.rules.ruleset import CURRENT
-from screening.traceability import traceability_table, untested_criteria
+from screening.traceability import shipped_rulesets, traceability_document, untested_criteria
 
 
 class Command(BaseCommand):
     help = (
-        "Print the registry → criterion → rule → tests table; --write updates docs/traceability.md, "
+        "Print the registry → criterion → rule → tests table of each shipped ruleset; --write updates "
+        "docs/traceability.md, "
         "--check fails when that file is stale or a criterion has no test."
     )
     requires_system_checks: list[str] = []
@@ -27,12 +27,15 @@ class Command(BaseCommand):
     def handle(self, *args: Any, write: bool, check: bool, **options: Any) -> None:
         root = Path(settings.BASE_DIR)
         target = root / "docs" / "traceability.md"
-        table = traceability_table(CURRENT, tests_dir=root / "tests", root=root)
+        shipped = shipped_rulesets()
+        table = traceability_document(shipped, tests_dir=root / "tests", root=root)
         if write:
             target.write_text(table, encoding="utf-8")
             self.stdout.write(f"wrote {target.relative_to(root)}")
         elif check:
-            untested = untested_criteria(CURRENT, tests_dir=root / "tests", root=root)
+            untested = sorted(
+                {cid for ruleset in shipped for cid in untested_criteria(ruleset, tests_dir=root / "tests", root=root)}
+            )
             if untested:
                 raise CommandError(f"criteria without a test: {', '.join(untested)}")
             current = target.read_text(encoding="utf-8") if target.exists() else ""
