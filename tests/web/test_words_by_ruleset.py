@@ -127,10 +127,15 @@ def old_v1_screening(v1_screening: Screening, coordinator_ipc: User) -> Screenin
 _TOKENS = re.compile(r"\b[A-Za-z0-9]{64}\b|\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
 
 
+# The filters' ruleset lists offer every registered ruleset: registering one adds an option
+# there by design, which is not how the evaluation reads (masked too).
+_RULESET_FILTER = re.compile(r'<select name="ruleset".*?</select>', re.DOTALL)
+
+
 def _page(client: Client, url: str) -> str:
     response = client.get(url)
     assert response.status_code == 200, url
-    return _TOKENS.sub("(token)", response.content.decode())
+    return _RULESET_FILTER.sub("(ruleset filter)", _TOKENS.sub("(token)", response.content.decode()))
 
 
 def _download(client: Client, url: str) -> bytes:
