@@ -13,7 +13,7 @@ import difflib
 import json
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -605,12 +605,20 @@ def screening_save(
 
 
 def evaluate_document(
-    stored: dict[str, Any], *, ruleset_id: str, today: datetime.date, screening_id: str | None
+    stored: dict[str, Any],
+    *,
+    ruleset_id: str,
+    today: datetime.date,
+    screening_id: str | None,
+    known_sites: Collection[str] | None = None,
 ) -> tuple[EligibilityResult, dict[str, Any]]:
     """A stored input document evaluated under the ruleset ``ruleset_id`` as on ``today``
     (the day its dates are checked against): the result, and its result document as stored.
-    What a save, a re-evaluation under an amendment and a reproduction all run."""
-    parsed = exchange.parse_screening(stored, today=today, known_sites=known_site_codes())
+    What a save, a re-evaluation under an amendment and a reproduction all run. A caller
+    evaluating many documents passes ``known_sites`` (the site codes, read once) to save
+    a query per document."""
+    sites = known_site_codes() if known_sites is None else known_sites
+    parsed = exchange.parse_screening(stored, today=today, known_sites=sites)
     evaluation = evaluate(parsed, ruleset_id)
     result: dict[str, Any] = exchange.as_json_data(exchange.result_document(evaluation, screening_id=screening_id))
     return evaluation, result
