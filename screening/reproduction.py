@@ -19,6 +19,7 @@ from typing import Any, Final, Literal
 from django.utils import timezone
 
 from screening import exchange, services
+from screening.rules.outcome import NOT_APPLICABLE, PASS
 from screening.rules.ruleset import EligibilityResult, UnknownRuleset
 
 
@@ -179,6 +180,19 @@ class Change:
     result_document: dict[str, Any]
 
 
+# Outcomes that ask nothing of anyone: a criterion that only one of the rulesets has, and
+# that passes or does not apply there, is no change to show (else every screening would
+# "change" under an amendment that adds a criterion).
+_SILENT: Final = frozenset({PASS, NOT_APPLICABLE})
+
+
+def _changed(before: Decision | None, after: Decision | None) -> bool:
+    if before is None or after is None:
+        only = before if after is None else after
+        return only is not None and only[0] not in _SILENT
+    return before != after
+
+
 def _decisions(result_document: dict[str, Any]) -> dict[str, Decision]:
     return {c["id"]: (c["outcome"], c["code"]) for c in result_document["criteria"]}
 
@@ -193,8 +207,11 @@ def reevaluated(
 ) -> Change | None:
     """The stored input document of a screening's latest evaluation evaluated under
     ``ruleset_id`` as on ``today``: ``None`` when neither the status nor any criterion's
-    (outcome, code) changes from ``latest_result`` (its stored result document), else the
-    change and the new result (what ``--apply`` appends)."""
+    (outcome, code) changes from ``latest_result`` (its stored result document, or as much
+    of it as has ``screening_id``, ``status`` and each criterion's ``id``, ``outcome`` and
+    ``code``), else the change and the new result (what ``--apply`` appends). A criterion of
+    one ruleset only counts when it fails or is missing there: an added criterion that
+    passes changes nothing to act on."""
     result, document = services.evaluate_document(
         input_document,
         ruleset_id=ruleset_id,
@@ -206,7 +223,7 @@ def reevaluated(
     criteria = tuple(
         CriterionChange(key, before.get(key), after.get(key))
         for key in [*before, *(k for k in after if k not in before)]
-        if before.get(key) != after.get(key)
+        if _changed(before.get(key), after.get(key))
     )
     if not criteria and latest_result["status"] == document["status"]:
         return None
