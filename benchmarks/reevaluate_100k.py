@@ -142,10 +142,17 @@ def _latest(task: Task) -> Iterator[tuple[int, int, str, str, str]]:
     """Each screening's latest evaluation in the task's range, streamed from a server-side
     cursor: its id, the screening's id and number, and its input and result documents as
     JSON text (decoded by the caller: by msgspec, not by the ORM's json.loads)."""
-    rows = (
+    latest = (
         Evaluation.objects.filter(screening_id__gte=task.low, screening_id__lte=task.high)
         .order_by("screening_id", "-created_at", "-id")
         .distinct("screening_id")
+        .values("id")
+    )
+    # The latest ids first, on the narrow index columns; then their documents, unsorted (a
+    # sort of the wide rows would spill to disk).
+    rows = (
+        Evaluation.objects.filter(id__in=latest)
+        .order_by()
         .annotate(input_text=Cast("input_document", TextField()), result_text=Cast("result_document", TextField()))
         .values_list("id", "screening_id", "screening__number", "input_text", "result_text")
     )

@@ -11,11 +11,11 @@ every save evaluates:
 from __future__ import annotations
 
 import datetime
-import json
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
+import msgspec
 from django.utils import timezone
 
 from screening import exchange, services
@@ -93,7 +93,8 @@ def evaluation_discrepancy(
     except exchange.RefusedDocument as refused:
         errors = "; ".join(f"{e.path or '(document)'}: {e.message}" for e in refused.errors)
         return discrepancy("refused", message=f"input document refused: {errors}")
-    differences = json_differences(result_document, json.loads(json.dumps(recomputed)))
+    # As stored: the JSON text of the result, read back.
+    differences = json_differences(result_document, msgspec.json.decode(msgspec.json.encode(recomputed)))
     if status is not None and status != recomputed["status"]:
         differences += (Difference("(evaluation row) status", status, recomputed["status"]),)
     return discrepancy("differs", differences=differences) if differences else None
@@ -105,13 +106,14 @@ def json_differences(stored: Any, recomputed: Any) -> tuple[Difference, ...]:
     none: its keys are walked in sorted order), a list's does. A list of objects with
     distinct ``id`` (the criteria) is compared by id, so that a path reads
     ``criteria[INC-08].code``."""
-    if stored == recomputed and _canonical(stored) == _canonical(recomputed):
+    if _canonical(stored) == _canonical(recomputed):
         return ()
     return tuple(_walk("", stored, recomputed))
 
 
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+def _canonical(value: Any) -> bytes:
+    """The JSON text of ``value`` with every object's keys sorted: equal for equal JSON."""
+    return msgspec.json.encode(value, order="sorted")
 
 
 def _walk(path: str, stored: Any, recomputed: Any) -> Iterator[Difference]:
