@@ -48,6 +48,9 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alter.settings")
+# Production settings: with DEBUG on, Django would keep the last 9,000 queries (and their
+# parameters, whole documents) in memory.
+os.environ["DEBUG"] = "false"
 
 
 def _database_url(name: str) -> str:
@@ -165,12 +168,17 @@ def _rss_kib() -> int:
 
 def bare(task: Task) -> Tally:
     tally = Tally()
+    with transaction.atomic():  # a cursor WITHOUT HOLD: streamed, not materialized first
+        _bare(task, tally)
+    tally.max_rss_kib = _rss_kib()
+    return tally
+
+
+def _bare(task: Task, tally: Tally) -> None:
     for _id, _screening_id, _number, input_text, result_text in _latest(task):
         _ENCODE.encode(_ANY.decode(input_text))
         _ENCODE.encode(_ANY.decode(result_text))
         tally.screenings += 1
-    tally.max_rss_kib = _rss_kib()
-    return tally
 
 
 def _line(number: str, change: Change) -> str:
@@ -214,8 +222,9 @@ def _changes(task: Task, tally: Tally) -> Iterator[Pending]:
 
 def dry_run(task: Task) -> Tally:
     tally = Tally()
-    for _ in _changes(task, tally):
-        pass
+    with transaction.atomic():
+        for _ in _changes(task, tally):
+            pass
     tally.max_rss_kib = _rss_kib()
     return tally
 

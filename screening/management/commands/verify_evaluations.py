@@ -9,8 +9,8 @@ installation does not know; the command then exits 1. It exits 0 with a one-line
 when every evaluation is reproduced. Run it after a restore and before an amendment takes
 effect (docs/operations.md).
 
-The evaluations are streamed from a server-side cursor, in id order: memory stays flat
-whatever their number.
+The evaluations are streamed from a server-side cursor, in id order, in one read-only
+transaction: memory stays flat whatever their number.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import json
 from typing import Any, Final
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
 from screening import services
 from screening.models import Evaluation, Site
@@ -68,30 +69,33 @@ class Command(BaseCommand):
                 raise CommandError(f"unknown site {site!r}; known: {known}")
             evaluations = evaluations.filter(screening__site__code=site)
         known_sites = services.known_site_codes()
-        rows = (
-            evaluations.order_by("pk")
-            .values_list(
-                "pk", "screening__number", "ruleset", "input_document", "result_document", "status", "created_at"
-            )
-            .iterator(chunk_size=500)
-        )
         checked: collections.Counter[str] = collections.Counter()
         failed = 0
-        for pk, number, ruleset_id, input_document, result_document, status, created_at in rows:
-            checked[ruleset_id] += 1
-            found = evaluation_discrepancy(
-                evaluation_id=pk,
-                number=number,
-                ruleset_id=ruleset_id,
-                input_document=input_document,
-                result_document=result_document,
-                created_at=created_at,
-                status=status,
-                known_sites=known_sites,
+        # In a transaction: the server-side cursor is then declared WITHOUT HOLD, and streams
+        # (outside one, PostgreSQL would first materialize every row of a WITH HOLD cursor).
+        with transaction.atomic():
+            rows = (
+                evaluations.order_by("pk")
+                .values_list(
+                    "pk", "screening__number", "ruleset", "input_document", "result_document", "status", "created_at"
+                )
+                .iterator(chunk_size=500)
             )
-            if found is not None:
-                failed += 1
-                self.stdout.write("\n".join(_lines(found)))
+            for pk, number, ruleset_id, input_document, result_document, status, created_at in rows:
+                checked[ruleset_id] += 1
+                found = evaluation_discrepancy(
+                    evaluation_id=pk,
+                    number=number,
+                    ruleset_id=ruleset_id,
+                    input_document=input_document,
+                    result_document=result_document,
+                    created_at=created_at,
+                    status=status,
+                    known_sites=known_sites,
+                )
+                if found is not None:
+                    failed += 1
+                    self.stdout.write("\n".join(_lines(found)))
         total = sum(checked.values())
         rulesets = ", ".join(f"{r} {n:,}" for r, n in sorted(checked.items())) or "none"
         where = f" of {site}" if site is not None else ""
