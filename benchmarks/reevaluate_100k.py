@@ -368,6 +368,7 @@ def main() -> None:
     args = ARGS
     assert args is not None
     _prepare(args)
+    evaluations = Evaluation.objects.count()
     load = os.getloadavg()
     print(
         f"database {connection.settings_dict['NAME']}: {Screening.objects.count():,} screenings, "
@@ -390,7 +391,9 @@ def main() -> None:
                 rows.append((limit, name, seconds, tally))
                 print(f"  {limit:>7,} {name:<28} {seconds:7.1f} s", flush=True)
             lines = sum(1 for path in out_dir.glob("*.jsonl") for _ in path.open(encoding="utf-8"))
-            assert lines == rows[-2][3].changed, (lines, rows[-2][3].changed)
+            dry, applied = rows[-2][3], rows[-1][3]
+            assert lines == dry.changed == applied.changed == applied.appended, (lines, dry, applied)
+            assert Evaluation.objects.count() == evaluations, "the apply pass was not rolled back"
 
     print()
     print(f"{'screenings':>10}  {'pass':<28} {'s':>7} {'per s':>8} {'ratio':>6} {'changed':>8} {'peak RSS MiB':>12}")
