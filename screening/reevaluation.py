@@ -20,13 +20,16 @@ reads and writes nothing, so that it can run in worker processes.
 from __future__ import annotations
 
 import datetime
+import multiprocessing
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
+import msgspec
 import pghistory
-from django.db import transaction
-from django.db.models import QuerySet
+from django.db import connections, transaction
+from django.db.models import Max, Min, QuerySet, TextField
+from django.db.models.functions import Cast
 
 from screening import selectors, services
 from screening.models import Evaluation, Screening, Site, User
@@ -126,30 +129,68 @@ def reevaluated(
     return Change(number=number, site=site, evaluation_id=evaluation_id, diff=diff, result_document=document)
 
 
-def latest_evaluations(site: Site | None = None) -> QuerySet[Evaluation, tuple[int, str, str, Any, Any]]:
-    """Each screening's latest evaluation (of ``site``) as (id, number, site code, input
-    document, result document), in screening order: what :func:`changes` streams."""
+def latest_evaluations(
+    site: Site | None = None, *, screening_ids: tuple[int, int] | None = None
+) -> QuerySet[Evaluation, tuple[int, str, str, str, str]]:
+    """Each screening's latest evaluation (of ``site``; with a screening id in the range
+    ``screening_ids``, both included) as (id, number, site code, input document, result
+    document), the documents as their JSON text: what :func:`changes` streams.
+
+    The latest ids are found first, on the narrow index columns; their documents are then
+    read without a sort of the wide rows (which would spill to disk over 100,000 of them)."""
     evaluations = Evaluation.objects.all() if site is None else Evaluation.objects.filter(screening__site=site)
+    if screening_ids is not None:
+        low, high = screening_ids
+        evaluations = evaluations.filter(screening_id__gte=low, screening_id__lte=high)
+    latest = evaluations.order_by("screening_id", "-created_at", "-id").distinct("screening_id").values("id")
     return (
-        evaluations.order_by("screening_id", "-created_at", "-id")
-        .distinct("screening_id")
-        .values_list("pk", "screening__number", "screening__site__code", "input_document", "result_document")
+        Evaluation.objects.filter(id__in=latest)
+        .order_by("screening_id")
+        .annotate(input_text=Cast("input_document", TextField()), result_text=Cast("result_document", TextField()))
+        .values_list("pk", "screening__number", "screening__site__code", "input_text", "result_text")
     )
 
 
-def changes_with_latest(
-    *, ruleset_id: str, today: datetime.date, site: Site | None = None
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """A range of screening ids, re-evaluated by one worker process."""
+
+    ruleset_id: str
+    today: datetime.date
+    site_id: int | None
+    screening_ids: tuple[int, int]
+    known_sites: frozenset[str]
+
+
+def _part_changes(part: _Part) -> list[tuple[Change, dict[str, Any]]]:
+    """The changes of one range of screenings (in a worker process: its own connection)."""
+    site = Site.objects.get(pk=part.site_id) if part.site_id is not None else None
+    with transaction.atomic():  # a cursor WITHOUT HOLD: streamed, not copied first by the server
+        return list(
+            _changes_of(
+                latest_evaluations(site, screening_ids=part.screening_ids),
+                ruleset_id=part.ruleset_id,
+                today=part.today,
+                known_sites=part.known_sites,
+            )
+        )
+
+
+def _changes_of(
+    rows: QuerySet[Evaluation, tuple[int, str, str, str, str]],
+    *,
+    ruleset_id: str,
+    today: datetime.date,
+    known_sites: Collection[str],
 ) -> Iterator[tuple[Change, dict[str, Any]]]:
-    """Every screening (of ``site``) that re-evaluation under ``ruleset_id`` changes, with its
-    latest result document, streamed: the latest evaluations are read :data:`CHUNK_SIZE` at a
-    time, never all at once."""
-    known_sites = services.known_site_codes()
-    for pk, number, code, input_document, result in latest_evaluations(site).iterator(chunk_size=CHUNK_SIZE):
+    for pk, number, code, input_text, result_text in rows.iterator(chunk_size=CHUNK_SIZE):
+        # msgspec reads the stored JSON text three times faster than the ORM's json.loads.
+        result = _JSON.decode(result_text)
         change = reevaluated(
             number=number,
             site=code,
             evaluation_id=pk,
-            input_document=input_document,
+            input_document=_JSON.decode(input_text),
             latest_result=result,
             ruleset_id=ruleset_id,
             today=today,
@@ -159,9 +200,46 @@ def changes_with_latest(
             yield change, result
 
 
-def changes(*, ruleset_id: str, today: datetime.date, site: Site | None = None) -> Iterator[Change]:
+_JSON: Final = msgspec.json.Decoder()
+# Screenings per range: small enough that a range's changes (each with its new result
+# document) are few in memory, large enough that its queries are few.
+PART_SCREENINGS: Final = 500
+
+
+def changes_with_latest(
+    *, ruleset_id: str, today: datetime.date, site: Site | None = None, jobs: int = 1
+) -> Iterator[tuple[Change, dict[str, Any]]]:
+    """Every screening (of ``site``) that re-evaluation under ``ruleset_id`` changes, with its
+    latest result document, in screening order, streamed: never all screenings in memory.
+
+    The screenings are read in ranges of :data:`PART_SCREENINGS`, each in a short read-only
+    transaction: nothing stays open while a caller writes (``--apply``) between them. With
+    ``jobs`` above 1, that many worker processes re-evaluate the ranges (the rules are CPU
+    work); the changes still come in screening order. The workers are forked: they know the
+    rulesets registered here."""
+    screenings = Screening.objects.all() if site is None else Screening.objects.filter(site=site)
+    bounds = screenings.aggregate(low=Min("id"), high=Max("id"))
+    if bounds["low"] is None:
+        return
+    known_sites = frozenset(services.known_site_codes())
+    parts = (
+        _Part(ruleset_id, today, site.pk if site else None, (low, low + PART_SCREENINGS - 1), known_sites)
+        for low in range(bounds["low"], bounds["high"] + 1, PART_SCREENINGS)
+    )
+    if jobs <= 1:
+        for part in parts:
+            yield from _part_changes(part)
+        return
+    # The children open their own connections: a connection is not shared across a fork.
+    connections.close_all()
+    with multiprocessing.get_context("fork").Pool(jobs, initializer=connections.close_all) as pool:
+        for part_changes in pool.imap(_part_changes, parts):
+            yield from part_changes
+
+
+def changes(*, ruleset_id: str, today: datetime.date, site: Site | None = None, jobs: int = 1) -> Iterator[Change]:
     """Every screening (of ``site``) that re-evaluation under ``ruleset_id`` changes, streamed."""
-    for change, _latest in changes_with_latest(ruleset_id=ruleset_id, today=today, site=site):
+    for change, _latest in changes_with_latest(ruleset_id=ruleset_id, today=today, site=site, jobs=jobs):
         yield change
 
 

@@ -182,6 +182,19 @@ def test_dry_run_prints_exactly_each_change_and_stores_nothing(amendment_set: di
     assert _state() == before
 
 
+@pytest.mark.django_db(transaction=True)  # the worker processes read what is committed
+def test_two_worker_processes_print_the_same_lines_in_the_same_order(
+    amendment_set: dict[str, Screening], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One screening per range: the five screenings are spread over the two workers.
+    monkeypatch.setattr(reevaluation, "PART_SCREENINGS", 1)
+
+    lines, raw, err = _reevaluate("--jobs", "2")
+
+    assert lines == EXPECTED
+    assert "4 screening(s) would change under alter-test; nothing was stored." in err
+
+
 @pytest.mark.django_db
 def test_dry_run_of_one_site(amendment_set: dict[str, Screening]) -> None:
     assert _reevaluate("--site", "IPC")[0] == EXPECTED

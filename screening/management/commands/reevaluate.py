@@ -37,6 +37,12 @@ class Command(BaseCommand):
         parser.add_argument("--apply", action="store_true", help="append the new evaluations (default: a dry run)")
         parser.add_argument("--user", help="with --apply: the username recorded as making the change")
         parser.add_argument("--reason", help="with --apply: the reason recorded in the history")
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=1,
+            help="worker processes re-evaluating (default 1; the machine's cores at most)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -57,7 +63,7 @@ class Command(BaseCommand):
                 raise CommandError(
                     "--user and --reason go with --apply (a dry run records nothing)", returncode=USAGE_ERROR
                 )
-            self._run(ruleset_id=ruleset_id, site=site, by=None, reason="")
+            self._run(ruleset_id=ruleset_id, site=site, by=None, reason="", jobs=options["jobs"])
             return
         if not options["user"] or not reason:
             raise CommandError(
@@ -68,12 +74,12 @@ class Command(BaseCommand):
             raise CommandError(f"no active user {options['user']!r}", returncode=USAGE_ERROR)
         # One history context for the whole run: every change it makes names the same user and reason.
         with pghistory.context(user=by.pk, action="reevaluate", ruleset=ruleset_id, reason=reason):
-            self._run(ruleset_id=ruleset_id, site=site, by=by, reason=reason)
+            self._run(ruleset_id=ruleset_id, site=site, by=by, reason=reason, jobs=options["jobs"])
 
-    def _run(self, *, ruleset_id: str, site: Site | None, by: User | None, reason: str) -> None:
+    def _run(self, *, ruleset_id: str, site: Site | None, by: User | None, reason: str, jobs: int) -> None:
         today = timezone.localdate()
         changed = signed = 0
-        for change in reevaluation.changes(ruleset_id=ruleset_id, today=today, site=site):
+        for change in reevaluation.changes(ruleset_id=ruleset_id, today=today, site=site, jobs=jobs):
             shown = change
             if by is not None:
                 done = reevaluation.screening_reevaluate(
