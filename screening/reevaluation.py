@@ -19,6 +19,7 @@ reads and writes nothing, so that it can run in worker processes.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import multiprocessing
 from collections.abc import Collection, Iterator
@@ -160,6 +161,7 @@ class _Part:
     site_id: int | None
     screening_ids: tuple[int, int]
     known_sites: frozenset[str]
+    keep_results: bool
 
 
 def _part_changes(part: _Part) -> list[tuple[Change, dict[str, Any]]]:
@@ -172,6 +174,7 @@ def _part_changes(part: _Part) -> list[tuple[Change, dict[str, Any]]]:
                 ruleset_id=part.ruleset_id,
                 today=part.today,
                 known_sites=part.known_sites,
+                keep_results=part.keep_results,
             )
         )
 
@@ -182,6 +185,7 @@ def _changes_of(
     ruleset_id: str,
     today: datetime.date,
     known_sites: Collection[str],
+    keep_results: bool,
 ) -> Iterator[tuple[Change, dict[str, Any]]]:
     for pk, number, code, input_text, result_text in rows.iterator(chunk_size=CHUNK_SIZE):
         # msgspec reads the stored JSON text three times faster than the ORM's json.loads.
@@ -197,7 +201,9 @@ def _changes_of(
             known_sites=known_sites,
         )
         if change is not None:
-            yield change, result
+            # A dry run shows the diff only: the documents (tens of KB each, copied from a
+            # worker process to this one) are kept only for --apply and the impact page.
+            yield (change, result) if keep_results else (dataclasses.replace(change, result_document={}), {})
 
 
 _JSON: Final = msgspec.json.Decoder()
@@ -207,7 +213,7 @@ PART_SCREENINGS: Final = 500
 
 
 def changes_with_latest(
-    *, ruleset_id: str, today: datetime.date, site: Site | None = None, jobs: int = 1
+    *, ruleset_id: str, today: datetime.date, site: Site | None = None, jobs: int = 1, keep_results: bool = True
 ) -> Iterator[tuple[Change, dict[str, Any]]]:
     """Every screening (of ``site``) that re-evaluation under ``ruleset_id`` changes, with its
     latest result document, in screening order, streamed: never all screenings in memory.
@@ -223,23 +229,31 @@ def changes_with_latest(
         return
     known_sites = frozenset(services.known_site_codes())
     parts = (
-        _Part(ruleset_id, today, site.pk if site else None, (low, low + PART_SCREENINGS - 1), known_sites)
+        _Part(ruleset_id, today, site.pk if site else None, (low, low + PART_SCREENINGS - 1), known_sites, keep_results)
         for low in range(bounds["low"], bounds["high"] + 1, PART_SCREENINGS)
     )
     if jobs <= 1:
         for part in parts:
             yield from _part_changes(part)
         return
-    # The children open their own connections: a connection is not shared across a fork.
+    # The children open their own connections: a connection is not shared across a fork, so
+    # this process's is closed first (and so cannot be inside a transaction).
+    if any(connection.in_atomic_block for connection in connections.all()):
+        raise RuntimeError("re-evaluation in worker processes cannot run inside a transaction")
     connections.close_all()
     with multiprocessing.get_context("fork").Pool(jobs, initializer=connections.close_all) as pool:
         for part_changes in pool.imap(_part_changes, parts):
             yield from part_changes
 
 
-def changes(*, ruleset_id: str, today: datetime.date, site: Site | None = None, jobs: int = 1) -> Iterator[Change]:
-    """Every screening (of ``site``) that re-evaluation under ``ruleset_id`` changes, streamed."""
-    for change, _latest in changes_with_latest(ruleset_id=ruleset_id, today=today, site=site, jobs=jobs):
+def changes(
+    *, ruleset_id: str, today: datetime.date, site: Site | None = None, jobs: int = 1, keep_results: bool = True
+) -> Iterator[Change]:
+    """Every screening (of ``site``) that re-evaluation under ``ruleset_id`` changes, streamed
+    (without their new result documents unless ``keep_results``: a dry run)."""
+    for change, _latest in changes_with_latest(
+        ruleset_id=ruleset_id, today=today, site=site, jobs=jobs, keep_results=keep_results
+    ):
         yield change
 
 

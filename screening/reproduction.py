@@ -74,6 +74,7 @@ def evaluation_discrepancy(
     created_at: datetime.datetime,
     status: str | None = None,
     known_sites: Collection[str] | None = None,
+    exact: bool = False,
 ) -> Discrepancy | None:
     """A stored evaluation evaluated again from its input document, under its own ruleset,
     as on the day it was made; ``None`` when the result document comes out exactly as
@@ -94,10 +95,37 @@ def evaluation_discrepancy(
         errors = "; ".join(f"{e.path or '(document)'}: {e.message}" for e in refused.errors)
         return discrepancy("refused", message=f"input document refused: {errors}")
     # As stored: the JSON text of the result, read back.
-    differences = json_differences(result_document, msgspec.json.decode(msgspec.json.encode(recomputed)))
+    recomputed = msgspec.json.decode(msgspec.json.encode(recomputed))
+    if not exact:
+        recomputed = without_added_values(result_document, recomputed)
+    differences = json_differences(result_document, recomputed)
     if status is not None and status != recomputed["status"]:
         differences += (Difference("(evaluation row) status", status, recomputed["status"]),)
     return discrepancy("differs", differences=differences) if differences else None
+
+
+def without_added_values(stored: Any, recomputed: dict[str, Any]) -> dict[str, Any]:
+    """``recomputed`` without the keys of each criterion's ``values`` that its stored
+    criterion does not have: what a later version of the application records besides (the
+    thresholds and the grounds added by issue 12, for evaluations stored before it). Every
+    value that was stored is still compared, and so are the outcome, code and reason."""
+    stored_criteria = stored.get("criteria") if isinstance(stored, dict) else None
+    if not isinstance(stored_criteria, list):
+        return recomputed
+    stored_values = {
+        c.get("id"): c.get("values")
+        for c in stored_criteria
+        if isinstance(c, dict) and isinstance(c.get("values"), dict)
+    }
+    criteria = []
+    for criterion in recomputed.get("criteria", []):
+        kept = stored_values.get(criterion.get("id"))
+        values = criterion.get("values")
+        if kept is not None and isinstance(values, dict):
+            criteria.append({**criterion, "values": {k: v for k, v in values.items() if k in kept}})
+        else:
+            criteria.append(criterion)
+    return {**recomputed, "criteria": criteria}
 
 
 def json_differences(stored: Any, recomputed: Any) -> tuple[Difference, ...]:

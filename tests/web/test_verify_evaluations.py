@@ -149,6 +149,24 @@ def test_a_number_stored_as_another_json_type_is_a_difference(saved: dict[str, E
 
 
 @pytest.mark.django_db
+def test_values_a_newer_version_records_besides_are_reported_only_with_exact(saved: dict[str, Evaluation]) -> None:
+    # An evaluation stored before its criterion's values carried its threshold (issue 12):
+    # every value it has is still reproduced; the threshold the newer rules add is not stored.
+    result = copy.deepcopy(saved["igr"].result_document)
+    del _criterion(result, "INC-07-PLT")["values"]["min"]
+    _tamper(saved["igr"], result_document=result)
+
+    assert _verify().endswith("none differ\n")
+    out, _error = _verify_fails("--exact")
+    assert out.splitlines()[1:] == ["  criteria[INC-07-PLT].values.min: stored (absent), recomputed 100000"]
+
+    # A stored value that differs is reported with or without --exact.
+    _criterion(result, "INC-07-PLT")["values"]["value"] = 1.0
+    _tamper(saved["igr"], result_document=result)
+    assert "criteria[INC-07-PLT].values.value" in _verify_fails()[0]
+
+
+@pytest.mark.django_db
 def test_a_removed_criterion_is_a_difference(saved: dict[str, Evaluation]) -> None:
     result = copy.deepcopy(saved["ineligible"].result_document)
     result["criteria"] = [c for c in result["criteria"] if c["id"] != "EXC-01"]

@@ -79,7 +79,10 @@ class Command(BaseCommand):
     def _run(self, *, ruleset_id: str, site: Site | None, by: User | None, reason: str, jobs: int) -> None:
         today = timezone.localdate()
         changed = signed = 0
-        for change in reevaluation.changes(ruleset_id=ruleset_id, today=today, site=site, jobs=jobs):
+        changes = reevaluation.changes(
+            ruleset_id=ruleset_id, today=today, site=site, jobs=jobs, keep_results=by is not None
+        )
+        for change in changes:
             shown = change
             if by is not None:
                 done = reevaluation.screening_reevaluate(

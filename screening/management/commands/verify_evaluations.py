@@ -60,8 +60,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--site", metavar="CODE", help="only the evaluations of this site's screenings")
+        parser.add_argument(
+            "--exact",
+            action="store_true",
+            help="also report the values a newer version records besides those stored (default: every stored "
+            "value, outcome, code and reason is compared; values the stored result does not have are not)",
+        )
 
-    def handle(self, *args: Any, site: str | None, **options: Any) -> None:
+    def handle(self, *args: Any, site: str | None, exact: bool = False, **options: Any) -> None:
         evaluations = Evaluation.objects.all()
         if site is not None:
             if not Site.objects.filter(code=site).exists():
@@ -92,6 +98,7 @@ class Command(BaseCommand):
                     created_at=created_at,
                     status=status,
                     known_sites=known_sites,
+                    exact=exact,
                 )
                 if found is not None:
                     failed += 1
