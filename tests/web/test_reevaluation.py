@@ -182,7 +182,7 @@ def test_dry_run_prints_exactly_each_change_and_stores_nothing(amendment_set: di
     assert _state() == before
 
 
-@pytest.mark.django_db(transaction=True)  # the worker processes read what is committed
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the workers read what is committed
 def test_two_worker_processes_print_the_same_lines_in_the_same_order(
     amendment_set: dict[str, Screening], monkeypatch: pytest.MonkeyPatch
 ) -> None:
