@@ -1,11 +1,8 @@
-"""Stored evaluations evaluated again, through :func:`services.evaluate_document`, the one way
-every save evaluates:
-
-- **reproduced** under their own ruleset, on the day they were made
-  (:func:`evaluation_discrepancy`, ``manage.py verify_evaluations``): after a restore, before
-  an amendment, the stored result must come out again exactly;
-- **re-evaluated** under another ruleset (:func:`reevaluated`): what an amendment would
-  change of a screening's latest result.
+"""Stored evaluations reproduced: each evaluated again from its stored input document,
+through :func:`services.evaluate_document` (the one way every save evaluates), under its own
+ruleset and as on the day it was made (:func:`evaluation_discrepancy`, ``manage.py
+verify_evaluations``). After a restore and before an amendment, the stored result must come
+out again. Re-evaluation under another ruleset (an amendment) is :mod:`screening.reevaluation`'s.
 """
 
 from __future__ import annotations
@@ -19,8 +16,7 @@ import msgspec
 from django.utils import timezone
 
 from screening import exchange, services
-from screening.rules.outcome import NOT_APPLICABLE, PASS
-from screening.rules.ruleset import EligibilityResult, UnknownRuleset
+from screening.rules.ruleset import UnknownRuleset
 
 
 class _Absent:
@@ -181,87 +177,3 @@ def _ids(items: list[Any]) -> list[str] | None:
     if all(isinstance(i, str) for i in ids) and len(set(ids)) == len(ids):
         return ids  # type: ignore[return-value]  # every item checked to be a str just above
     return None
-
-
-# Re-evaluation under another ruleset --------------------------------------------------------
-
-Decision = tuple[str, str]  # a criterion's (outcome, code)
-
-
-@dataclass(frozen=True)
-class CriterionChange:
-    """A criterion whose (outcome, code) changes; ``None`` on the side whose ruleset does
-    not have it (a criterion an amendment adds or removes)."""
-
-    id: str
-    before: Decision | None
-    after: Decision | None
-
-
-@dataclass(frozen=True)
-class Change:
-    """What re-evaluating a screening's latest evaluation under another ruleset changes."""
-
-    screening_id: str | None
-    status_before: str
-    status_after: str
-    criteria: tuple[CriterionChange, ...]
-    result: EligibilityResult
-    result_document: dict[str, Any]
-
-
-# Outcomes that ask nothing of anyone: a criterion that only one of the rulesets has, and
-# that passes or does not apply there, is no change to show (else every screening would
-# "change" under an amendment that adds a criterion).
-_SILENT: Final = frozenset({PASS, NOT_APPLICABLE})
-
-
-def _changed(before: Decision | None, after: Decision | None) -> bool:
-    if before is None or after is None:
-        only = before if after is None else after
-        return only is not None and only[0] not in _SILENT
-    return before != after
-
-
-def _decisions(result_document: dict[str, Any]) -> dict[str, Decision]:
-    return {c["id"]: (c["outcome"], c["code"]) for c in result_document["criteria"]}
-
-
-def reevaluated(
-    input_document: dict[str, Any],
-    latest_result: dict[str, Any],
-    *,
-    ruleset_id: str,
-    today: datetime.date,
-    known_sites: Collection[str] | None = None,
-) -> Change | None:
-    """The stored input document of a screening's latest evaluation evaluated under
-    ``ruleset_id`` as on ``today``: ``None`` when neither the status nor any criterion's
-    (outcome, code) changes from ``latest_result`` (its stored result document, or as much
-    of it as has ``screening_id``, ``status`` and each criterion's ``id``, ``outcome`` and
-    ``code``), else the change and the new result (what ``--apply`` appends). A criterion of
-    one ruleset only counts when it fails or is missing there: an added criterion that
-    passes changes nothing to act on."""
-    result, document = services.evaluate_document(
-        input_document,
-        ruleset_id=ruleset_id,
-        today=today,
-        screening_id=latest_result["screening_id"],
-        known_sites=known_sites,
-    )
-    before, after = _decisions(latest_result), _decisions(document)
-    criteria = tuple(
-        CriterionChange(key, before.get(key), after.get(key))
-        for key in [*before, *(k for k in after if k not in before)]
-        if _changed(before.get(key), after.get(key))
-    )
-    if not criteria and latest_result["status"] == document["status"]:
-        return None
-    return Change(
-        screening_id=latest_result["screening_id"],
-        status_before=latest_result["status"],
-        status_after=document["status"],
-        criteria=criteria,
-        result=result,
-        result_document=document,
-    )

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from screening import exchange, services
 from screening.models import Evaluation, Screening, User
-from screening.reproduction import ABSENT, Difference, evaluation_day, json_differences, reevaluated
+from screening.reproduction import ABSENT, Difference, evaluation_day, json_differences
 from screening.rules import ruleset as ruleset_registry
 from tests.rulesets import ALTER_TEST
 from tests.web.conftest import igr_document
@@ -266,41 +266,3 @@ def test_json_differences_are_exact_and_name_their_paths() -> None:
     assert json_differences(criteria, criteria[::-1]) == (
         Difference(" (order)", ["INC-01", "INC-02"], ["INC-02", "INC-01"]),
     )
-
-
-@pytest.mark.django_db
-def test_reevaluated_gives_the_changed_criteria_or_none(saved: dict[str, Evaluation]) -> None:
-    today = timezone.localdate()
-    unchanged = saved["eligible"]
-    assert reevaluated(unchanged.input_document, unchanged.result_document, ruleset_id="alter-v1", today=today) is None
-    liver = saved["liver"]
-    with ruleset_registry.registered(ALTER_TEST):
-        change = reevaluated(liver.input_document, liver.result_document, ruleset_id=ALTER_TEST.id, today=today)
-    assert change is not None
-    assert (change.screening_id, change.status_before, change.status_after) == (
-        liver.screening.number,
-        "eligible",
-        "ineligible",
-    )
-    assert [(c.id, c.before, c.after) for c in change.criteria] == [("EXC-13", None, ("fail", "present"))]
-
-
-@pytest.mark.django_db
-def test_reevaluated_ignores_an_added_criterion_that_passes(saved: dict[str, Evaluation]) -> None:
-    # The spec's patient has no liver metastases: alter-test's EXC-13 passes, and her CrCl
-    # (>= 40) and LVEF (>= 55) pass under either ruleset.
-    eligible = saved["eligible"]
-    assert eligible.input_document["disease"]["liver_metastases"] is False
-    with ruleset_registry.registered(ALTER_TEST):
-        args = (eligible.input_document, eligible.result_document)
-        assert reevaluated(*args, ruleset_id=ALTER_TEST.id, today=timezone.localdate()) is None
-        # The same criterion missing is a change to show.
-        blank = copy.deepcopy(eligible.input_document)
-        blank["disease"]["liver_metastases"] = None
-        _result, blank_result = services.evaluate_document(
-            blank, ruleset_id="alter-v1", today=timezone.localdate(), screening_id=eligible.screening.number
-        )
-        change = reevaluated(blank, blank_result, ruleset_id=ALTER_TEST.id, today=timezone.localdate())
-    assert change is not None
-    assert (change.status_before, change.status_after) == ("eligible", "incomplete")
-    assert [(c.id, c.before, c.after) for c in change.criteria] == [("EXC-13", None, ("missing", "not_given"))]
